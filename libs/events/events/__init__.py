@@ -1,0 +1,1 @@
+"""Guichet's shared event platform: catalogue, envelope, store, relay, consumers, service kit."""

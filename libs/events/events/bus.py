@@ -1,0 +1,145 @@
+"""Publishers and message shapes: Kafka in production, an in-process bus for the embedded default.
+
+Kafka records use CloudEvents binary mode: every context attribute is a ``ce_<name>``
+header, the event data (JSON) is the record value, the key is the stream id, and the W3C
+``traceparent``/``tracestate`` travel as plain headers too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaProducer
+
+from events.envelope import Envelope
+from events.store import SqlEventStore
+from events.topics import topic_for
+
+CE_PREFIX = "ce_"
+
+
+def to_kafka_record(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """(key, value, headers) of an envelope in CloudEvents binary mode."""
+    headers = [
+        (CE_PREFIX + name, value.encode())
+        for name, value in envelope.cloudevent_attributes().items()
+    ]
+    headers.append(("content-type", b"application/json"))
+    for name in ("traceparent", "tracestate"):
+        value = getattr(envelope.metadata, name)
+        if value:
+            headers.append((name, value.encode()))
+    return str(envelope.stream_id).encode(), orjson.dumps(envelope.data), headers
+
+
+def from_kafka_record(value: bytes | None, headers: Any) -> Envelope:
+    """Parse a binary-mode record; raises ``ValueError`` for anything malformed."""
+    attributes = {
+        name[len(CE_PREFIX):]: raw.decode("utf-8", "replace")
+        for name, raw in (headers or ())
+        if name.startswith(CE_PREFIX)
+    }
+    try:
+        data = orjson.loads(value) if value is not None else None
+    except orjson.JSONDecodeError as error:
+        raise ValueError(f"record value is not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise ValueError("record value is not a JSON object")
+    return Envelope.from_cloudevent(attributes, data)
+
+
+class KafkaPublisher:
+    """Idempotent producer with ``acks=all``: no duplicates from retries, order kept per key."""
+
+    def __init__(self, bootstrap: str, *, client_id: str = "guichet-relay") -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+            max_batch_size=1024 * 1024,
+            request_timeout_ms=30000,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def publish(self, envelopes: list[Envelope]) -> None:
+        pending = []
+        for envelope in envelopes:
+            key, value, headers = to_kafka_record(envelope)
+            pending.append(
+                await self._producer.send(
+                    topic_for(envelope.context), value=value, key=key, headers=headers
+                )
+            )
+        await asyncio.gather(*pending)
+
+
+class InProcessBus:
+    """The embedded default's bus: topics backed by their producer's store, in one process.
+
+    A topic's messages are its producer's events up to what that producer's relay has
+    published; subscribers read them in the store's order and keep their own durable
+    position, exactly as a Kafka consumer group would keep offsets. Positions are compared
+    as numbers, which holds for the embedded SQLite store (commit order = position order).
+    """
+
+    def __init__(self) -> None:
+        self._stores: dict[str, SqlEventStore] = {}
+        self._published: dict[str, int] = defaultdict(int)
+        self._changed = asyncio.Condition()
+
+    def register(self, topic: str, store: SqlEventStore) -> None:
+        self._stores[topic] = store
+
+    def topics(self) -> list[str]:
+        return sorted(self._stores)
+
+    async def advance(self, topic: str, position: int) -> None:
+        async with self._changed:
+            if position > self._published[topic]:
+                self._published[topic] = position
+            self._changed.notify_all()
+
+    async def read(self, topic: str, after: int, limit: int = 500) -> list[Envelope]:
+        store = self._stores.get(topic)
+        if store is None:
+            return []
+        high_water = self._published[topic]
+        batch = await store.read_all(after, limit)
+        return [envelope for envelope in batch if (envelope.position or 0) <= high_water]
+
+    async def wait_for_more(self, timeout: float) -> None:
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout)
+            except TimeoutError:
+                pass
+
+
+class InProcessPublisher:
+    """The relay's publisher in the embedded default: advances the bus's high-water mark."""
+
+    def __init__(self, bus: InProcessBus) -> None:
+        self.bus = bus
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def publish(self, envelopes: list[Envelope]) -> None:
+        last: dict[str, int] = {}
+        for envelope in envelopes:
+            last[topic_for(envelope.context)] = envelope.position or 0
+        for topic, position in last.items():
+            await self.bus.advance(topic, position)

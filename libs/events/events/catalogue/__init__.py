@@ -1,0 +1,141 @@
+"""The event catalogue: every event type, its schema version, and the upcasters of older versions.
+
+An event is a frozen pydantic model declared once, e.g.::
+
+    class RequestReceived(DomainEvent, type="intake.RequestReceived", version=2):
+        request_id: UUID
+        ...
+
+A stored event of an older version is upgraded on read by the chain of upcasters registered
+with :func:`upcaster` (pure ``dict -> dict`` functions, one per version step), so history
+written years ago still decodes into today's model. Stored bytes are never rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class UnknownEventType(LookupError):
+    """No model is registered under this type name (or the stored version is from the future)."""
+
+
+class DomainEvent(BaseModel):
+    """Base of every catalogued event: frozen, unknown fields refused.
+
+    Class keywords: ``type`` (stable name ``<context>.<PastTenseName>``), ``version`` (schema
+    version, starts at 1), ``pii`` (names of top-level fields holding personal data: they are
+    handed to the payload protector, which encrypts them per data subject), ``subject_field``
+    (the field naming the data subject whose key protects the ``pii`` fields).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int]
+    pii_fields: ClassVar[frozenset[str]] = frozenset()
+    subject_field: ClassVar[str | None] = None
+
+    def __init_subclass__(
+        cls,
+        *,
+        type: str | None = None,
+        version: int = 1,
+        pii: tuple[str, ...] = (),
+        subject_field: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if type is None:
+            return
+        cls.event_type = type
+        cls.schema_version = version
+        cls.pii_fields = frozenset(pii)
+        cls.subject_field = subject_field
+        REGISTRY.register(cls)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        unknown = cls.pii_fields - set(cls.model_fields)
+        if unknown:
+            raise TypeError(f"{cls.__name__}: pii names unknown fields {sorted(unknown)}")
+
+
+class Registry:
+    """Type name -> current model, plus upcasters keyed by (type name, from_version)."""
+
+    def __init__(self) -> None:
+        self._models: dict[str, type[DomainEvent]] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, model: type[DomainEvent]) -> None:
+        existing = self._models.get(model.event_type)
+        if existing is not None and existing.__qualname__ != model.__qualname__:
+            raise TypeError(f"event type {model.event_type!r} registered twice")
+        self._models[model.event_type] = model
+
+    def add_upcaster(self, event_type: str, from_version: int, function: Upcaster) -> None:
+        self._upcasters[(event_type, from_version)] = function
+
+    def model(self, event_type: str) -> type[DomainEvent]:
+        try:
+            return self._models[event_type]
+        except KeyError:
+            raise UnknownEventType(f"unknown event type {event_type!r}") from None
+
+    def upcast(self, event_type: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
+        """Bring ``data`` stored at ``version`` up to the current model's version."""
+        current = self.model(event_type).schema_version
+        if version > current:
+            raise UnknownEventType(
+                f"{event_type} v{version} is newer than this code's v{current}"
+            )
+        while version < current:
+            step = self._upcasters.get((event_type, version))
+            if step is None:
+                raise UnknownEventType(f"no upcaster for {event_type} v{version}")
+            data = step(data)
+            version += 1
+        return data
+
+    def decode(self, event_type: str, version: int, data: dict[str, Any]) -> DomainEvent:
+        model = self.model(event_type)
+        return model.model_validate(self.upcast(event_type, version, data))
+
+    def __iter__(self) -> Iterator[type[DomainEvent]]:
+        return iter(sorted(self._models.values(), key=lambda m: m.event_type))
+
+    def context_of(self, event_type: str) -> str:
+        return event_type.split(".", 1)[0]
+
+
+REGISTRY = Registry()
+
+
+def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register ``function`` as the step from ``from_version`` to ``from_version + 1``."""
+
+    def decorate(function: Upcaster) -> Upcaster:
+        REGISTRY.add_upcaster(event_type, from_version, function)
+        return function
+
+    return decorate
+
+
+def load_all() -> Registry:
+    """Import every producer's catalogue module so the registry is complete."""
+    from events.catalogue import (  # noqa: F401
+        approvals,
+        documents,
+        intake,
+        retention,
+        sla_clock,
+    )
+
+    return REGISTRY

@@ -1,0 +1,216 @@
+"""Events of the intake context: customers, requests and their lifecycle (topic ``guichet.intake``).
+
+Times are timezone-aware instants. ``received_at`` is when a request really arrived (a
+letter's date stamp, a voicemail's time); every deadline counts from it, not from when it
+was recorded. Enumerated values are plain lowercase strings, defined in ``intake.domain``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from events.catalogue import DomainEvent
+
+
+class PostalAddress(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str = "FR"
+
+
+class CustomerRegistered(
+    DomainEvent,
+    type="intake.CustomerRegistered",
+    pii=("first_name", "last_name", "email", "phone", "address"),
+    subject_field="customer_id",
+):
+    customer_id: UUID
+    profile: str
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: PostalAddress | None = None
+    preferred_channel: str | None = None
+    language: str = "fr"
+    contract_refs: tuple[str, ...] = ()
+    contract_end: date | None = None
+    prospection_consent: bool = False
+    duplicate_override_reason: str | None = None
+
+
+class CustomerUpdated(
+    DomainEvent, type="intake.CustomerUpdated", pii=("changes",), subject_field="customer_id"
+):
+    """``changes`` holds only the fields that changed, with their new values."""
+
+    customer_id: UUID
+    changes: dict[str, object]
+
+
+class CustomersMerged(DomainEvent, type="intake.CustomersMerged"):
+    """``merged_id`` now redirects to ``survivor_id``; both streams stay readable."""
+
+    survivor_id: UUID
+    merged_id: UUID
+    reason: str
+
+
+class RequestReceived(
+    DomainEvent, type="intake.RequestReceived", pii=("contact",), subject_field="customer_id"
+):
+    request_id: UUID
+    reference: str
+    customer_id: UUID | None = None
+    contact: str | None = None
+    channel: str
+    received_at: datetime
+    subject: str | None = None
+    description: str | None = None
+    category: str | None = None
+    missing_fields: tuple[str, ...] = ()
+    idempotency_key: str | None = None
+
+
+class RequestAcknowledged(DomainEvent, type="intake.RequestAcknowledged"):
+    request_id: UUID
+    at: datetime
+
+
+class RequestQualified(DomainEvent, type="intake.RequestQualified"):
+    request_id: UUID
+    category: str
+    profile: str
+    impact: str
+    urgency: str
+    workaround: str
+    priority: str
+    at: datetime
+
+
+class PriorityChanged(DomainEvent, type="intake.PriorityChanged"):
+    """``criterion`` names the objective criterion that changed (never the customer's insistence)."""
+
+    request_id: UUID
+    old: str
+    new: str
+    criterion: str
+    reason: str
+    at: datetime
+
+
+class RequestAssigned(DomainEvent, type="intake.RequestAssigned"):
+    request_id: UUID
+    team: str
+    agent: str | None = None
+    at: datetime
+
+
+class RequestTransferred(DomainEvent, type="intake.RequestTransferred"):
+    request_id: UUID
+    from_team: str | None = None
+    to_team: str
+    to_agent: str | None = None
+    reason: str
+    exception: str | None = None
+    at: datetime
+
+
+class WorkStarted(DomainEvent, type="intake.WorkStarted"):
+    request_id: UUID
+    at: datetime
+
+
+class InteractionRecorded(DomainEvent, type="intake.InteractionRecorded", pii=("summary",)):
+    """``informs_customer`` marks a status update sent to the customer (re-arms the update clock)."""
+
+    request_id: UUID
+    interaction_id: UUID
+    channel: str
+    direction: str
+    subject: str
+    summary: str
+    actions: str | None = None
+    next_step: str | None = None
+    occurred_at: datetime
+    informs_customer: bool = False
+
+
+class CommitmentMade(DomainEvent, type="intake.CommitmentMade"):
+    """A firm promise to the customer: a deliverable by a deadline, tracked like an SLA."""
+
+    request_id: UUID
+    commitment_id: UUID
+    deliverable: str
+    due_at: datetime
+    made_at: datetime
+
+
+class CommitmentFulfilled(DomainEvent, type="intake.CommitmentFulfilled"):
+    request_id: UUID
+    commitment_id: UUID
+    at: datetime
+
+
+class AwaitingCustomer(DomainEvent, type="intake.AwaitingCustomer"):
+    """The request waits for the customer; the resolution clock pauses until they reply."""
+
+    request_id: UUID
+    at: datetime
+    expected: str
+    customer_due_at: datetime | None = None
+
+
+class CustomerReplied(DomainEvent, type="intake.CustomerReplied"):
+    request_id: UUID
+    at: datetime
+
+
+class RequestEscalated(DomainEvent, type="intake.RequestEscalated"):
+    request_id: UUID
+    to: str
+    criterion: str
+    reason: str
+    at: datetime
+
+
+class EscalationTaken(DomainEvent, type="intake.EscalationTaken"):
+    request_id: UUID
+    by: str
+    at: datetime
+
+
+class RequestResolved(DomainEvent, type="intake.RequestResolved"):
+    request_id: UUID
+    resolution: str
+    first_contact: bool = False
+    at: datetime
+
+
+class RequestClosed(DomainEvent, type="intake.RequestClosed"):
+    """``reason`` is ``customer_confirmed`` or ``no_answer_timeout``."""
+
+    request_id: UUID
+    reason: str
+    at: datetime
+
+
+class RequestReopened(DomainEvent, type="intake.RequestReopened"):
+    request_id: UUID
+    reason: str
+    at: datetime
+
+
+class SatisfactionRecorded(DomainEvent, type="intake.SatisfactionRecorded"):
+    request_id: UUID
+    csat: int | None = None
+    nps: int | None = None
+    comment: str | None = None
+    at: datetime

@@ -1,0 +1,200 @@
+"""Idempotent consumers: inbox dedupe and effects in one transaction, parking of poison events.
+
+:class:`Consumer` holds the logic every transport shares. For each event, in ONE database
+transaction of the consuming service: skip it if the inbox already has its id, otherwise
+run the handler registered for its type and record the id. A redelivered event (the
+process died after the commit, before the offset commit) therefore has its effect once.
+
+Failures:
+
+* transient (database or network unavailable): retried with exponential backoff, forever
+  while the runner runs; nothing is skipped;
+* permanent (the payload does not validate, the handler raises): the event is *parked*
+  (``parked_events``) and reported to the dead-letter topic. **Later events of the same
+  stream are parked behind it**, never handled out of order (the SLA clock depends on
+  per-request order); :meth:`Consumer.release` replays a stream's parked events in order
+  once the cause is fixed. Events of other streams go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from events.catalogue import DomainEvent, UnknownEventType
+from events.checkpoints import save_consumer_checkpoint
+from events.envelope import Envelope
+from events.observability.metrics import CONSUMED
+from events.sqlutil import insert_if_absent
+from events.tables import consumer_checkpoints, inbox, parked_events
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Envelope, DomainEvent, AsyncConnection], Awaitable[None]]
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
+
+
+class Outcome(StrEnum):
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    PARKED = "parked"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A source position to save in the same transaction as the effect (store-fed consumers)."""
+
+    source: str
+    position: int
+
+
+class Consumer:
+    """Dispatches events by type to handlers, exactly once per consumer name."""
+
+    def __init__(
+        self,
+        name: str,
+        engine: AsyncEngine,
+        handlers: dict[str, Handler],
+        *,
+        reset: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.name = name
+        self.engine = engine
+        self.handlers = handlers
+        self._reset = reset
+        self.max_backoff = max_backoff
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return frozenset(self.handlers)
+
+    async def process(self, envelope: Envelope, checkpoint: Checkpoint | None = None) -> Outcome:
+        """Handle one event, retrying transient failures until it is handled or parked."""
+        delay = 0.05
+        while True:
+            try:
+                outcome = await self._process_once(envelope, checkpoint)
+            except TRANSIENT_ERRORS as error:
+                log.warning("consumer.transient_error", consumer=self.name,
+                            event_id=str(envelope.id), error=repr(error), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+                continue
+            CONSUMED.labels(self.name, outcome.value).inc()
+            return outcome
+
+    async def _process_once(self, envelope: Envelope, checkpoint: Checkpoint | None) -> Outcome:
+        handler = self.handlers.get(envelope.type)
+        async with self.engine.begin() as connection:
+            if checkpoint:
+                await save_consumer_checkpoint(
+                    connection, self.name, checkpoint.source, checkpoint.position
+                )
+            if handler is None:
+                return Outcome.IGNORED
+            stream_key = str(envelope.stream_id)
+            if await self._is_parked(connection, stream_key):
+                await self._park(connection, envelope, "an earlier event of this stream is parked")
+                return Outcome.PARKED
+            inbox_row = {"consumer": self.name, "event_id": envelope.id,
+                         "processed_at": datetime.now(UTC)}
+            if not await insert_if_absent(connection, inbox, inbox_row):
+                return Outcome.DUPLICATE
+            try:
+                event = envelope.decode()
+                async with connection.begin_nested():
+                    await handler(envelope, event, connection)
+                return Outcome.PROCESSED
+            except TRANSIENT_ERRORS:
+                raise
+            except (ValidationError, UnknownEventType, Exception) as error:  # noqa: BLE001
+                # The savepoint undid the handler's effects; the inbox row goes too, so that
+                # releasing the stream later processes this event for real.
+                await connection.execute(
+                    inbox.delete().where(inbox.c.consumer == self.name,
+                                         inbox.c.event_id == envelope.id)
+                )
+                await self._park(connection, envelope, repr(error))
+                log.error("consumer.parked", consumer=self.name, event_id=str(envelope.id),
+                          stream_id=stream_key, type=envelope.type, error=repr(error))
+                return Outcome.PARKED
+
+    async def _is_parked(self, connection: AsyncConnection, stream_key: str) -> bool:
+        row = await connection.execute(
+            select(parked_events.c.id).where(
+                parked_events.c.consumer == self.name,
+                parked_events.c.stream_key == stream_key,
+                parked_events.c.released_at.is_(None),
+            ).limit(1)
+        )
+        return row.first() is not None
+
+    async def _park(self, connection: AsyncConnection, envelope: Envelope, error: str) -> None:
+        await connection.execute(
+            parked_events.insert().values(
+                consumer=self.name,
+                stream_key=str(envelope.stream_id),
+                event_id=str(envelope.id),
+                topic=None,
+                message=envelope.model_dump(mode="json"),
+                error=error,
+                parked_at=datetime.now(UTC),
+            )
+        )
+
+    async def parked(self, stream_key: str | None = None) -> list[dict[str, Any]]:
+        query = select(parked_events).where(
+            parked_events.c.consumer == self.name, parked_events.c.released_at.is_(None)
+        )
+        if stream_key:
+            query = query.where(parked_events.c.stream_key == stream_key)
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(query.order_by(parked_events.c.id))
+            return [dict(row._mapping) for row in rows]
+
+    async def release(self, stream_key: str) -> list[Outcome]:
+        """Replay a stream's parked events in order (after the cause was fixed)."""
+        rows = await self.parked(stream_key)
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(parked_events)
+                .where(parked_events.c.id.in_([row["id"] for row in rows]))
+                .values(released_at=datetime.now(UTC))
+            )
+        outcomes = []
+        for row in rows:
+            message = row["message"]
+            if isinstance(message, str | bytes):
+                message = orjson.loads(message)
+            outcomes.append(await self.process(Envelope.model_validate(message)))
+        return outcomes
+
+    async def reset(self) -> None:
+        """Forget what was processed (inbox, checkpoints) and clear the read model, to rebuild it."""
+        async with self.engine.begin() as connection:
+            await connection.execute(inbox.delete().where(inbox.c.consumer == self.name))
+            await connection.execute(
+                consumer_checkpoints.delete().where(consumer_checkpoints.c.consumer == self.name)
+            )
+            if self._reset:
+                await self._reset(connection)

@@ -1,0 +1,39 @@
+"""Alembic migrations run in code: the platform's tables, then each service's own."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+PLATFORM_SCRIPTS = Path(__file__).parent / "platform"
+# Alembic's ``context`` is process-global: two services migrating at once in one process
+# (the embedded default) would step on each other.
+_MIGRATION_LOCK = asyncio.Lock()
+
+
+def alembic_config(script_location: Path, version_table: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.attributes["version_table"] = version_table
+    return config
+
+
+async def upgrade(engine: AsyncEngine, script_location: Path, version_table: str) -> None:
+    """Bring one migration line (its own version table) to head on ``engine``."""
+    config = alembic_config(script_location, version_table)
+
+    def run(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with _MIGRATION_LOCK, engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def upgrade_platform(engine: AsyncEngine) -> None:
+    await upgrade(engine, PLATFORM_SCRIPTS, "alembic_version_platform")

@@ -1,0 +1,1 @@
+"""Logs (structlog JSON), traces (OpenTelemetry) and metrics (Prometheus) for every service."""

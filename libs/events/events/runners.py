@@ -1,0 +1,144 @@
+"""Transports feeding a :class:`~events.consumer.Consumer`: a Kafka consumer group, or the in-process bus.
+
+Kafka: offsets are committed only after the batch's database transactions committed, so a
+crash redelivers and the inbox absorbs the duplicates. A record that is not a valid
+CloudEvent (or an event this code cannot decode) goes to ``<topic>.dlq`` with the error in
+its headers, and consumption continues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from events.bus import InProcessBus, from_kafka_record
+from events.checkpoints import load_consumer_checkpoint
+from events.consumer import Checkpoint, Consumer, Outcome
+from events.observability.metrics import DEAD_LETTERED
+from events.topics import dead_letter_topic
+
+log = structlog.get_logger(__name__)
+
+
+class KafkaConsumerRunner:
+    def __init__(
+        self,
+        consumer: Consumer,
+        *,
+        bootstrap: str,
+        topics: list[str],
+        group_id: str | None = None,
+        max_records: int = 500,
+    ) -> None:
+        self.consumer = consumer
+        self.topics = topics
+        self._kafka = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap,
+            group_id=group_id or consumer.name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            max_poll_interval_ms=300000,
+            metadata_max_age_ms=5000,
+        )
+        self._dlq = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                                     enable_idempotence=True)
+        self.max_records = max_records
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        await self._dlq.start()
+        await self._kafka.start()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._kafka.stop()
+        with contextlib.suppress(Exception):
+            await self._dlq.stop()
+
+    async def run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                batches = await self._kafka.getmany(timeout_ms=200, max_records=self.max_records)
+                for records in batches.values():
+                    for record in records:
+                        await self.handle_record(record)
+                if batches:
+                    await self._kafka.commit()
+        finally:
+            await self.close()
+
+    async def handle_record(self, record: ConsumerRecord) -> Outcome | None:
+        try:
+            envelope = from_kafka_record(record.value, record.headers)
+        except ValueError as error:
+            await self.dead_letter(record, str(error))
+            return None
+        outcome = await self.consumer.process(envelope)
+        if outcome is Outcome.PARKED:
+            await self.dead_letter(record, "parked: see parked_events for the cause")
+        return outcome
+
+    async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
+        headers = list(record.headers or ()) + [
+            ("dlq_error", error.encode()[:4000]),
+            ("dlq_consumer", self.consumer.name.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+        ]
+        await self._dlq.send_and_wait(
+            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+        DEAD_LETTERED.labels(self.consumer.name).inc()
+        log.error("consumer.dead_lettered", consumer=self.consumer.name, topic=record.topic,
+                  partition=record.partition, offset=record.offset, error=error)
+
+
+class InProcessConsumerRunner:
+    """Reads the in-process bus's topics from this consumer's durable checkpoints."""
+
+    def __init__(self, consumer: Consumer, *, bus: InProcessBus, topics: list[str]) -> None:
+        self.consumer = consumer
+        self.bus = bus
+        self.topics = topics
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def drain(self) -> int:
+        """Process everything published so far; returns how many events were seen."""
+        seen = 0
+        for topic in self.topics:
+            async with self.consumer.engine.connect() as connection:
+                position = await load_consumer_checkpoint(connection, self.consumer.name, topic)
+            while True:
+                batch = await self.bus.read(topic, position)
+                if not batch:
+                    break
+                for envelope in batch:
+                    position = envelope.position or position
+                    await self.consumer.process(envelope, Checkpoint(topic, position))
+                seen += len(batch)
+        return seen
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                if not await self.drain():
+                    await self.bus.wait_for_more(0.5)
+            except Exception as error:  # noqa: BLE001 - keep consuming; the error is logged
+                log.warning("consumer.in_process_failed", consumer=self.consumer.name,
+                            error=repr(error))
+                await asyncio.sleep(1.0)

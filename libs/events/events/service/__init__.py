@@ -1,0 +1,1 @@
+"""The service kit: settings, auth, problem+json, logs/traces/metrics, health, runtime, app factory."""

@@ -1,0 +1,94 @@
+"""The app factory every service uses: one FastAPI app with the platform's plumbing around its routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from events.bus import InProcessBus
+from events.observability.logs import configure_logging
+from events.observability.tracing import configure_tracing
+from events.service.middleware import RequestContextMiddleware
+from events.service.problems import PROBLEM_JSON, install_problem_handlers
+from events.service.runtime import ServiceDefinition, ServiceRuntime
+from events.service.settings import ServiceSettings
+
+
+def settings_for(definition: ServiceDefinition, **overrides: object) -> ServiceSettings:
+    """Environment settings for a service, defaulting its name and port."""
+    values: dict[str, object] = {"service": definition.name, "port": definition.default_port}
+    values.update(overrides)
+    return ServiceSettings(**values)  # type: ignore[arg-type]
+
+
+def create_service_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings | None = None,
+    bus: InProcessBus | None = None,
+) -> FastAPI:
+    settings = settings or settings_for(definition)
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = ServiceRuntime(definition, settings, bus)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=f"Guichet {definition.title}",
+        version="0.1.0",
+        lifespan=lifespan,
+        description=(
+            f"The {definition.title} service of Guichet. Errors are RFC 9457 problem+json; "
+            "mutating calls need a bearer JWT."
+        ),
+    )
+    app.state.settings = settings
+    app.state.definition = definition
+    install_problem_handlers(app)
+    app.add_middleware(
+        RequestContextMiddleware, service=definition.name, max_body_bytes=settings.max_body_bytes
+    )
+
+    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": definition.name}
+
+    @app.get("/readyz", tags=["operations"], summary="Database and bus reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await request.app.state.runtime.check()
+        ready = all(value == "ok" for value in checks.values())
+        if ready:
+            return JSONResponse({"status": "ready", "checks": checks})
+        return JSONResponse(
+            {"type": "https://guichet.dev/problems/not-ready", "title": "Not ready",
+             "status": 503, "detail": "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok"),
+             "checks": checks},
+            status_code=503, media_type=PROBLEM_JSON,
+        )
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in definition.routers:
+        app.include_router(router)
+    configure_tracing(app, definition.name, settings.otel_exporter, settings.otel_endpoint)
+    return app
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]

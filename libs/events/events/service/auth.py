@@ -1,0 +1,96 @@
+"""Bearer JWT authentication: every mutating call is made by an authenticated actor.
+
+Claims: ``sub`` (who), ``roles`` (list), ``team``, ``level`` (authorisation level 1–3:
+1 agent, 2 manager, 3 director/legal). Tokens are verified with the configured key; the
+embedded default uses a documented development secret (``python -m events.service.devtoken``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.service.problems import Problem
+from events.service.settings import DEV_JWT_SECRET, ServiceSettings
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    roles: tuple[str, ...] = ()
+    team: str | None = None
+    level: int = Field(default=1, ge=1, le=3)
+
+
+def _unauthenticated(detail: str) -> Problem:
+    return Problem(401, "unauthenticated", "Authentication required", detail)
+
+
+def verify_token(token: str, settings: ServiceSettings) -> Actor:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.verification_key,
+            algorithms=[settings.jwt_algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["sub", "exp"]},
+        )
+    except jwt.PyJWTError as error:
+        raise _unauthenticated(f"invalid bearer token: {error}") from error
+    try:
+        return Actor(
+            subject=claims["sub"],
+            roles=tuple(claims.get("roles", ())),
+            team=claims.get("team"),
+            level=int(claims.get("level", 1)),
+        )
+    except (ValueError, TypeError) as error:
+        raise _unauthenticated(f"bad claims: {error}") from error
+
+
+def current_actor(request: Request) -> Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthenticated("send 'Authorization: Bearer <JWT>'")
+    actor = verify_token(token.strip(), request.app.state.settings)
+    request.state.actor = actor
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require_level(level: int):  # type: ignore[no-untyped-def]
+    """Dependency factory: the actor's authorisation level must be at least ``level``."""
+
+    def check(actor: CurrentActor) -> Actor:
+        if actor.level < level:
+            raise Problem(403, "insufficient-level", "Authorisation level too low",
+                          f"this action needs level {level}; {actor.subject} has {actor.level}")
+        return actor
+
+    return Depends(check)
+
+
+def issue_token(
+    subject: str,
+    *,
+    roles: tuple[str, ...] = ("agent",),
+    team: str | None = None,
+    level: int = 1,
+    secret: str = DEV_JWT_SECRET,
+    audience: str = "guichet",
+    issuer: str = "guichet",
+    ttl: timedelta = timedelta(hours=12),
+) -> str:
+    now = datetime.now(UTC)
+    claims = {"sub": subject, "roles": list(roles), "team": team, "level": level,
+              "aud": audience, "iss": issuer, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, secret, algorithm="HS256")

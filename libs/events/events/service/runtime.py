@@ -1,0 +1,168 @@
+"""A service's running parts: engine, event store, relay, consumers, health.
+
+Start-up never crashes on an unreachable database or broker: a background task keeps
+trying (migrations, publisher, consumers) and ``/readyz`` answers 503 with the reason
+until everything is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from events.bus import InProcessBus, InProcessPublisher, KafkaPublisher
+from events.checkpoints import load_relay_checkpoint
+from events.consumer import Consumer
+from events.db import create_engine
+from events.migrations import upgrade, upgrade_platform
+from events.relay import OutboxRelay, Publisher
+from events.runners import InProcessConsumerRunner, KafkaConsumerRunner
+from events.service.settings import ServiceSettings
+from events.store import SqlEventStore
+from events.topics import topic_for
+
+log = structlog.get_logger(__name__)
+
+ConsumerFactory = Callable[["ServiceRuntime"], Consumer]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What makes one service: its name, context, port, migrations, routers and consumers."""
+
+    name: str
+    context: str
+    default_port: int
+    title: str
+    routers: tuple[Any, ...] = ()
+    migrations: Path | None = None
+    consumes: tuple[str, ...] = ()
+    consumer_factory: ConsumerFactory | None = None
+    on_ready: tuple[Callable[[ServiceRuntime], Awaitable[None]], ...] = ()
+    background: tuple[Callable[[ServiceRuntime], Awaitable[None]], ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def topic(self) -> str:
+        return topic_for(self.context)
+
+
+class ServiceRuntime:
+    def __init__(
+        self, definition: ServiceDefinition, settings: ServiceSettings, bus: InProcessBus | None
+    ) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.engine: AsyncEngine = create_engine(settings.effective_database_url)
+        self.store = SqlEventStore(self.engine, source=f"/guichet/{definition.name}")
+        self.bus = bus if bus is not None else (None if settings.kafka_bootstrap else InProcessBus())
+        self.publisher: Publisher = (
+            KafkaPublisher(settings.kafka_bootstrap, client_id=f"{definition.name}-relay")
+            if settings.kafka_bootstrap
+            else InProcessPublisher(self.bus)  # type: ignore[arg-type]
+        )
+        self.relay = OutboxRelay(self.store, self.publisher,
+                                 poll_interval=settings.relay_poll_interval)
+        self.consumer: Consumer | None = None
+        self.runner: KafkaConsumerRunner | InProcessConsumerRunner | None = None
+        self.ready = asyncio.Event()
+        self.startup_error: str | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.state: dict[str, Any] = {}
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._bring_up(), name=f"{self.definition.name}-up"))
+
+    async def _bring_up(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await upgrade_platform(self.engine)
+                if self.definition.migrations:
+                    await upgrade(self.engine, self.definition.migrations,
+                                  f"alembic_version_{self.definition.name.replace('-', '_')}")
+                await self.publisher.start()
+                break
+            except Exception as error:  # noqa: BLE001 - reported by /readyz, retried
+                self.startup_error = f"{type(error).__name__}: {error}"
+                log.warning("service.startup_retry", service=self.definition.name,
+                            error=self.startup_error, retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        if self.bus is not None:
+            self.bus.register(self.definition.topic, self.store)
+            async with self.engine.connect() as connection:
+                published = await load_relay_checkpoint(connection, self.relay.name)
+            await self.bus.advance(self.definition.topic, published)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
+        if self.definition.consumer_factory:
+            await self._start_consumer()
+        for hook in self.definition.on_ready:
+            await hook(self)
+        for job in self.definition.background:
+            self._tasks.append(asyncio.create_task(job(self), name=job.__name__))
+        self.startup_error = None
+        self.ready.set()
+        log.info("service.ready", service=self.definition.name)
+
+    async def _start_consumer(self) -> None:
+        assert self.definition.consumer_factory is not None
+        self.consumer = self.definition.consumer_factory(self)
+        topics = [topic_for(context) for context in self.definition.consumes]
+        if self.settings.kafka_bootstrap:
+            self.runner = KafkaConsumerRunner(
+                self.consumer, bootstrap=self.settings.kafka_bootstrap, topics=topics
+            )
+        else:
+            assert self.bus is not None
+            self.runner = InProcessConsumerRunner(self.consumer, bus=self.bus, topics=topics)
+        while True:
+            try:
+                await self.runner.start()
+                break
+            except Exception as error:  # noqa: BLE001
+                self.startup_error = f"consumer: {error}"
+                await asyncio.sleep(1.0)
+        self._tasks.append(asyncio.create_task(self.runner.run(), name="consumer"))
+
+    def committed(self) -> None:
+        """Call after a commit that appended events: wakes the relay at once."""
+        self.relay.notify()
+
+    async def check(self) -> dict[str, str]:
+        """Readiness of each dependency: ``ok`` or the reason it is not."""
+        checks: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(2):
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as error:  # noqa: BLE001
+            checks["database"] = f"unreachable: {type(error).__name__}: {error}"
+        if not self.ready.is_set():
+            checks["startup"] = self.startup_error or "starting"
+        else:
+            checks["startup"] = "ok"
+        checks["bus"] = "ok" if self.ready.is_set() else "not started"
+        return checks
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        if self.runner is not None:
+            await self.runner.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 5)
+        with contextlib.suppress(Exception):
+            await self.publisher.stop()
+        await self.engine.dispose()

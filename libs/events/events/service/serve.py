@@ -1,0 +1,68 @@
+"""Run one service alone (``python -m <service>``), or all five in one process (``make run``)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import signal
+import sys
+
+import uvicorn
+
+from events.bus import InProcessBus
+from events.service.app import create_service_app, settings_for
+from events.service.runtime import ServiceDefinition
+
+SERVICES = ("intake", "sla_clock", "approvals", "documents", "retention")
+
+
+def definition_of(package: str) -> ServiceDefinition:
+    return importlib.import_module(f"{package}.service").DEFINITION  # type: ignore[no-any-return]
+
+
+def serve(definition: ServiceDefinition) -> None:
+    """Run one service on its own (the production shape: one process per service)."""
+    settings = settings_for(definition)
+    app = create_service_app(definition, settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                access_log=False, timeout_graceful_shutdown=10)
+
+
+async def serve_all(host: str = "127.0.0.1", base_port: int | None = None) -> None:
+    """The embedded default: every service in one process, SQLite files and one in-process bus."""
+    bus = InProcessBus()
+    servers = []
+    for package in SERVICES:
+        definition = definition_of(package)
+        port = definition.default_port if base_port is None else base_port + SERVICES.index(package)
+        settings = settings_for(definition, host=host, port=port)
+        app = create_service_app(definition, settings, bus=bus)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        server = uvicorn.Server(config)
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        servers.append((definition, settings, server))
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for _, _, server in servers:
+            server.should_exit = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
+    tasks = [asyncio.create_task(server.serve()) for _, _, server in servers]
+    while not all(server.started for _, _, server in servers):
+        if any(task.done() for task in tasks):
+            break
+        await asyncio.sleep(0.05)
+    for definition, settings, _ in servers:
+        print(f"{definition.name:<10} http://{settings.host}:{settings.port}/docs", flush=True)
+    print("Ctrl-C stops every service. Data: ./data (SQLite). Dev token: make token", flush=True)
+    await asyncio.gather(*tasks)
+
+
+def main() -> None:
+    asyncio.run(serve_all())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Platform tables shared by every service database: events, checkpoints, inbox, parking, snapshots.
+
+The DDL itself (append-only triggers, the PostgreSQL ``xid8`` column) lives in the Alembic
+migration; these ``Table`` objects are what the code queries and inserts with.
+"""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+Json = JSON().with_variant(JSONB(), "postgresql")
+Position = BigInteger().with_variant(Integer(), "sqlite")
+
+events = Table(
+    "events",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("stream_id", Uuid, nullable=False),
+    Column("stream_type", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("data", Json, nullable=False),
+    Column("metadata", Json, nullable=False),
+    Column("pii", Json),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64), nullable=False),
+)
+
+relay_checkpoints = Table(
+    "relay_checkpoints",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+consumer_checkpoints = Table(
+    "consumer_checkpoints",
+    metadata,
+    Column("consumer", String(128), primary_key=True),
+    Column("source", String(128), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("consumer", String(128), primary_key=True),
+    Column("event_id", Uuid, primary_key=True),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+parked_events = Table(
+    "parked_events",
+    metadata,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("consumer", String(128), nullable=False),
+    Column("stream_key", String(128), nullable=False),
+    Column("event_id", String(64)),
+    Column("topic", String(255)),
+    Column("message", Json, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("parked_at", DateTime(timezone=True), nullable=False),
+    Column("released_at", DateTime(timezone=True)),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("stream_id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("state", Json, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Test support for Guichet: real PostgreSQL and Kafka servers for integration tests."""

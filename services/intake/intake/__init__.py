@@ -1,0 +1,1 @@
+"""Intake service: receives, qualifies and routes customer requests."""

@@ -1,0 +1,1 @@
+"""Pure intake rules: vocabulary, priority, lifecycle, queue, customer checks, duplicates."""

@@ -1,0 +1,84 @@
+"""Intake domain errors: each has a stable `code` for the API and a human `message`."""
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from intake.domain.problems import FieldProblem
+from intake.domain.vocabulary import RequestAction, RequestStatus
+
+if TYPE_CHECKING:
+    from intake.domain.duplicates import DuplicateCandidate
+
+
+class DomainError(Exception):
+    """Base class. `code` is part of the API contract; `message` is for people."""
+
+    code: ClassVar[str] = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRuleTable(DomainError):
+    """A configured rule table (matrix, routing, ...) is incomplete or inconsistent."""
+
+    code = "invalid_rule_table"
+
+
+class PriorityChangeRefused(DomainError):
+    """`rule` says which check refused: missing_criterion, missing_reason, insistence,
+    unchanged."""
+
+    code = "priority_change_refused"
+
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+
+    def __init__(self, current: RequestStatus, action: RequestAction) -> None:
+        super().__init__(f"cannot {action.value} a request that is {current.value}")
+        self.current = current
+        self.action = action
+
+
+class CloseRefused(DomainError):
+    code = "close_refused"
+
+
+class ReopenRefused(DomainError):
+    code = "reopen_refused"
+
+
+class TransferLimitReached(DomainError):
+    code = "transfer_limit_reached"
+
+    def __init__(self, previous_transfers: int, limit: int) -> None:
+        super().__init__(
+            f"request already transferred {previous_transfers} time(s); at most {limit} "
+            "allowed without a documented exception"
+        )
+        self.previous_transfers = previous_transfers
+        self.limit = limit
+
+
+class DuplicateSuspected(DomainError):
+    code = "duplicate_suspected"
+
+    def __init__(self, candidates: "Sequence[DuplicateCandidate]") -> None:
+        ids = ", ".join(c.customer_id for c in candidates)
+        super().__init__(f"customer may already exist: {ids}")
+        self.candidates = tuple(candidates)
+
+
+class InvalidCustomer(DomainError):
+    code = "invalid_customer"
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        fields = ", ".join(p.field for p in problems)
+        super().__init__(f"invalid customer data: {fields}")
+        self.problems = tuple(problems)

@@ -1,0 +1,23 @@
+"""Text folding shared by the rules that compare what people typed."""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def strip_accents(text: str) -> str:
+    """"Éloïse" -> "Eloise". Also splits ligatures such as "œ" -> "oe" via casefold later."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=65_536)
+def fold(text: str) -> str:
+    """Accent-free, case-free, punctuation-free words separated by single spaces.
+
+    Cached because duplicate scoring folds the same stored names over and over.
+    """
+    folded = strip_accents(text).casefold().replace("œ", "oe").replace("æ", "ae")
+    return _NON_WORD.sub(" ", folded).replace("_", " ").strip()

@@ -1,0 +1,10 @@
+"""Wiring of the Retention service: its definition for the service kit (the only place adapters are chosen)."""
+
+from events.service.runtime import ServiceDefinition
+
+DEFINITION = ServiceDefinition(
+    name="retention",
+    context="retention",
+    default_port=8005,
+    title="Retention",
+)

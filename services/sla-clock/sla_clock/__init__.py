@@ -1,0 +1,1 @@
+"""SLA clock service: business time, SLA policies, deadlines, relances, alerts and KPIs."""
