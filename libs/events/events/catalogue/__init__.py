@@ -57,7 +57,6 @@ class DomainEvent(BaseModel):
         cls.schema_version = version
         cls.pii_fields = frozenset(pii)
         cls.subject_field = subject_field
-        REGISTRY.register(cls)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -65,6 +64,8 @@ class DomainEvent(BaseModel):
         unknown = cls.pii_fields - set(cls.model_fields)
         if unknown:
             raise TypeError(f"{cls.__name__}: pii names unknown fields {sorted(unknown)}")
+        if "event_type" in cls.__dict__:
+            REGISTRY.register(cls)
 
 
 class Registry:

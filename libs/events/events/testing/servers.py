@@ -24,9 +24,9 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -251,7 +251,12 @@ def _cleanup_stale(root: Path) -> None:
             continue
         for script, sub in (("postgres.sh", "postgres"), ("kafka.sh", "kafka")):
             if (d / sub).is_dir():
-                _run_script(script, "stop", d / sub, timeout=_STOP_TIMEOUT_S, check=False)
+                stale = d / sub
+                _quiet(
+                    lambda script=script, stale=stale: _run_script(
+                        script, "stop", stale, timeout=_STOP_TIMEOUT_S, check=False
+                    )
+                )
         shutil.rmtree(d, ignore_errors=True)
 
 
@@ -304,8 +309,7 @@ def _run_script(
         ) from exc
     if check and proc.returncode != 0:
         raise RuntimeError(
-            f"{path} {command} {directory} failed (exit {proc.returncode})\n"
-            f"stderr:\n{_tail(proc.stderr)}"
+            f"{path} {command} {directory} failed (exit {proc.returncode})\nstderr:\n{_tail(proc.stderr)}"
         )
     return proc
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from types import MappingProxyType
+from typing import Any
 
 from intake.domain.errors import InvalidCustomer
 from intake.domain.formats import (
@@ -20,7 +21,7 @@ from intake.domain.formats import (
     normalise_postal_code,
 )
 from intake.domain.problems import FieldProblem, is_blank, missing
-from intake.domain.vocabulary import CustomerProfile, DataAnomaly, Language
+from intake.domain.vocabulary import Channel, CustomerProfile, DataAnomaly, Language
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +31,17 @@ class CustomerDraft:
     profile: CustomerProfile
     first_name: str | None = None
     last_name: str | None = None
-    company_name: str | None = None
+    company: str | None = None
     email: str | None = None
     phone: str | None = None
-    country: str = "FR"
+    street: str | None = None
     postal_code: str | None = None
     city: str | None = None
-    contract_number: str | None = None
+    country: str = "FR"
+    contract_refs: tuple[str, ...] = ()
     contract_end: date | None = None
     language: Language = Language.FR
+    preferred_channel: Channel | None = None
 
 
 Group = tuple[str, ...]
@@ -50,12 +53,16 @@ _CONTACT: Group = ("email", "phone")
 #: strategic status comes from a contract, so its reference is required.
 MANDATORY_FIELDS: Mapping[CustomerProfile, tuple[Group, ...]] = MappingProxyType(
     {
-        CustomerProfile.B2B: (("company_name",), ("last_name",), _CONTACT),
+        CustomerProfile.B2B: (("company",), ("last_name",), _CONTACT),
         CustomerProfile.B2C: (("first_name",), ("last_name",), _CONTACT),
         CustomerProfile.PUBLIC_SERVICE: (
-            ("first_name",), ("last_name",), ("postal_code",), ("city",), _CONTACT,
+            ("first_name",),
+            ("last_name",),
+            ("postal_code",),
+            ("city",),
+            _CONTACT,
         ),
-        CustomerProfile.STRATEGIC: (("company_name", "last_name"), ("contract_number",), _CONTACT),
+        CustomerProfile.STRATEGIC: (("company", "last_name"), ("contract_refs",), _CONTACT),
     }
 )
 
@@ -101,7 +108,7 @@ def check_customer(
 ) -> CustomerCheck:
     """Normalise what can be normalised and report every problem by field."""
     problems = missing_fields(draft, mandatory)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # field name -> normalised value, for replace()
 
     def normalise(name: str, normaliser: Callable[[str], object]) -> None:
         raw = getattr(draft, name)
@@ -114,15 +121,20 @@ def check_customer(
             problems.append(FieldProblem(name, str(error)))
 
     normalise("country", normalise_country)
-    region = str(values.get("country", "FR"))
+    if is_blank(draft.country):
+        problems.append(missing("country"))
+    region = str(values.get("country") or "FR")
     normalise("email", normalise_email)
     normalise("phone", lambda raw: normalise_phone(raw, region))
     normalise("postal_code", lambda raw: normalise_postal_code(raw, region))
-    for name in ("first_name", "last_name", "company_name", "city", "contract_number"):
+    for name in ("first_name", "last_name", "company", "street", "city"):
         normalise(name, lambda raw: " ".join(raw.split()))
     for name in ("first_name", "last_name"):
         if isinstance(values.get(name), str) and _DIGIT.search(str(values[name])):
             problems.append(FieldProblem(name, "a name should not contain digits"))
+    refs = tuple(ref.strip() for ref in draft.contract_refs if ref.strip())
+    if refs != draft.contract_refs:
+        values["contract_refs"] = refs
     if draft.contract_end is not None and draft.contract_end < today:
         problems.append(
             FieldProblem(

@@ -8,6 +8,7 @@ each shared identifier. A same name alone stays below the default threshold: hom
 common, a shared email, phone, postal code or company is what makes a duplicate likely.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,6 +25,8 @@ LEGAL_FORMS = frozenset(
     "llp plc gmbh corp corporation co cie ltee".split()
 )
 
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
 
 @dataclass(frozen=True, slots=True)
 class CustomerIdentity:
@@ -33,7 +36,7 @@ class CustomerIdentity:
     customer_id: str
     first_name: str | None = None
     last_name: str | None = None
-    company_name: str | None = None
+    company: str | None = None
     email: str | None = None
     phone: str | None = None
     postal_code: str | None = None
@@ -86,13 +89,11 @@ class _Folded:
     postal_code: str
 
 
-def _sorted_words(text: str | None) -> str:
-    return " ".join(sorted(fold(text or "").split()))
-
-
 def _phone_key(phone: str | None, region: str) -> str:
     if not phone or not phone.strip():
         return ""
+    if _E164.fullmatch(phone):
+        return phone  # stored phones are E.164 already; parsing them is the slow part
     try:
         return normalise_phone(phone, region)
     except FormatError:
@@ -101,11 +102,12 @@ def _phone_key(phone: str | None, region: str) -> str:
 
 @lru_cache(maxsize=131_072)
 def _folded(identity: CustomerIdentity) -> _Folded:
-    company_words = [w for w in fold(identity.company_name or "").split() if w not in LEGAL_FORMS]
+    first, last = fold(identity.first_name or ""), fold(identity.last_name or "")
+    company_words = [w for w in fold(identity.company or "").split() if w not in LEGAL_FORMS]
     return _Folded(
-        name=_sorted_words(f"{identity.first_name or ''} {identity.last_name or ''}"),
-        first=fold(identity.first_name or ""),
-        last=fold(identity.last_name or ""),
+        name=" ".join(sorted(f"{first} {last}".split())),
+        first=first,
+        last=last,
         company=" ".join(sorted(company_words)),
         email=(identity.email or "").strip().casefold(),
         phone=_phone_key(identity.phone, identity.region),
@@ -131,34 +133,28 @@ def block_keys(identity: CustomerIdentity) -> set[str]:
     return keys
 
 
-def _score(
-    new: _Folded, old: _Folded, policy: DuplicatePolicy
-) -> tuple[float, tuple[DuplicateReason, ...]]:
+def _score(new: _Folded, old: _Folded, policy: DuplicatePolicy) -> tuple[float, tuple[DuplicateReason, ...]]:
     reasons: list[DuplicateReason] = []
-    company_similarity = (
-        fuzz.ratio(new.company, old.company) if new.company and old.company else 0.0
-    )
+    company_similarity = fuzz.ratio(new.company, old.company) if new.company and old.company else 0.0
     # Person names when both records have them, else company names (B2B records without
     # a named contact), else nothing: identifiers alone must then carry the score.
     if new.last and old.last:
         similarity = fuzz.ratio(new.name, old.name)
         if similarity >= policy.similar_name:
             swapped = bool(new.first) and new.first == old.last and new.last == old.first
-            reasons.append(
-                DuplicateReason.SWAPPED_NAMES if swapped else DuplicateReason.SIMILAR_NAME
-            )
+            reasons.append(DuplicateReason.SWAPPED_NAMES if swapped else DuplicateReason.SIMILAR_NAME)
     else:
         similarity = company_similarity
     score = policy.name_weight * similarity
     evidence = (
-        (new.email != "" and new.email == old.email, DuplicateReason.SAME_EMAIL,
-         policy.email_points),
-        (new.phone != "" and new.phone == old.phone, DuplicateReason.SAME_PHONE,
-         policy.phone_points),
-        (company_similarity >= policy.similar_name, DuplicateReason.SIMILAR_COMPANY,
-         policy.company_points),
-        (new.postal_code != "" and new.postal_code == old.postal_code,
-         DuplicateReason.SAME_POSTAL_CODE, policy.postal_code_points),
+        (new.email != "" and new.email == old.email, DuplicateReason.SAME_EMAIL, policy.email_points),
+        (new.phone != "" and new.phone == old.phone, DuplicateReason.SAME_PHONE, policy.phone_points),
+        (company_similarity >= policy.similar_name, DuplicateReason.SIMILAR_COMPANY, policy.company_points),
+        (
+            new.postal_code != "" and new.postal_code == old.postal_code,
+            DuplicateReason.SAME_POSTAL_CODE,
+            policy.postal_code_points,
+        ),
     )
     for shared, reason, points in evidence:
         if shared:

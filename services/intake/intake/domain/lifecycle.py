@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from intake.domain.errors import CloseRefused, IllegalTransition, ReopenRefused
-from intake.domain.vocabulary import RequestAction, RequestStatus
+from intake.domain.vocabulary import CloseReason, RequestAction, RequestStatus
 
 S, A = RequestStatus, RequestAction
 
@@ -70,18 +70,19 @@ class ClosingPolicy:
     no_answer_timeout: timedelta = DEFAULT_NO_ANSWER_TIMEOUT
     reopen_window: timedelta = DEFAULT_REOPEN_WINDOW
 
-    def close_refusal(
+    def close_decision(
         self,
         status: RequestStatus,
         customer_confirmed: bool,
         resolved_at: datetime | None,
         now: datetime,
-    ) -> str | None:
-        """Why closing is refused, or None when it is allowed."""
+    ) -> CloseReason | str:
+        """The reason closing is allowed (a `CloseReason`, as recorded in `RequestClosed`),
+        or a plain message saying why it is refused."""
         if status is not S.RESOLVED:
             return f"only a resolved request can be closed (this one is {status.value})"
         if customer_confirmed:
-            return None
+            return CloseReason.CUSTOMER_CONFIRMED
         if resolved_at is None:
             return "resolution date unknown: closing needs the customer's confirmation"
         if now - resolved_at < self.no_answer_timeout:
@@ -89,11 +90,9 @@ class ClosingPolicy:
                 "the customer has not confirmed the resolution and the no-answer timeout "
                 f"({self.no_answer_timeout.days} days) has not elapsed"
             )
-        return None
+        return CloseReason.NO_ANSWER_TIMEOUT
 
-    def reopen_refusal(
-        self, status: RequestStatus, closed_at: datetime | None, now: datetime
-    ) -> str | None:
+    def reopen_refusal(self, status: RequestStatus, closed_at: datetime | None, now: datetime) -> str | None:
         """Why reopening is refused, or None when it is allowed."""
         if status is S.RESOLVED:
             return None
@@ -118,7 +117,8 @@ def can_close(
     no_answer_timeout: timedelta = DEFAULT_NO_ANSWER_TIMEOUT,
 ) -> bool:
     policy = ClosingPolicy(no_answer_timeout=no_answer_timeout)
-    return policy.close_refusal(status, customer_confirmed, resolved_at, now) is None
+    decision = policy.close_decision(status, customer_confirmed, resolved_at, now)
+    return isinstance(decision, CloseReason)
 
 
 def ensure_can_close(
@@ -127,10 +127,12 @@ def ensure_can_close(
     resolved_at: datetime | None,
     now: datetime,
     policy: ClosingPolicy = DEFAULT_CLOSING_POLICY,
-) -> None:
-    refusal = policy.close_refusal(status, customer_confirmed, resolved_at, now)
-    if refusal is not None:
-        raise CloseRefused(refusal)
+) -> CloseReason:
+    """The `CloseReason` to record, or `CloseRefused`."""
+    decision = policy.close_decision(status, customer_confirmed, resolved_at, now)
+    if not isinstance(decision, CloseReason):
+        raise CloseRefused(decision)
+    return decision
 
 
 def can_reopen(

@@ -115,9 +115,7 @@ def validate_priority_change(
             "missing_criterion",
         )
     if reason is None or is_blank(reason):
-        raise PriorityChangeRefused(
-            f"explain what changed in {criterion.value}", "missing_reason"
-        )
+        raise PriorityChangeRefused(f"explain what changed in {criterion.value}", "missing_reason")
     if mentions_insistence(reason, insistence_patterns):
         raise PriorityChangeRefused(
             "the customer's insistence is not a reason to change priority; "

@@ -26,5 +26,9 @@ def missing(field: str, message: str | None = None) -> FieldProblem:
 
 
 def is_blank(value: object) -> bool:
-    """None, or a string with nothing but whitespace."""
-    return value is None or (isinstance(value, str) and not value.strip())
+    """None, a string with nothing but whitespace, or an empty tuple/list."""
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, tuple | list | frozenset | set):
+        return not value
+    return value is None

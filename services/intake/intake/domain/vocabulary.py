@@ -113,6 +113,13 @@ class RequestAction(StrEnum):
     REOPEN = "reopen"
 
 
+class CloseReason(StrEnum):
+    """Why a request could be closed (DOMAIN §6)."""
+
+    CUSTOMER_CONFIRMED = "customer_confirmed"
+    NO_ANSWER_TIMEOUT = "no_answer_timeout"
+
+
 class PriorityCriterion(StrEnum):
     """The objective criterion a priority change must name (DOMAIN §3).
 

@@ -11,18 +11,18 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-_PG_APPEND_ONLY = """
-CREATE OR REPLACE FUNCTION guichet_events_append_only() RETURNS trigger AS $$
+_PG_APPEND_ONLY = [
+    """CREATE OR REPLACE FUNCTION guichet_events_append_only() RETURNS trigger AS $$
 BEGIN
   RAISE EXCEPTION 'the event log is append-only: % refused on events', TG_OP
     USING ERRCODE = 'insufficient_privilege';
 END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
-  FOR EACH ROW EXECUTE FUNCTION guichet_events_append_only();
-CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
-  FOR EACH STATEMENT EXECUTE FUNCTION guichet_events_append_only();
-"""
+$$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events "
+    "FOR EACH ROW EXECUTE FUNCTION guichet_events_append_only()",
+    "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION guichet_events_append_only()",
+]
 
 _SQLITE_APPEND_ONLY = [
     "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
@@ -42,7 +42,6 @@ def upgrade() -> None:
             "ALTER TABLE events ADD COLUMN tx_id xid8 NOT NULL DEFAULT pg_current_xact_id()"
         )
         op.create_index("ix_events_tx_position", "events", ["tx_id", "position"])
-        op.execute(_PG_APPEND_ONLY)
-    else:
-        for statement in _SQLITE_APPEND_ONLY:
-            op.execute(statement)
+    statements = _PG_APPEND_ONLY if bind.dialect.name == "postgresql" else _SQLITE_APPEND_ONLY
+    for statement in statements:
+        op.execute(statement)

@@ -1,0 +1,106 @@
+"""The event-store contract, run against SQLite (embedded default) and real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from events.catalogue import DomainEvent
+from events.envelope import Metadata
+from events.integrity import verify_chain
+from events.store import ConcurrencyError, SqlEventStore
+
+
+class CounterIncremented(DomainEvent, type="test.CounterIncremented"):
+    by: int
+
+
+def bumps(*values: int) -> list[CounterIncremented]:
+    return [CounterIncremented(by=value) for value in values]
+
+
+async def test_appended_events_are_read_back_in_version_order(store: SqlEventStore):
+    stream = uuid4()
+    stored = await store.append(stream, "counter", 0, bumps(1, 2, 3), Metadata(actor="alice"))
+    assert [e.stream_version for e in stored] == [1, 2, 3]
+    read = await store.read_stream(stream)
+    assert [e.decode() for e in read] == bumps(1, 2, 3)
+    assert [e.id for e in read] == [e.id for e in stored]
+    assert read[0].metadata.actor == "alice"
+    assert read[0].subject == f"counter/{stream}"
+    assert all(e.position for e in read)
+
+
+async def test_a_stale_expected_version_is_a_conflict(store: SqlEventStore):
+    stream = uuid4()
+    await store.append(stream, "counter", 0, bumps(1))
+    with pytest.raises(ConcurrencyError) as raised:
+        await store.append(stream, "counter", 0, bumps(2))
+    assert raised.value.actual == 1
+    assert len(await store.read_stream(stream)) == 1
+
+
+async def test_an_expected_version_ahead_of_the_stream_is_a_conflict(store: SqlEventStore):
+    stream = uuid4()
+    await store.append(stream, "counter", 0, bumps(1))
+    with pytest.raises(ConcurrencyError):
+        await store.append(stream, "counter", 5, bumps(2))
+
+
+async def test_concurrent_appends_to_one_stream_let_exactly_one_win(store: SqlEventStore):
+    stream = uuid4()
+    await store.append(stream, "counter", 0, bumps(0))
+    results = await asyncio.gather(
+        *(store.append(stream, "counter", 1, bumps(n)) for n in range(1, 9)),
+        return_exceptions=True,
+    )
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    losers = [r for r in results if isinstance(r, BaseException)]
+    assert len(winners) == 1
+    assert all(isinstance(r, ConcurrencyError) for r in losers), losers
+    assert [e.stream_version for e in await store.read_stream(stream)] == [1, 2]
+
+
+async def test_read_all_returns_every_event_once_in_a_resumable_order(store: SqlEventStore):
+    streams = [uuid4() for _ in range(5)]
+    for round_ in range(3):
+        for stream in streams:
+            await store.append(stream, "counter", round_, bumps(round_))
+    seen, after = [], 0
+    while batch := await store.read_all(after, limit=4):
+        seen.extend(batch)
+        after = batch[-1].position
+    assert len(seen) == 15 and len({e.id for e in seen}) == 15
+    for stream in streams:
+        assert [e.stream_version for e in seen if e.stream_id == stream] == [1, 2, 3]
+
+
+async def test_the_event_log_refuses_updates_and_deletes(store: SqlEventStore):
+    await store.append(uuid4(), "counter", 0, bumps(1))
+    for statement in ("UPDATE events SET type = 'forged'", "DELETE FROM events"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with store.engine.begin() as connection:
+                await connection.execute(text(statement))
+    assert len(await store.read_all(0)) == 1
+
+
+async def test_each_stream_carries_a_verifiable_hash_chain(store: SqlEventStore):
+    stream = uuid4()
+    await store.append(stream, "counter", 0, bumps(1, 2))
+    await store.append(stream, "counter", 2, bumps(3))
+    events = await store.read_stream(stream)
+    assert events[0].prev_hash is None and events[1].prev_hash == events[0].hash
+    verify_chain(events)
+
+
+async def test_writes_in_one_transaction_commit_or_vanish_together(store: SqlEventStore):
+    stream = uuid4()
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            await tx.append(stream, "counter", 0, bumps(1))
+            raise RuntimeError("the handler failed after appending")
+    assert await store.read_stream(stream) == []
