@@ -16,12 +16,12 @@ QUEBEC = BusinessCalendar.quebec()
 H = timedelta(hours=1)
 
 
-def paris(*args: int) -> datetime:
-    return datetime(*args, tzinfo=PARIS)  # type: ignore[misc]
+def paris(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0, us: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, s, us, tzinfo=PARIS)
 
 
-def montreal(*args: int) -> datetime:
-    return datetime(*args, tzinfo=MONTREAL)  # type: ignore[misc]
+def montreal(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0, us: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, s, us, tzinfo=MONTREAL)
 
 
 # --- add_business_time ------------------------------------------------------------------

@@ -19,6 +19,7 @@ output or log tail: a missing server is never a silent skip.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import re
 import shutil
@@ -251,10 +252,9 @@ def _cleanup_stale(root: Path) -> None:
             continue
         for script, sub in (("postgres.sh", "postgres"), ("kafka.sh", "kafka")):
             if (d / sub).is_dir():
-                stale = d / sub
                 _quiet(
-                    lambda script=script, stale=stale: _run_script(
-                        script, "stop", stale, timeout=_STOP_TIMEOUT_S, check=False
+                    functools.partial(
+                        _run_script, script, "stop", d / sub, timeout=_STOP_TIMEOUT_S, check=False
                     )
                 )
         shutil.rmtree(d, ignore_errors=True)
@@ -320,7 +320,9 @@ def _local_server(script: str, name: str, logs: tuple[str, ...]) -> tuple[str, C
         proc = _run_script(script, "start", directory, timeout=_START_TIMEOUT_S)
     except RuntimeError as exc:
         # Stop whatever half-started, keep the directory for its logs.
-        _quiet(lambda: _run_script(script, "stop", directory, timeout=_STOP_TIMEOUT_S, check=False))
+        _quiet(
+            functools.partial(_run_script, script, "stop", directory, timeout=_STOP_TIMEOUT_S, check=False)
+        )
         tails = _file_tails(directory, logs)
         raise RuntimeError(f"local {name} server did not start: {exc}\n{tails}") from exc
     lines = proc.stdout.strip().splitlines()

@@ -39,4 +39,6 @@ def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 def mentions_insistence(text: str, patterns: Sequence[str] = INSISTENCE_PATTERNS) -> bool:
     """True when `text` justifies something by the customer insisting or chasing."""
+    if not patterns:
+        return False
     return _compiled(tuple(patterns)).search(fold(text)) is not None

@@ -2,8 +2,8 @@
 taken within 1 h.
 
 Each rule gives the instant its alert becomes due (raised when ``now >= due``), or None when
-the condition was cleared at or before that instant; such an alert is never raised. The durations are
-clock time unless a BusinessCalendar is given, in which case they count business time (an
+the condition was cleared at or before that instant: such an alert is never raised. Durations
+are clock time unless a BusinessCalendar is given, in which case they count business time (an
 organisation may not want a "no response" alert to fire at 3 a.m.). ``active_alerts`` tells
 which alerts are raised at a given ``now``. Few alerts, by design: noise gets ignored.
 """

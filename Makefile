@@ -1,0 +1,49 @@
+# Guichet — the two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-unit test-integration lint bench token clean asyncapi
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-17s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	@test -x $(PY) || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip install --quiet -r requirements.lock
+	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+run: $(STAMP) ## Start the five services on the embedded default (SQLite in ./data, in-process bus)
+	$(PY) -m events.service.serve
+
+test: $(STAMP) ## Install everything and run the whole suite, with a real PostgreSQL and Kafka
+	$(PY) -m pytest -p no:cacheprovider -q -ra --durations=10
+
+test-unit: $(STAMP) ## Unit tests only (no servers)
+	$(PY) -m pytest -q tests/unit
+
+test-integration: $(STAMP) ## Integration tests (real PostgreSQL and Kafka, started if needed)
+	$(PY) -m pytest -q tests/integration
+
+lint: $(STAMP) ## ruff on everything, mypy on libs/ and the domain packages
+	$(PY) -m ruff check libs services tests bench
+	$(PY) -m mypy libs/events/events services/intake/intake/domain services/sla-clock/sla_clock/domain
+
+bench: $(STAMP) ## Benchmarks on real PostgreSQL/Kafka: figures and ratios printed (see bench/README.md)
+	$(PY) -m bench
+
+asyncapi: $(STAMP) ## Regenerate docs/asyncapi.yaml from the event catalogue
+	$(PY) -m events.asyncapi > docs/asyncapi.yaml
+
+token: $(STAMP) ## Print a development bearer token (embedded default only): make token LEVEL=2
+	@$(PY) -m events.service.devtoken --sub $${SUB:-dev-agent} --team $${TEAM:-support} --level $${LEVEL:-1}
+
+clean: ## Remove the virtualenv, local data and test servers
+	rm -rf $(VENV) data .servers .pytest_cache
