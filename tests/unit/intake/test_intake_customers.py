@@ -106,7 +106,11 @@ def test_valid_b2c_customer_has_no_problem_and_is_normalised() -> None:
 
 
 def test_every_bad_field_is_reported_not_only_the_first() -> None:
-    assert fields_of(b2c(email="eloise@", phone="123", postal_code="7501")) == {"email", "phone", "postal_code"}
+    assert fields_of(b2c(email="eloise@", phone="123", postal_code="7501")) == {
+        "email",
+        "phone",
+        "postal_code",
+    }
 
 
 def test_bad_email_and_postal_code_are_reported_by_field_and_block_creation() -> None:
@@ -140,7 +144,10 @@ def test_unknown_country_is_reported() -> None:
     [
         (CustomerProfile.B2B, {"company", "last_name", "email", "phone"}),
         (CustomerProfile.B2C, {"first_name", "last_name", "email", "phone"}),
-        (CustomerProfile.PUBLIC_SERVICE, {"first_name", "last_name", "postal_code", "city", "email", "phone"}),
+        (
+            CustomerProfile.PUBLIC_SERVICE,
+            {"first_name", "last_name", "postal_code", "city", "email", "phone"},
+        ),
         (CustomerProfile.STRATEGIC, {"company", "last_name", "contract_refs", "email", "phone"}),
     ],
 )

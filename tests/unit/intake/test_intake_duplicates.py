@@ -122,10 +122,24 @@ def test_an_empty_identity_has_no_block_key() -> None:
 
 def test_scoring_tens_of_thousands_of_candidates_stays_fast() -> None:
     existing = [
-        CustomerIdentity(str(i), f"Prenom{i % 97}", f"Nom{i}", email=f"p{i}@exemple.fr", phone=f"+3361{i:07d}")
+        CustomerIdentity(
+            str(i), f"Prenom{i % 97}", f"Nom{i}", email=f"p{i}@exemple.fr", phone=f"+3361{i:07d}"
+        )
         for i in range(20_000)
     ]
     started = time.perf_counter()
     result = find_duplicates(NEW, existing)
     assert time.perf_counter() - started < 3.0
     assert result == []
+
+
+def test_same_email_is_enough_when_the_new_record_has_no_name() -> None:
+    new = CustomerIdentity("new", email="eloise.dupont@exemple.fr")
+    old = CustomerIdentity("c1", "Eloise", "Dupont", email="ELOISE.DUPONT@exemple.fr")
+    assert found(new, old) == {"c1": (DuplicateReason.SAME_EMAIL,)}
+
+
+def test_colleagues_sharing_a_generic_email_are_not_duplicates() -> None:
+    new = CustomerIdentity("new", "Jean", "Martin", company="Acme", email="contact@acme.fr")
+    colleague = CustomerIdentity("c1", "Sophie", "Bernard", company="ACME", email="contact@acme.fr")
+    assert found(new, colleague) == {}

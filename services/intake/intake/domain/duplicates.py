@@ -62,11 +62,18 @@ class DuplicateCandidate:
 
 @dataclass(frozen=True, slots=True)
 class DuplicatePolicy:
-    """Weights and thresholds, per organisation. score = name_weight * name similarity
-    + the points of every shared identifier, capped at 100."""
+    """Weights and thresholds, per organisation.
+
+    score = name points + the points of every shared identifier, capped at 100. Name points
+    grow from 0 at `name_floor` similarity to `name_points` at 100: unrelated names still
+    share letters (ratio 30-45), and that noise must not add up with a shared switchboard.
+    When names cannot be compared (absent on one side), they count `unknown_name_points`.
+    """
 
     threshold: float = 70.0
-    name_weight: float = 0.6
+    name_points: float = 60.0
+    name_floor: float = 50.0
+    unknown_name_points: float = 30.0
     email_points: float = 40.0
     phone_points: float = 35.0
     company_points: float = 15.0
@@ -103,7 +110,10 @@ def _phone_key(phone: str | None, region: str) -> str:
 @lru_cache(maxsize=131_072)
 def _folded(identity: CustomerIdentity) -> _Folded:
     first, last = fold(identity.first_name or ""), fold(identity.last_name or "")
-    company_words = [w for w in fold(identity.company or "").split() if w not in LEGAL_FORMS]
+    # "S.A.S." -> "sas" before folding, so dotted legal forms are recognised too
+    company_words = [
+        w for w in fold((identity.company or "").replace(".", "")).split() if w not in LEGAL_FORMS
+    ]
     return _Folded(
         name=" ".join(sorted(f"{first} {last}".split())),
         first=first,
@@ -137,15 +147,22 @@ def _score(new: _Folded, old: _Folded, policy: DuplicatePolicy) -> tuple[float, 
     reasons: list[DuplicateReason] = []
     company_similarity = fuzz.ratio(new.company, old.company) if new.company and old.company else 0.0
     # Person names when both records have them, else company names (B2B records without
-    # a named contact), else nothing: identifiers alone must then carry the score.
+    # a named contact); a missing name neither confirms nor contradicts.
+    similarity: float | None
     if new.last and old.last:
         similarity = fuzz.ratio(new.name, old.name)
         if similarity >= policy.similar_name:
             swapped = bool(new.first) and new.first == old.last and new.last == old.first
             reasons.append(DuplicateReason.SWAPPED_NAMES if swapped else DuplicateReason.SIMILAR_NAME)
-    else:
+    elif new.company and old.company:
         similarity = company_similarity
-    score = policy.name_weight * similarity
+    else:
+        similarity = None
+    if similarity is None:
+        score = policy.unknown_name_points
+    else:
+        above_floor = max(0.0, similarity - policy.name_floor) / (100.0 - policy.name_floor)
+        score = policy.name_points * above_floor
     evidence = (
         (new.email != "" and new.email == old.email, DuplicateReason.SAME_EMAIL, policy.email_points),
         (new.phone != "" and new.phone == old.phone, DuplicateReason.SAME_PHONE, policy.phone_points),

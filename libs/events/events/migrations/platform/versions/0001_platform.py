@@ -4,6 +4,7 @@ Revision ID: 0001_platform
 """
 
 from alembic import op
+
 from events.tables import metadata
 
 revision = "0001_platform"
