@@ -39,8 +39,8 @@ lint: $(STAMP) ## ruff on everything, mypy on libs/ and the domain packages
 bench: $(STAMP) ## Benchmarks on real PostgreSQL/Kafka: figures and ratios printed (see bench/README.md)
 	$(PY) -m bench
 
-asyncapi: $(STAMP) ## Regenerate docs/asyncapi.yaml from the event catalogue
-	$(PY) -m events.asyncapi > docs/asyncapi.yaml
+asyncapi: $(STAMP) ## Regenerate docs/asyncapi.json from the event catalogue
+	$(PY) -m events.asyncapi > docs/asyncapi.json
 
 token: $(STAMP) ## Print a development bearer token (embedded default only): make token LEVEL=2
 	@$(PY) -m events.service.devtoken --sub $${SUB:-dev-agent} --team $${TEAM:-support} --level $${LEVEL:-1}

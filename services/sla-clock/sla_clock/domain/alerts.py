@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .business_calendar import BusinessCalendar
-from .timeline import to_utc
+from .instants import to_utc
 
 
 class AlertKind(StrEnum):

@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .holiday_dates import holiday_dates
+from .instants import ONE_US, from_us, to_us
 from .opening_hours import (
     ALWAYS_OPEN_HOURS,
     DEFAULT_WEEKLY_HOURS,
@@ -34,7 +35,7 @@ from .opening_hours import (
     weekly_hours_from_spec,
     weekly_hours_to_spec,
 )
-from .timeline import ONE_US, Timeline, YearBlock, build_year_block, from_us, to_us
+from .timeline import Timeline, YearBlock, build_year_block
 
 DEFAULT_CUTOFF = time(16, 0)
 

@@ -24,13 +24,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from fractions import Fraction
 
 from .business_calendar import BusinessCalendar
-from .policy import Channel, Priority, SlaPolicy, Target, TimeBasis, targets_for
-from .timeline import to_utc
+from .instants import to_utc
+from .thresholds import ThresholdKind, crossed_thresholds, thresholds, warning_share
 
-WARNING_FRACTION = Fraction(4, 5)
+# Re-exported: a deadline's thresholds belong with it for callers.
+__all__ = [
+    "Calendars",
+    "Deadline",
+    "DeadlineKind",
+    "PausedTime",
+    "RequestDeadlines",
+    "ThresholdKind",
+    "compute_deadlines",
+    "crossed_thresholds",
+    "deadline_for",
+    "earliest_deadline",
+    "thresholds",
+]
+from .policy import Channel, Priority, SlaPolicy, Target, TimeBasis, targets_for
+
 _ZERO = timedelta(0)
 
 
@@ -38,11 +52,6 @@ class DeadlineKind(StrEnum):
     FIRST_RESPONSE = "first_response"
     NEXT_UPDATE = "next_update"
     RESOLUTION = "resolution"
-
-
-class ThresholdKind(StrEnum):
-    WARNING = "warning"  # 80 % of the target elapsed
-    BREACH = "breach"  # 100 %
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ def deadline_for(
     pause = paused.in_basis(target.basis)
     if pause < _ZERO:
         raise ValueError(f"paused time must not be negative, got {pause}")
-    warning = target.duration * WARNING_FRACTION.numerator // WARNING_FRACTION.denominator
+    warning = warning_share(target.duration)
     return Deadline(
         kind,
         target,
@@ -166,13 +175,3 @@ def compute_deadlines(
             DeadlineKind.RESOLUTION, resolution, received_at, calendars, paused, apply_cutoff=cutoff
         ),
     )
-
-
-def thresholds(deadline: Deadline) -> tuple[tuple[ThresholdKind, datetime], ...]:
-    """``((WARNING, warning_at), (BREACH, due_at))``, in time order."""
-    return ((ThresholdKind.WARNING, deadline.warning_at), (ThresholdKind.BREACH, deadline.due_at))
-
-
-def crossed_thresholds(deadline: Deadline, now: datetime) -> tuple[ThresholdKind, ...]:
-    """Thresholds reached at ``now`` (a threshold is reached at its instant, inclusive)."""
-    return tuple(kind for kind, at in thresholds(deadline) if at <= now)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .timeline import to_utc
+from .instants import to_utc
 
 
 class RelanceAction(StrEnum):

@@ -11,13 +11,12 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .instants import EPOCH, ONE_US
 from .opening_hours import MINUTES_PER_DAY, WeeklyHours
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_US = timedelta(microseconds=1)
 _ONE_DAY = timedelta(days=1)
 _US_PER_AVERAGE_YEAR = int(365.2425 * 86_400 * 1_000_000)
 # Guards next_opening against a calendar closed for ever (e.g. absurd extra closed dates).
@@ -47,23 +46,6 @@ class YearBlock:
             return 0
         end = self.ends[i]
         return self.cum_ends[i] - (end - us if us < end else 0)
-
-
-def to_us(instant: datetime) -> int:
-    """Microseconds since the epoch; ValueError for a naive datetime."""
-    try:
-        return (instant - EPOCH) // ONE_US
-    except TypeError:
-        raise ValueError(f"datetime must be timezone-aware, got {instant!r}") from None
-
-
-def from_us(us: int) -> datetime:
-    return EPOCH + timedelta(microseconds=us)
-
-
-def to_utc(instant: datetime) -> datetime:
-    """``instant`` in UTC; ValueError for a naive datetime (never assume the host's zone)."""
-    return from_us(to_us(instant))
 
 
 def _local_us(day: date, minute: int, zone: ZoneInfo) -> int:
