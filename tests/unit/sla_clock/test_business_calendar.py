@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from sla_clock.domain.business_calendar import BusinessCalendar
 from sla_clock.domain.opening_hours import OpeningSpan
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from sla_clock.domain.business_calendar import BusinessCalendar
 from sla_clock.domain.opening_hours import OpeningSpan
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from sla_clock.domain.relances import NextRelance, RelanceAction, RelanceRules, next_relance
 
 CUSTOMER_DUE = datetime(2025, 3, 3, 12, tzinfo=UTC)

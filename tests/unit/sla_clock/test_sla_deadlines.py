@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from sla_clock.domain.business_calendar import BusinessCalendar
 from sla_clock.domain.deadlines import (
     Calendars,

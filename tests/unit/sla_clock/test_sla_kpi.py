@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from sla_clock.domain.kpi import KpiReport, RequestFacts, compute_kpis, compute_kpis_by
 from sla_clock.domain.policy import Channel, Priority
 

@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+
 from sla_clock.domain.policy import (
     BUSINESS_DAY,
     DEFAULT_POLICY,
@@ -19,8 +20,8 @@ from sla_clock.domain.policy import (
     business_days,
     business_hours,
     clock_hours,
-    targets_for,
 )
+from sla_clock.domain.targets import targets_for
 
 H = timedelta(hours=1)
 CLOCK, BUSINESS = TimeBasis.CLOCK, TimeBasis.BUSINESS

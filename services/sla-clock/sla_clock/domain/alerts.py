@@ -1,5 +1,4 @@
-"""Operational alerts (DOMAIN.md §5): no response for 4 h, pending for 24 h, escalation not
-taken within 1 h.
+"""Operational alerts (DOMAIN.md §5): no response in 4 h, pending 24 h, escalation untaken 1 h.
 
 Each rule gives the instant its alert becomes due (raised when ``now >= due``), or None when
 the condition was cleared at or before that instant: such an alert is never raised. Durations
@@ -44,13 +43,10 @@ class Alert:
 def _due(
     since: datetime, after: timedelta, cleared_at: datetime | None, rules: AlertRules
 ) -> datetime | None:
-    if rules.calendar is None:
-        due = to_utc(since) + after  # in UTC: aware wall-clock arithmetic ignores DST
-    else:
-        due = rules.calendar.add_business_time(since, after)
-    if cleared_at is not None and to_utc(cleared_at) <= due:
-        return None
-    return due
+    calendar = rules.calendar
+    # Added in UTC: Python adds to an aware datetime in wall-clock time, blind to DST.
+    due = to_utc(since) + after if calendar is None else calendar.add_business_time(since, after)
+    return None if cleared_at is not None and to_utc(cleared_at) <= due else due
 
 
 def no_response_alert_at(

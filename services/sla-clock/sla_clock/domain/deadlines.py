@@ -27,23 +27,12 @@ from enum import StrEnum
 
 from .business_calendar import BusinessCalendar
 from .instants import to_utc
-from .thresholds import ThresholdKind, crossed_thresholds, thresholds, warning_share
-
-# Re-exported: a deadline's thresholds belong with it for callers.
-__all__ = [
-    "Calendars",
-    "Deadline",
-    "DeadlineKind",
-    "PausedTime",
-    "RequestDeadlines",
-    "ThresholdKind",
-    "compute_deadlines",
-    "crossed_thresholds",
-    "deadline_for",
-    "earliest_deadline",
-    "thresholds",
-]
-from .policy import Channel, Priority, SlaPolicy, Target, TimeBasis, targets_for
+from .policy import Channel, Priority, SlaPolicy, Target, TimeBasis
+from .targets import targets_for
+from .thresholds import ThresholdKind as ThresholdKind  # re-exported with the deadline
+from .thresholds import crossed_thresholds as crossed_thresholds
+from .thresholds import thresholds as thresholds
+from .thresholds import warning_share
 
 _ZERO = timedelta(0)
 
