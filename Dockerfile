@@ -25,7 +25,7 @@ WORKDIR /src
 COPY pyproject.toml requirements.lock ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/runtime-requirements.txt \
-    && pip install -r /tmp/runtime-requirements.txt -c constraints.txt
+    && pip install -r /tmp/runtime-requirements.txt -c requirements.lock
 
 # The code: the platform library and the five services, installed without touching the deps.
 COPY libs/ libs/

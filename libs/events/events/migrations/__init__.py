@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,6 +34,10 @@ async def upgrade(engine: AsyncEngine, script_location: Path, version_table: str
         command.upgrade(config, "head")
 
     async with _MIGRATION_LOCK, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together on an empty database migrate one after the other.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                     {"key": zlib.crc32(version_table.encode())})
         await connection.run_sync(run)
 
 

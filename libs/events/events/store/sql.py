@@ -31,6 +31,7 @@ from events.db import is_postgres
 from events.envelope import Envelope, Metadata, PiiMarker
 from events.ids import new_id
 from events.integrity import PayloadProtector, PlainPayloads, chain_hash
+from events.observability.metrics import APPENDS, CONFLICTS
 from events.store.errors import ConcurrencyError
 from events.tables import events as events_table
 
@@ -158,6 +159,7 @@ class SqlEventStore:
         ).first()
         actual = last[0] if last else 0
         if actual != expected_version:
+            CONFLICTS.labels(self.source).inc()
             raise ConcurrencyError(stream_id, expected_version, actual)
         prev_hash: str | None = last[1] if last else None
         now = self.clock()
@@ -178,8 +180,10 @@ class SqlEventStore:
             positions = [row[0] for row in result]
         except IntegrityError as error:
             if "version" in str(error.orig) or "stream" in str(error.orig):
+                CONFLICTS.labels(self.source).inc()
                 raise ConcurrencyError(stream_id, expected_version) from error
             raise
+        APPENDS.labels(self.source).inc(len(envelopes))
         return [
             envelope.model_copy(update={"position": position})
             for envelope, position in zip(envelopes, sorted(positions), strict=True)
