@@ -131,8 +131,8 @@ class Envelope(BaseModel):
                 schema_version=int(attributes["schemaversion"]),
                 data=data,
                 metadata=Metadata(
-                    correlation_id=attributes.get("correlationid"),
-                    causation_id=attributes.get("causationid"),
+                    correlation_id=_optional_uuid(attributes.get("correlationid")),
+                    causation_id=_optional_uuid(attributes.get("causationid")),
                     actor=attributes.get("actor"),
                     traceparent=attributes.get("traceparent"),
                     tracestate=attributes.get("tracestate"),
@@ -151,3 +151,7 @@ class Envelope(BaseModel):
             )
         except (KeyError, ValueError, TypeError) as error:
             raise ValueError(f"not a Guichet CloudEvent: {error!r}") from error
+
+
+def _optional_uuid(value: str | None) -> UUID | None:
+    return UUID(value) if value else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -33,7 +34,7 @@ class Problem(Exception):
 
 def problem_response(
     request: Request, status: int, code: str, title: str, detail: str | None = None,
-    headers: dict[str, str] | None = None, **extra: Any,
+    headers: Mapping[str, str] | None = None, **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,8 @@ class ServiceDefinition:
     migrations: Path | None = None
     consumes: tuple[str, ...] = ()
     consumer_factory: ConsumerFactory | None = None
-    on_ready: tuple[Callable[[ServiceRuntime], Awaitable[None]], ...] = ()
-    background: tuple[Callable[[ServiceRuntime], Awaitable[None]], ...] = ()
+    on_ready: tuple[Callable[[ServiceRuntime], Coroutine[Any, Any, None]], ...] = ()
+    background: tuple[Callable[[ServiceRuntime], Coroutine[Any, Any, None]], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
+import os
 import signal
-import sys
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -28,6 +30,14 @@ def serve(definition: ServiceDefinition) -> None:
                 access_log=False, timeout_graceful_shutdown=10)
 
 
+class _QuietServer(uvicorn.Server):
+    """Leaves signals to :func:`serve_all`, which stops every server together."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 async def serve_all(host: str = "127.0.0.1", base_port: int | None = None) -> None:
     """The embedded default: every service in one process, SQLite files and one in-process bus."""
     bus = InProcessBus()
@@ -38,8 +48,7 @@ async def serve_all(host: str = "127.0.0.1", base_port: int | None = None) -> No
         settings = settings_for(definition, host=host, port=port)
         app = create_service_app(definition, settings, bus=bus)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-        server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        server = _QuietServer(config)
         servers.append((definition, settings, server))
     loop = asyncio.get_running_loop()
 
@@ -61,8 +70,10 @@ async def serve_all(host: str = "127.0.0.1", base_port: int | None = None) -> No
 
 
 def main() -> None:
-    asyncio.run(serve_all())
+    """``GUICHET_BASE_PORT`` moves the five ports to BASE..BASE+4 (tests, or a busy machine)."""
+    base_port = os.environ.get("GUICHET_BASE_PORT")
+    asyncio.run(serve_all(base_port=int(base_port) if base_port else None))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
