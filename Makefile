@@ -14,8 +14,8 @@ help: ## List the targets
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	@test -x $(PY) || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(VENV)
-	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip install --quiet -r requirements.lock
-	VIRTUAL_ENV=$(VENV) $(PYTHON) -m uv pip install --quiet --no-deps -e .
+	$(PYTHON) -m uv pip install --quiet --python $(PY) -r requirements.lock
+	$(PYTHON) -m uv pip install --quiet --python $(PY) --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
