@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections import Counter
@@ -106,6 +107,8 @@ async def _consume(ctx: Context, bootstrap: str, topic: str, wanted: int) -> tup
     from events.migrations import upgrade_platform
     from events.runners import KafkaConsumerRunner
 
+    # aiokafka logs the coordinator lookup retries of a fresh group at ERROR: not a failure.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     engine = create_engine(await ctx.database("bench_consumer"), pool_size=4)
     try:
         await upgrade_platform(engine)

@@ -1,9 +1,11 @@
 """Event-sourced aggregates: state is a fold of the stream; decisions record new events.
 
-A subclass declares ``stream_type`` and one ``when_<EventClassName>`` method per event it
-folds. Commands call :meth:`Aggregate.record`, which applies the event at once (so later
-checks in the same command see it) and keeps it pending until :func:`save` appends it with
-the version the aggregate was loaded at: optimistic concurrency, no lock.
+The pure base class lives in :mod:`events.aggregate_base` (domains import it from there);
+this module adds loading and saving through a store transaction. A subclass declares
+``stream_type`` and one ``when_<EventClassName>`` method per event it folds. Commands call
+:meth:`Aggregate.record`, which applies the event at once (so later checks in the same command
+see it) and keeps it pending until :func:`save` appends it with the version the aggregate was
+loaded at: optimistic concurrency, no lock.
 
 Long streams: a subclass that sets ``snapshot_every`` and implements ``snapshot_state`` /
 ``from_snapshot`` is saved as a snapshot every that many events, and loaded from the latest
@@ -14,54 +16,18 @@ never needs a migration.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy import select
 
-from events.catalogue import DomainEvent
+from events.aggregate_base import Aggregate
 from events.envelope import Envelope, Metadata
 from events.sqlutil import upsert
 from events.store import StreamNotFound, Transaction
 from events.tables import snapshots
 
-
-class Aggregate:
-    stream_type: ClassVar[str]
-    snapshot_every: ClassVar[int | None] = None
-    snapshot_version: ClassVar[int] = 1
-
-    def __init__(self, stream_id: UUID) -> None:
-        self.id = stream_id
-        self.version = 0
-        self.pending: list[DomainEvent] = []
-
-    def record(self, event: DomainEvent) -> None:
-        self._apply(event)
-        self.pending.append(event)
-
-    def _apply(self, event: DomainEvent) -> None:
-        handler = getattr(self, f"when_{type(event).__name__}", None)
-        if handler is not None:
-            handler(event)
-
-    def fold(self, envelopes: list[Envelope]) -> Self:
-        for envelope in envelopes:
-            self._apply(envelope.decode())
-            self.version = envelope.stream_version
-        return self
-
-    @classmethod
-    def rebuild(cls, stream_id: UUID, envelopes: list[Envelope]) -> Self:
-        return cls(stream_id).fold(envelopes)
-
-    def snapshot_state(self) -> dict[str, Any]:
-        raise NotImplementedError(f"{type(self).__name__} sets snapshot_every but cannot snapshot")
-
-    @classmethod
-    def from_snapshot(cls, stream_id: UUID, state: dict[str, Any]) -> Self:
-        raise NotImplementedError(f"{cls.__name__} sets snapshot_every but cannot restore")
-
+__all__ = ["Aggregate", "load", "save"]
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -57,6 +57,12 @@ class KafkaConsumerRunner:
     async def stop(self) -> None:
         self._stopping.set()
 
+    async def rewind(self) -> None:
+        """Re-read every assigned partition from the beginning (after ``Consumer.reset``)."""
+        partitions = self._kafka.assignment()
+        if partitions:
+            await self._kafka.seek_to_beginning(*partitions)
+
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self._kafka.stop()

@@ -1,10 +1,16 @@
-"""Wiring of the Intake service: its definition for the service kit (the only place adapters are chosen)."""
+"""Wiring of the Intake service: its definition for the service kit (adapters are chosen in
+`bootstrap`). `definition.extra` may carry `rules` (IntakeRules) and `clock` (tests)."""
+
+from pathlib import Path
 
 from events.service.runtime import ServiceDefinition
+from intake.entrypoints import customers, request_commands, request_reads
 
 DEFINITION = ServiceDefinition(
     name="intake",
     context="intake",
     default_port=8001,
     title="Intake",
+    routers=(customers.router, request_reads.router, request_commands.router),
+    migrations=Path(__file__).parent / "adapters" / "migrations",
 )

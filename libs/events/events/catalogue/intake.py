@@ -214,3 +214,27 @@ class SatisfactionRecorded(DomainEvent, type="intake.SatisfactionRecorded"):
     nps: int | None = None
     comment: str | None = None
     at: datetime
+
+
+class RequestDetailsCompleted(
+    DomainEvent, type="intake.RequestDetailsCompleted", pii=("contact",), subject_field="customer_id"
+):
+    """Information missing at reception was supplied; ``missing_fields`` is what is still missing."""
+
+    request_id: UUID
+    customer_id: UUID | None = None
+    contact: str | None = None
+    subject: str | None = None
+    description: str | None = None
+    missing_fields: tuple[str, ...] = ()
+    at: datetime
+
+
+class QueueExceptionDocumented(DomainEvent, type="intake.QueueExceptionDocumented"):
+    """The request is served before older ones of its priority: validated_p1, security_risk,
+    major_incident or contractual_obligation, with the reason (DOMAIN §3)."""
+
+    request_id: UUID
+    exception: str
+    reason: str
+    at: datetime

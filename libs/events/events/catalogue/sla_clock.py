@@ -1,8 +1,18 @@
-"""Events of the SLA clock context (topic ``guichet.sla-clock``)."""
+"""Events of the SLA clock context (topic ``guichet.sla_clock``).
+
+Stream per request (``stream_type="sla"``, id = uuid5 of the request id): the warnings,
+breaches, alerts and relance reminders of that request, each emitted exactly once per
+``(kind, due_at)``. Stream per policy / calendar (``sla_policy`` / ``sla_calendar``): their
+versions, so every rule change is itself recorded.
+
+``kind`` names the deadline: ``first_response``, ``next_update``, ``resolution`` or
+``commitment:<commitment id>``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from events.catalogue import DomainEvent
@@ -17,10 +27,69 @@ class SlaWarning(DomainEvent, type="sla_clock.SlaWarning"):
     threshold_at: datetime
     emitted_at: datetime
     advice: str
+    policy_version: int | None = None
+    deliverable: str | None = None
 
 
 class SlaBreached(DomainEvent, type="sla_clock.SlaBreached"):
+    """100 % of a deadline has elapsed without the awaited step."""
+
     request_id: UUID
     kind: str
     due_at: datetime
     emitted_at: datetime
+    policy_version: int | None = None
+    deliverable: str | None = None
+
+
+class SlaAlertRaised(DomainEvent, type="sla_clock.SlaAlertRaised"):
+    """An operational alert: ``no_response`` (4 h), ``pending_too_long`` (24 h without any
+    movement), ``escalation_not_taken`` (1 h)."""
+
+    request_id: UUID
+    alert: str
+    since: datetime
+    due_at: datetime
+    emitted_at: datetime
+
+
+class RelanceDue(DomainEvent, type="sla_clock.RelanceDue"):
+    """The customer missed ``customer_due_at``: relance number ``ordinal`` should go out
+    from ``due_at``, at the latest by ``latest_at``."""
+
+    request_id: UUID
+    ordinal: int
+    customer_due_at: datetime
+    due_at: datetime
+    latest_at: datetime
+    emitted_at: datetime
+
+
+class EscalationDue(DomainEvent, type="sla_clock.EscalationDue"):
+    """No answer 10 days after the first relance (and two relances sent): escalate or close."""
+
+    request_id: UUID
+    customer_due_at: datetime
+    due_at: datetime
+    emitted_at: datetime
+
+
+class SlaPolicyDefined(DomainEvent, type="sla_clock.SlaPolicyDefined"):
+    """A new version of the SLA policy. ``policy`` is ``SlaPolicy.to_spec()``; ``calendar``
+    names the business calendar its business-time targets count on."""
+
+    version: int
+    policy: dict[str, Any]
+    calendar: str
+    defined_by: str
+    reason: str
+    at: datetime
+
+
+class CalendarDefined(DomainEvent, type="sla_clock.CalendarDefined"):
+    """A business calendar (``BusinessCalendar.to_spec()``), new or replacing its namesake."""
+
+    name: str
+    calendar: dict[str, Any]
+    defined_by: str
+    at: datetime

@@ -22,7 +22,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -189,6 +189,45 @@ class SqlEventStore:
             for envelope, position in zip(envelopes, sorted(positions), strict=True)
         ]
 
+    async def _append_streams(
+        self,
+        connection: AsyncConnection,
+        batches: Sequence[tuple[UUID, str, int, Sequence[DomainEvent]]],
+    ) -> list[list[Envelope]]:
+        """Many streams' appends with one version query and one insert (same checks as
+        ``_append``: a stream not at its expected version raises ConcurrencyError)."""
+        ids = [self._bind_id(stream_id) for stream_id, *_ in batches]
+        heads = {}
+        for start in range(0, len(ids), 1000):
+            result = await connection.execute(
+                text("SELECT stream_id, version, hash FROM events e WHERE stream_id IN :ids AND "
+                     "version = (SELECT MAX(version) FROM events m WHERE m.stream_id = e.stream_id)")
+                .bindparams(bindparam("ids", expanding=True)), {"ids": ids[start:start + 1000]})
+            heads.update({str(row[0]).replace("-", ""): (row[1], row[2]) for row in result})
+        now = self.clock()
+        out: list[list[Envelope]] = []
+        for stream_id, stream_type, expected, events in batches:
+            actual, prev_hash = heads.get(stream_id.hex, (0, None))
+            if actual != expected:
+                CONFLICTS.labels(self.source).inc()
+                raise ConcurrencyError(stream_id, expected, actual)
+            envelopes = []
+            for offset, event in enumerate(events, start=1):
+                envelope = self._envelope(event, stream_id, stream_type, expected + offset, now,
+                                          None, prev_hash)
+                envelopes.append(envelope)
+                prev_hash = envelope.hash
+            out.append(envelopes)
+        rows = [self._to_row(envelope) for envelopes in out for envelope in envelopes]
+        if rows:
+            try:
+                await connection.execute(events_table.insert(), rows)
+            except IntegrityError as error:
+                CONFLICTS.labels(self.source).inc()
+                raise ConcurrencyError(batches[0][0], batches[0][2]) from error
+            APPENDS.labels(self.source).inc(len(rows))
+        return out
+
     def _envelope(
         self,
         event: DomainEvent,
@@ -304,4 +343,12 @@ class Transaction:
 
     async def read_stream(self, stream_id: UUID, from_version: int = 1) -> list[Envelope]:
         return await self.store._read_stream(self.connection, stream_id, from_version)
+
+    async def append_streams(
+        self, batches: Sequence[tuple[UUID, str, int, Sequence[DomainEvent]]]
+    ) -> list[list[Envelope]]:
+        """``append`` to many streams at once: ``(stream_id, stream_type, expected_version,
+        events)`` each; one round trip for the versions, one insert. Envelopes carry no
+        ``position`` (the global order is the relay's business)."""
+        return await self.store._append_streams(self.connection, batches)
 

@@ -82,3 +82,53 @@ class InvalidCustomer(DomainError):
         fields = ", ".join(p.field for p in problems)
         super().__init__(f"invalid customer data: {fields}")
         self.problems = tuple(problems)
+
+
+class NotQualified(DomainError):
+    """The request has no priority yet: qualify it before changing priority or queue rank."""
+
+    code = "not_qualified"
+
+
+class UnknownCommitment(DomainError):
+    code = "unknown_commitment"
+
+
+class CommitmentRefused(DomainError):
+    """A commitment that is already fulfilled, or whose deadline is not after it was made."""
+
+    code = "commitment_refused"
+
+
+class SatisfactionRefused(DomainError):
+    """Satisfaction is measured once, after resolution."""
+
+    code = "satisfaction_refused"
+
+
+class EscalationRefused(DomainError):
+    """No objective criterion, a reason resting on insistence, or nothing to take."""
+
+    code = "escalation_refused"
+
+
+class QueueExceptionRefused(DomainError):
+    code = "queue_exception_refused"
+
+
+class CustomerAlreadyMerged(DomainError):
+    """A merged customer is a redirect: it is read, never changed again."""
+
+    code = "customer_merged"
+
+
+class RequestNotOpen(DomainError):
+    """The request is resolved or closed: reopen it before changing how it is worked."""
+
+    code = "request_not_open"
+
+
+class AssignmentRefused(DomainError):
+    """Moving a request to another team is a transfer (limited), not an assignment."""
+
+    code = "assignment_refused"

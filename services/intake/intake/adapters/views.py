@@ -1,0 +1,170 @@
+"""Read side: queries over the projections and the event streams (no command goes through here)."""
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from events.envelope import Envelope
+from events.store import SqlEventStore
+from intake.adapters.tables import customers, requests
+from intake.domain.queue import QueueEntry, order_queue
+from intake.domain.text import fold
+from intake.domain.vocabulary import Priority, QueueException, RequestStatus
+
+#: Waiting to be served by us: awaiting the customer is not in our queue (the ball is theirs).
+QUEUED_STATUSES = (RequestStatus.RECEIVED, RequestStatus.ACKNOWLEDGED, RequestStatus.IN_PROGRESS,
+                   RequestStatus.CUSTOMER_REPLIED)
+
+
+class BadCursor(ValueError):
+    """The cursor was not produced by this API."""
+
+
+def encode_cursor(*values: Any) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([str(v) for v in values])).decode()
+
+
+def decode_cursor(cursor: str) -> list[str]:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, orjson.JSONDecodeError) as error:
+        raise BadCursor("not a cursor returned by this API") from error
+    if not isinstance(values, list) or len(values) != 2 or not all(isinstance(v, str) for v in values):
+        raise BadCursor("not a cursor returned by this API")
+    return values
+
+
+def aware(row: dict[str, Any]) -> dict[str, Any]:
+    """SQLite returns naive datetimes: they were stored in UTC."""
+    return {k: v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v
+            for k, v in row.items()}
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    status: tuple[RequestStatus, ...] = ()
+    priority: tuple[Priority, ...] = ()
+    channel: tuple[str, ...] = ()
+    team: str | None = None
+    agent: str | None = None
+    customer_id: UUID | None = None
+    flagged: bool | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+class IntakeViews:
+    def __init__(self, engine: AsyncEngine, store: SqlEventStore) -> None:
+        self.engine, self.store = engine, store
+
+    async def _rows(self, statement: Select[Any]) -> list[dict[str, Any]]:
+        async with self.engine.connect() as connection:
+            return [aware(dict(row._mapping)) for row in await connection.execute(statement)]
+
+    async def request(self, request_id: UUID) -> dict[str, Any] | None:
+        rows = await self._rows(select(requests).where(requests.c.request_id == request_id))
+        return rows[0] if rows else None
+
+    async def requests(
+        self, filters: RequestFilters, cursor: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest arrival first; `cursor` continues after the last row of the previous page."""
+        t, f = requests.c, filters
+        conditions = [
+            t.status.in_([s.value for s in f.status]) if f.status else None,
+            t.priority.in_([p.value for p in f.priority]) if f.priority else None,
+            t.channel.in_(list(f.channel)) if f.channel else None,
+            t.team == f.team if f.team else None,
+            t.agent == f.agent if f.agent else None,
+            t.customer_id == f.customer_id if f.customer_id else None,
+            t.flagged.is_(f.flagged) if f.flagged is not None else None,
+            t.received_at >= f.received_from.astimezone(UTC) if f.received_from else None,
+            t.received_at < f.received_to.astimezone(UTC) if f.received_to else None,
+        ]
+        if cursor:
+            at, last_id = decode_cursor(cursor)
+            try:
+                at_time, after_id = datetime.fromisoformat(at).astimezone(UTC), UUID(last_id)
+            except ValueError as error:
+                raise BadCursor("not a cursor returned by this API") from error
+            conditions.append(or_(t.received_at < at_time,
+                                  and_(t.received_at == at_time, t.request_id < after_id)))
+        statement = (select(requests).where(*[c for c in conditions if c is not None])
+                     .order_by(t.received_at.desc(), t.request_id.desc()).limit(limit + 1))
+        rows = await self._rows(statement)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if not more:
+            return rows, None
+        return rows, encode_cursor(rows[-1]["received_at"].isoformat(), rows[-1]["request_id"])
+
+    async def queue(self, team: str | None, agent: str | None, limit: int) -> list[dict[str, Any]]:
+        """Requests waiting for us, in serving order (`domain.queue`): priority, then documented
+        exceptions, then arrival. Not yet qualified counts as P3."""
+        t = requests.c
+        statement = select(requests).where(t.status.in_([s.value for s in QUEUED_STATUSES]))
+        if team:
+            statement = statement.where(t.team == team)
+        if agent:
+            statement = statement.where(t.agent == agent)
+        rows = {str(row["request_id"]): row for row in await self._rows(statement)}
+        entries = order_queue(
+            QueueEntry(key, Priority(row["priority"] or Priority.P3), row["received_at"],
+                       QueueException(row["queue_exception"]) if row["queue_exception"] else None)
+            for key, row in rows.items()
+        )
+        return [rows[entry.request_id] for entry in entries[:limit]]
+
+    async def stream(self, stream_id: UUID, stream_type: str) -> list[Envelope] | None:
+        envelopes = await self.store.read_stream(stream_id)
+        if not envelopes or envelopes[0].stream_type != stream_type:
+            return None
+        return envelopes
+
+    async def customer(self, customer_id: UUID) -> dict[str, Any] | None:
+        rows = await self._rows(select(customers).where(customers.c.customer_id == customer_id))
+        if not rows:
+            return None
+        merged = await self._rows(
+            select(customers.c.customer_id).where(customers.c.merged_into == customer_id))
+        return rows[0] | {"merged_ids": [row["customer_id"] for row in merged]}
+
+    async def customers(
+        self, q: str | None, email: str | None, phone: str | None, include_merged: bool,
+        cursor: str | None, limit: int,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Search by folded name/company words, exact email or E.164 phone; ordered by id."""
+        t = customers.c
+        conditions = [] if include_merged else [t.merged_into.is_(None)]
+        for word in fold(q or "").split():
+            conditions.append(t.search_name.contains(word, autoescape=True))
+        if email:
+            conditions.append(t.email == email)
+        if phone:
+            conditions.append(t.phone == phone)
+        if cursor:
+            conditions.append(t.customer_id > _uuid_cursor(cursor))
+        rows = await self._rows(select(customers).where(*conditions).order_by(t.customer_id).limit(limit + 1))
+        more = len(rows) > limit
+        rows = [row | {"merged_ids": []} for row in rows[:limit]]
+        return rows, (encode_cursor("customer", rows[-1]["customer_id"]) if more else None)
+
+
+def _uuid_cursor(cursor: str) -> UUID:
+    kind, value = decode_cursor(cursor)
+    try:
+        if kind != "customer":
+            raise ValueError(kind)
+        return UUID(value)
+    except ValueError as error:
+        raise BadCursor("not a cursor returned by this API") from error
+
+
+def is_obsolete(contract_end: date | None, today: date) -> bool:
+    return contract_end is not None and contract_end < today

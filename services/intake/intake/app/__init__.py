@@ -1,0 +1,1 @@
+"""Use cases of intake: commands, their handlers, and the ports they depend on."""

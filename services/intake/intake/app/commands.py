@@ -1,0 +1,204 @@
+"""Commands: what an agent (or a channel) asks intake to do. Imperative, frozen, no behaviour.
+
+Commands on an existing request or customer carry the `expected_version` the client read
+(If-Match); `metadata` says who asked and in which correlation chain.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from events.envelope import Metadata
+from intake.domain.customers import CustomerDraft
+from intake.domain.vocabulary import (
+    Channel,
+    CustomerProfile,
+    Impact,
+    Priority,
+    PriorityCriterion,
+    QueueException,
+    Urgency,
+    Workaround,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Qualification:
+    category: str
+    impact: Impact
+    urgency: Urgency
+    workaround: Workaround
+    profile: CustomerProfile | None = None
+    """Defaults to the customer's profile when the request names a known customer."""
+    reason: str | None = None
+    """Required when a requalification changes the priority."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveRequest:
+    metadata: Metadata
+    actor: str
+    channel: Channel
+    received_at: datetime
+    customer_id: UUID | None = None
+    contact: str | None = None
+    subject: str | None = None
+    description: str | None = None
+    category: str | None = None
+    qualification: Qualification | None = None
+    idempotency_key: str | None = None
+    request_hash: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestCommand:
+    request_id: UUID
+    expected_version: int
+    metadata: Metadata
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteRequestDetails(RequestCommand):
+    changes: dict[str, object]
+    """Only the fields sent: customer_id, contact, subject, description."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class QualifyRequest(RequestCommand):
+    qualification: Qualification
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangePriority(RequestCommand):
+    priority: Priority
+    criterion: PriorityCriterion | None
+    reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentQueueException(RequestCommand):
+    exception: QueueException
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeRequest(RequestCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignRequest(RequestCommand):
+    team: str
+    agent: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferRequest(RequestCommand):
+    to_team: str
+    reason: str
+    to_agent: str | None = None
+    exception: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartWork(RequestCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class AwaitCustomer(RequestCommand):
+    expected: str
+    customer_due_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordCustomerReply(RequestCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveRequest(RequestCommand):
+    resolution: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseRequest(RequestCommand):
+    customer_confirmed: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReopenRequest(RequestCommand):
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordInteraction(RequestCommand):
+    interaction_id: UUID
+    channel: Channel
+    direction: str
+    subject: str
+    summary: str
+    occurred_at: datetime | None = None
+    actions: str | None = None
+    next_step: str | None = None
+    informs_customer: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class MakeCommitment(RequestCommand):
+    commitment_id: UUID
+    deliverable: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class FulfilCommitment(RequestCommand):
+    commitment_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class EscalateRequest(RequestCommand):
+    to: str
+    criterion: PriorityCriterion
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TakeEscalation(RequestCommand):
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordSatisfaction(RequestCommand):
+    csat: int | None = None
+    nps: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterCustomer:
+    metadata: Metadata
+    details: CustomerDraft
+    prospection_consent: bool = False
+    create_anyway_reason: str | None = None
+    """Set when the agent saw the suspected duplicates and creates the customer anyway."""
+    merge_into: UUID | None = None
+    """Set when the agent decided the new record is an existing customer: it is recorded, then merged."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateCustomer:
+    customer_id: UUID
+    expected_version: int
+    metadata: Metadata
+    changes: dict[str, object] = field(default_factory=dict)
+    """Only the fields sent, by `CustomerDraft` name, plus `prospection_consent`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MergeCustomers:
+    merged_id: UUID
+    survivor_id: UUID
+    reason: str
+    expected_version: int
+    metadata: Metadata

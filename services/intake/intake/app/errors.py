@@ -1,0 +1,39 @@
+"""Application errors: what a use case can refuse before any domain rule is consulted."""
+
+from uuid import UUID
+
+
+class NotFound(Exception):
+    """No request (or customer) with this id."""
+
+    def __init__(self, kind: str, entity_id: UUID | str) -> None:
+        super().__init__(f"no {kind} {entity_id}")
+        self.kind = kind
+        self.entity_id = entity_id
+
+
+class UnknownReference(Exception):
+    """A command names, in `field`, an entity that does not exist (or cannot be used)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class StaleVersion(Exception):
+    """The client's If-Match names a version that is no longer the current one."""
+
+    def __init__(self, current: int, expected: int) -> None:
+        super().__init__(f"at version {current}, not {expected}")
+        self.current = current
+        self.expected = expected
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key was already used by this actor for a different request body."""
+
+
+class Conflict(Exception):
+    """A concurrent transaction wrote the same unique row first (adapters raise it); a
+    creation is retried once, and then sees what the other one wrote."""

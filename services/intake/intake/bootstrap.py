@@ -1,0 +1,42 @@
+"""The only module that picks intake's concrete adapters and wires them to the use cases."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from events.service.runtime import ServiceRuntime
+from intake.adapters.clock import SystemClock
+from intake.adapters.unit_of_work import SqlUnitOfWork
+from intake.adapters.views import IntakeViews
+from intake.app.bus import IntakeBus
+from intake.app.rules import DEFAULT_RULES, IntakeRules
+
+
+class RuntimeClock:
+    """Reads `runtime.state["clock"]` on every call, so a test can swap the clock of a running app."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+
+    def now(self) -> datetime:
+        return self.runtime.state["clock"].now()  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Intake:
+    bus: IntakeBus
+    views: IntakeViews
+    clock: RuntimeClock
+    rules: IntakeRules
+
+
+def bootstrap(runtime: ServiceRuntime) -> Intake:
+    """The service's use cases over the runtime's store; built once, kept in `runtime.state`.
+    `definition.extra` may give `rules` (IntakeRules) and `clock` (an object with `now()`)."""
+    if "intake" not in runtime.state:
+        extra = runtime.definition.extra
+        runtime.state.setdefault("clock", extra.get("clock") or SystemClock())
+        clock = RuntimeClock(runtime)
+        rules = extra.get("rules") or DEFAULT_RULES
+        bus = IntakeBus(lambda: SqlUnitOfWork(runtime.store, clock, runtime.committed), clock, rules)
+        runtime.state["intake"] = Intake(bus, IntakeViews(runtime.engine, runtime.store), clock, rules)
+    return runtime.state["intake"]  # type: ignore[no-any-return]

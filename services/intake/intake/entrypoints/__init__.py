@@ -1,0 +1,1 @@
+"""Intake entry points: the HTTP API (routers, schemas, error mapping)."""

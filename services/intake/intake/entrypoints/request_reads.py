@@ -1,0 +1,113 @@
+"""HTTP routes that create and read requests: reception, one request, lists, queue, timeline."""
+
+import hashlib
+from typing import Annotated
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from pydantic import AwareDatetime
+
+from events.service.auth import CurrentActor, current_actor
+from intake.adapters.views import RequestFilters
+from intake.app import commands as c
+from intake.app.errors import NotFound
+from intake.domain.vocabulary import Channel, Priority, RequestStatus
+from intake.entrypoints.deps import IntakeDep, MetadataDep, ViewsDep, not_in_future
+from intake.entrypoints.problems import IntakeRoute
+from intake.entrypoints.request_schemas import (
+    QueueRead,
+    RequestCreate,
+    RequestPage,
+    RequestRead,
+    TimelineRead,
+)
+from intake.entrypoints.request_views import current_request, request_read, timeline_entry
+
+router = APIRouter(tags=["requests"], route_class=IntakeRoute, dependencies=[Depends(current_actor)])
+
+IdempotencyKey = Annotated[str | None, Header(
+    min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+    description="A retried POST with the same key and body returns the request created first.",
+)]
+
+
+def qualification(body: RequestCreate) -> c.Qualification | None:
+    q = body.qualification
+    if q is None:
+        return None
+    return c.Qualification(category=q.category, impact=q.impact, urgency=q.urgency,
+                           workaround=q.workaround, profile=q.profile, reason=q.reason)
+
+
+@router.post("/requests", status_code=status.HTTP_201_CREATED, response_model=RequestRead,
+             summary="Record a request received on any channel")
+async def receive_request(
+    body: RequestCreate, intake: IntakeDep, actor: CurrentActor, metadata: MetadataDep,
+    response: Response, idempotency_key: IdempotencyKey = None,
+) -> RequestRead:
+    not_in_future(intake, "received_at", body.received_at)
+    digest = hashlib.sha256(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
+    request, created = await intake.bus.handle(c.ReceiveRequest(
+        metadata=metadata, actor=actor.subject, channel=body.channel, received_at=body.received_at,
+        customer_id=body.customer_id, contact=body.contact, subject=body.subject,
+        description=body.description, category=body.category, qualification=qualification(body),
+        idempotency_key=idempotency_key, request_hash=digest.hexdigest(),
+    ))
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/requests/{request.id}"
+    return await current_request(intake.views, response, request.id)
+
+
+@router.get("/requests/{request_id}", response_model=RequestRead, summary="One request (ETag = version)")
+async def get_request(request_id: UUID, views: ViewsDep, response: Response) -> RequestRead:
+    return await current_request(views, response, request_id)
+
+
+@router.get("/requests", response_model=RequestPage, summary="Requests, newest arrival first")
+async def list_requests(
+    views: ViewsDep,
+    status: Annotated[list[RequestStatus] | None, Query()] = None,
+    priority: Annotated[list[Priority] | None, Query()] = None,
+    channel: Annotated[list[Channel] | None, Query()] = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+    assignee: Annotated[str | None, Query(max_length=128)] = None,
+    customer_id: UUID | None = None,
+    flagged: bool | None = None,
+    received_from: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
+    received_to: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> RequestPage:
+    filters = RequestFilters(
+        status=tuple(status or ()), priority=tuple(priority or ()),
+        channel=tuple(ch.value for ch in channel or ()), team=team, agent=assignee,
+        customer_id=customer_id, flagged=flagged, received_from=received_from,
+        received_to=received_to,
+    )
+    rows, next_cursor = await views.requests(filters, cursor, limit)
+    return RequestPage(items=[request_read(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/queue", response_model=QueueRead, summary="Waiting requests in serving order",
+            description="Priority first (unqualified counts as P3), then requests with a documented "
+            "queue exception (validated P1, security risk, major incident, contractual obligation), "
+            "then first come, first served by `received_at`. Requests awaiting the customer, "
+            "resolved or closed are not in the queue.")
+async def queue(
+    views: ViewsDep,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+    assignee: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> QueueRead:
+    return QueueRead(items=[request_read(row) for row in await views.queue(team, assignee, limit)])
+
+
+@router.get("/requests/{request_id}/timeline", response_model=TimelineRead,
+            summary="Every event of the request, oldest first")
+async def timeline(request_id: UUID, views: ViewsDep) -> TimelineRead:
+    envelopes = await views.stream(request_id, "request")
+    if envelopes is None:
+        raise NotFound("request", request_id)
+    return TimelineRead(request_id=request_id, entries=[timeline_entry(e) for e in envelopes])

@@ -1,0 +1,207 @@
+"""HTTP contract of requests: `XCreate` bodies in, `RequestRead` out (not the domain objects)."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from intake.domain.insistence import mentions_insistence
+from intake.domain.vocabulary import (
+    Channel,
+    CustomerProfile,
+    Impact,
+    Priority,
+    PriorityCriterion,
+    QueueException,
+    RequestAction,
+    RequestStatus,
+    Urgency,
+    Workaround,
+)
+from intake.entrypoints.fields import Body, Code, Line, Paragraph
+
+
+class QualificationCreate(Body):
+    category: Code
+    impact: Impact
+    urgency: Urgency
+    workaround: Workaround
+    profile: CustomerProfile | None = Field(
+        None, description="Defaults to the profile of the request's customer.")
+    reason: Line | None = Field(
+        None, description="Required when a requalification changes the priority: what changed.")
+
+
+class RequestCreate(Body):
+    channel: Channel
+    received_at: AwareDatetime | None = Field(
+        None, description="When it really arrived (deadlines count from it). Unknown: the recording "
+        "time is used and the request is flagged. Not more than 5 minutes in the future.")
+    customer_id: UUID | None = None
+    contact: Line | None = Field(None, description="How to reach a sender who is not a known customer.")
+    subject: Line | None = None
+    description: Paragraph | None = None
+    category: Code | None = None
+    qualification: QualificationCreate | None = Field(None, description="Qualify on reception.")
+
+
+class RequestDetailsUpdate(Body):
+    """Information that was missing at reception. Only the fields sent are changed."""
+
+    customer_id: UUID | None = None
+    contact: Line | None = None
+    subject: Line | None = None
+    description: Paragraph | None = None
+
+
+class PriorityChangeCreate(Body):
+    priority: Priority
+    criterion: PriorityCriterion | None = Field(
+        None, description="The objective criterion that changed. The customer's insistence is never one.")
+    reason: Line | None = None
+
+    @field_validator("criterion", mode="before")
+    @classmethod
+    def _never_insistence(cls, value: Any) -> Any:
+        if isinstance(value, str) and mentions_insistence(value):
+            raise ValueError("the customer's insistence is not a criterion: name what changed in "
+                             "impact, urgency, workaround or deadline")
+        return value
+
+
+class QueueExceptionCreate(Body):
+    exception: QueueException
+    reason: Line
+
+
+class AssignmentCreate(Body):
+    team: Code
+    agent: Code | None = None
+
+
+class TransferCreate(Body):
+    to_team: Code
+    to_agent: Code | None = None
+    reason: Line
+    exception: Line | None = Field(
+        None, description="Documented exception: required for any transfer after the first.")
+
+
+class AwaitCustomerCreate(Body):
+    expected: Line = Field(description="What the customer must provide.")
+    customer_due_at: AwareDatetime | None = None
+
+
+class ResolutionCreate(Body):
+    resolution: Paragraph
+
+
+class ClosureCreate(Body):
+    customer_confirmed: bool = Field(
+        description="False: closes only once the documented no-answer timeout has elapsed.")
+
+
+class ReopeningCreate(Body):
+    reason: Line
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class InteractionCreate(Body):
+    channel: Channel
+    direction: Direction
+    subject: Line
+    summary: Paragraph
+    actions: Paragraph | None = None
+    next_step: Line | None = None
+    occurred_at: AwareDatetime | None = Field(None, description="Defaults to now.")
+    informs_customer: bool = Field(False, description="A status update sent to the customer.")
+
+
+class CommitmentCreate(Body):
+    deliverable: Line = Field(description='What was promised, e.g. "diagnosis".')
+    due_at: AwareDatetime
+
+
+class EscalationCreate(Body):
+    to: Code
+    criterion: PriorityCriterion
+    reason: Line
+
+
+class SatisfactionCreate(Body):
+    csat: int | None = Field(None, ge=1, le=5)
+    nps: int | None = Field(None, ge=0, le=10)
+    comment: Paragraph | None = None
+
+
+class CommitmentRead(BaseModel):
+    commitment_id: UUID
+    deliverable: str
+    due_at: datetime
+    made_at: datetime
+    fulfilled_at: datetime | None = None
+
+
+class RequestRead(BaseModel):
+    request_id: UUID
+    reference: str
+    version: int = Field(description="Stream version; also the ETag. Send it as If-Match.")
+    status: RequestStatus
+    allowed_actions: list[RequestAction]
+    channel: Channel
+    received_at: datetime
+    recorded_at: datetime
+    updated_at: datetime
+    customer_id: UUID | None
+    contact: str | None
+    subject: str | None
+    description: str | None
+    category: str | None
+    profile: CustomerProfile | None
+    impact: Impact | None
+    urgency: Urgency | None
+    workaround: Workaround | None
+    priority: Priority | None
+    queue_exception: QueueException | None
+    team: str | None
+    agent: str | None
+    transfers: int
+    flagged: bool = Field(description="Accepted with mandatory information missing.")
+    missing_fields: list[str]
+    escalated_to: str | None
+    escalation_taken_by: str | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    commitments: list[CommitmentRead]
+    interactions: int
+    csat: int | None
+    nps: int | None
+
+
+class RequestPage(BaseModel):
+    items: list[RequestRead]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
+
+
+class QueueRead(BaseModel):
+    items: list[RequestRead] = Field(description="In serving order.")
+
+
+class TimelineEntry(BaseModel):
+    version: int
+    type: str
+    recorded_at: datetime | None
+    actor: str | None
+    data: dict[str, Any]
+
+
+class TimelineRead(BaseModel):
+    request_id: UUID
+    entries: list[TimelineEntry]

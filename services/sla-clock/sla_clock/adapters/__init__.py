@@ -1,0 +1,1 @@
+"""Adapters of the SLA clock: read-model tables, repositories, scheduler storage."""

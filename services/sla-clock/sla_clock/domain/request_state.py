@@ -1,0 +1,175 @@
+"""What the SLA clock knows about one request: facts folded from intake (and documents) events.
+
+Only facts are kept (instants, priority, pause intervals...), never derived deadlines: those
+are recomputed from the facts under the current policy and calendars (see ``clock``), so a
+priority or policy change recomputes everything from ``received_at`` and a pause already
+accumulated is kept, in whichever basis a target counts.
+
+Decisions (documented here because intake leaves them to us):
+
+* first response = the first ``RequestAcknowledged`` or outbound ``InteractionRecorded``;
+  it also counts as the first update to the customer;
+* an ``InteractionRecorded`` with ``informs_customer`` is a status update: it re-arms the
+  next-update clock;
+* awaiting the customer pauses resolution and the update cadence (not the first response);
+* a reopened request counts its resolution again from the reopening, with a full target;
+* until qualified, a request is treated as P3 (the least urgent priority).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from events.catalogue import DomainEvent
+from events.catalogue import documents as doc
+from events.catalogue import intake as ev
+
+from .instants import to_utc
+
+OUTBOUND = frozenset({"outbound", "out", "outgoing", "to_customer"})
+
+
+@dataclass(frozen=True)
+class Commitment:
+    commitment_id: UUID
+    deliverable: str
+    made_at: datetime
+    due_at: datetime
+    fulfilled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RequestState:
+    request_id: UUID
+    received_at: datetime
+    channel: str
+    reference: str = ""
+    priority: str | None = None  # intake's "p1".."p3"; None until qualified
+    profile: str | None = None
+    team: str | None = None
+    status: str = "open"  # open | in_progress | waiting | resolved | closed
+    resolution_start: datetime | None = None  # received_at, or the last reopening
+    pauses: tuple[tuple[datetime, datetime], ...] = ()  # closed pauses since resolution_start
+    paused_since: datetime | None = None
+    first_response_at: datetime | None = None
+    last_update_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    reopened_count: int = 0
+    escalated: bool = False
+    escalated_at: datetime | None = None  # the open escalation, None once taken
+    interactions: int = 0
+    first_contact: bool | None = None
+    csat: float | None = None
+    nps: int | None = None
+    commitments: tuple[Commitment, ...] = ()
+    customer_due_at: datetime | None = None
+    relances_sent: tuple[datetime, ...] = ()
+
+    @property
+    def count_start(self) -> datetime:
+        return self.resolution_start or self.received_at
+
+    @property
+    def open_commitments(self) -> tuple[Commitment, ...]:
+        return tuple(c for c in self.commitments if c.fulfilled_at is None)
+
+
+def _respond(state: RequestState, at: datetime) -> RequestState:
+    if state.first_response_at is not None:
+        return state
+    return replace(state, first_response_at=at, last_update_at=state.last_update_at or at)
+
+
+def _end_pause(state: RequestState, at: datetime) -> RequestState:
+    if state.paused_since is None:
+        return state
+    pause = (state.paused_since, max(at, state.paused_since))
+    return replace(state, pauses=state.pauses + (pause,), paused_since=None, customer_due_at=None,
+                   relances_sent=())
+
+
+def _apply(state: RequestState, event: DomainEvent) -> RequestState:  # noqa: C901 - a flat dispatch
+    match event:
+        case ev.RequestAcknowledged(at=at):
+            return _respond(state, to_utc(at))
+        case ev.RequestQualified(priority=priority, profile=profile):
+            return replace(state, priority=priority.lower(), profile=profile)
+        case ev.PriorityChanged(new=new):
+            return replace(state, priority=new.lower())
+        case ev.RequestAssigned(team=team):
+            return replace(state, team=team)
+        case ev.RequestTransferred(to_team=team):
+            return replace(state, team=team)
+        case ev.WorkStarted():
+            return replace(state, status="in_progress") if state.status == "open" else state
+        case ev.InteractionRecorded(occurred_at=at, direction=direction, informs_customer=informs):
+            at = to_utc(at)
+            if state.resolved_at is None:
+                state = replace(state, interactions=state.interactions + 1)
+            if direction.lower() in OUTBOUND or informs:
+                state = _respond(state, at)
+            return replace(state, last_update_at=at) if informs else state
+        case ev.CommitmentMade(commitment_id=cid, deliverable=what, due_at=due, made_at=made):
+            kept = tuple(c for c in state.commitments if c.commitment_id != cid)
+            return replace(state, commitments=kept + (Commitment(cid, what, to_utc(made), to_utc(due)),))
+        case ev.CommitmentFulfilled(commitment_id=cid, at=at):
+            return replace(state, commitments=tuple(
+                replace(c, fulfilled_at=to_utc(at)) if c.commitment_id == cid else c
+                for c in state.commitments))
+        case ev.AwaitingCustomer(at=at, customer_due_at=due):
+            state = _end_pause(state, to_utc(at))
+            return replace(state, status="waiting", paused_since=to_utc(at),
+                           customer_due_at=None if due is None else to_utc(due))
+        case ev.CustomerReplied(at=at):
+            return replace(_end_pause(state, to_utc(at)), status="in_progress")
+        case ev.RequestEscalated(at=at):
+            return replace(state, escalated=True, escalated_at=to_utc(at))
+        case ev.EscalationTaken():
+            return replace(state, escalated_at=None)
+        case ev.RequestResolved(at=at, first_contact=first_contact):
+            state = _end_pause(state, to_utc(at))
+            return replace(state, status="resolved", resolved_at=to_utc(at), first_contact=first_contact)
+        case ev.RequestClosed(at=at):
+            state = _end_pause(state, to_utc(at))
+            return replace(state, status="closed", closed_at=to_utc(at),
+                           resolved_at=state.resolved_at or to_utc(at))
+        case ev.RequestReopened(at=at):
+            return replace(state, status="in_progress", resolved_at=None, closed_at=None,
+                           reopened_count=state.reopened_count + 1, resolution_start=to_utc(at),
+                           pauses=(), paused_since=None, first_contact=False)
+        case ev.SatisfactionRecorded(csat=csat, nps=nps):
+            return replace(state, csat=state.csat if csat is None else float(csat),
+                           nps=state.nps if nps is None else nps)
+        case doc.RelanceSent(sent_at=at) if state.paused_since is not None:
+            return replace(state, relances_sent=state.relances_sent + (to_utc(at),))
+    return state
+
+
+def event_time(event: DomainEvent) -> datetime | None:
+    for name in ("at", "occurred_at", "made_at", "sent_at", "received_at"):
+        value = getattr(event, name, None)
+        if isinstance(value, datetime):
+            return to_utc(value)
+    return None
+
+
+def evolve(state: RequestState | None, event: DomainEvent) -> RequestState | None:
+    """The state after ``event``; None while the request's ``RequestReceived`` is unknown."""
+    if isinstance(event, ev.RequestReceived):
+        if state is not None:
+            return state
+        received = to_utc(event.received_at)
+        return RequestState(event.request_id, received, event.channel.lower(), event.reference,
+                            resolution_start=received, last_activity_at=received)
+    if state is None:
+        return None
+    new = _apply(state, event)
+    at = event_time(event)
+    if at is not None and (new.last_activity_at is None or at > new.last_activity_at):
+        new = replace(new, last_activity_at=at)
+    return new
+

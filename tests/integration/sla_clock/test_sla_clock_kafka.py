@@ -1,0 +1,211 @@
+"""sla-clock on real Kafka + PostgreSQL: intake's events arrive through its outbox relay, the
+warnings and breaches land in sla-clock's store (and on its topic) exactly once, across a
+stop/restart around the due times."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from events.bus import KafkaPublisher
+from events.catalogue import intake as ev
+from events.db import create_engine
+from events.migrations import upgrade_platform
+from events.relay import OutboxRelay
+from events.service.runtime import ServiceRuntime
+from events.service.settings import ServiceSettings
+from events.store import SqlEventStore
+from events.testing.servers import make_database
+from sla_clock.app.rules import request_stream
+from sla_clock.app.views import explain_request
+from sla_clock.service import DEFINITION
+
+pytestmark = pytest.mark.timeout(120)
+_ids = itertools.count()
+
+
+@pytest.fixture
+async def topics(kafka_bootstrap, monkeypatch):
+    """Fresh topics per test, so no other test's events are replayed into this one."""
+    suffix = uuid4().hex[:8]
+    name = lambda context: f"guichet.{context}.{suffix}"  # noqa: E731
+    monkeypatch.setattr("events.bus.topic_for", name)
+    monkeypatch.setattr("events.service.runtime.topic_for", name)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name(c), 3, 1) for c in ("intake", "documents", "sla_clock")])
+    finally:
+        await admin.close()
+    return name
+
+
+@pytest.fixture
+async def intake(postgres_url, kafka_bootstrap, topics):
+    engine = create_engine(await make_database(postgres_url, f"sla_intake_{next(_ids)}_{uuid4().hex[:6]}"))
+    await upgrade_platform(engine)
+    store = SqlEventStore(engine, source="/guichet/intake")
+    publisher = KafkaPublisher(kafka_bootstrap)
+    await publisher.start()
+    relay = OutboxRelay(store, publisher)
+
+    async def send(stream: UUID, *events) -> None:
+        version = len(await store.read_stream(stream))
+        await store.append(stream, "request", version, list(events))
+        await relay.publish_pending()
+
+    yield send
+    await publisher.stop()
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sla_settings(postgres_url, kafka_bootstrap):
+    url = await make_database(postgres_url, f"sla_clock_{next(_ids)}_{uuid4().hex[:6]}")
+    return ServiceSettings(service="sla-clock", database_url=url, kafka_bootstrap=kafka_bootstrap,
+                           jwt_secret="integration-secret-" + "x" * 16, log_json=False)
+
+
+async def start_sla(settings: ServiceSettings) -> ServiceRuntime:
+    definition = dataclasses.replace(DEFINITION, extra={"refill_interval": 0.5})
+    runtime = ServiceRuntime(definition, settings, bus=None)
+    await runtime.start()
+    await asyncio.wait_for(runtime.ready.wait(), 60)
+    return runtime
+
+
+def p1(received_at: datetime, rid: UUID | None = None) -> tuple[UUID, list]:
+    rid = rid or uuid4()
+    return rid, [
+        ev.RequestReceived(request_id=rid, reference=f"R-{rid.hex[:6]}", channel="phone",
+                           received_at=received_at),
+        ev.RequestQualified(request_id=rid, category="outage", profile="b2b", impact="critical",
+                            urgency="high", workaround="none", priority="p1", at=received_at),
+    ]
+
+
+async def sla_events(runtime: ServiceRuntime, rid: UUID) -> list[tuple[str, str]]:
+    found = await runtime.store.read_stream(request_stream(rid))
+    return [(e.type.split(".")[1], e.data.get("kind") or e.data.get("alert")) for e in found]
+
+
+async def wait_for(runtime: ServiceRuntime, rid: UUID, wanted: tuple[str, str], timeout: float = 30):
+    async with asyncio.timeout(timeout):
+        while True:
+            if wanted in await sla_events(runtime, rid):
+                return
+            await asyncio.sleep(0.1)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def test_warnings_breaches_pauses_and_commitments_on_kafka_and_postgres(
+    intake, sla_settings, kafka_bootstrap, topics
+):
+    runtime = await start_sla(sla_settings)
+    try:
+        t = now()
+        warned, _ = p1(t - timedelta(minutes=25))
+        breached, _ = p1(t - timedelta(minutes=31))
+        plain, paused = uuid4(), uuid4()
+        commitment = uuid4()
+        for rid, minutes in ((warned, 25), (breached, 31)):
+            await intake(rid, *p1(t - timedelta(minutes=minutes), rid)[1])
+        pause = [ev.AwaitingCustomer(request_id=paused, at=t - timedelta(hours=3), expected="logs"),
+                 ev.CustomerReplied(request_id=paused, at=t - timedelta(hours=2))]
+        for rid in (plain, paused):  # resolution (4 h) warning at 3 h 12 min
+            await intake(rid, *p1(t - timedelta(hours=3, minutes=20), rid)[1],
+                         ev.RequestAcknowledged(request_id=rid, at=t - timedelta(hours=3)),
+                         *(pause if rid == paused else []))
+        await intake(warned, ev.CommitmentMade(
+            request_id=warned, commitment_id=commitment, deliverable="diagnosis",
+            made_at=t - timedelta(minutes=20), due_at=t - timedelta(seconds=30)))
+
+        await wait_for(runtime, warned, ("SlaWarning", "first_response"), timeout=15)
+        assert (now() - t).total_seconds() < 15  # "within seconds" of being received
+        await wait_for(runtime, breached, ("SlaBreached", "first_response"))
+        await wait_for(runtime, warned, ("SlaBreached", f"commitment:{commitment}"))
+        await wait_for(runtime, plain, ("SlaWarning", "resolution"))
+        await asyncio.sleep(1.5)  # anything wrongly due would have fired by now
+
+        assert await sla_events(runtime, breached) == [
+            ("SlaWarning", "first_response"), ("SlaBreached", "first_response")]
+        assert Counter(await sla_events(runtime, warned)) == Counter({
+            ("SlaWarning", "first_response"): 1, ("SlaWarning", f"commitment:{commitment}"): 1,
+            ("SlaBreached", f"commitment:{commitment}"): 1})
+        assert ("SlaWarning", "resolution") not in await sla_events(runtime, paused)
+        explained = await explain_request(runtime.store, paused)
+        [resolution] = [d for d in explained["deadlines"]
+                        if d["kind"] == "resolution" and d["status"] == "active"]
+        received = t - timedelta(hours=3, minutes=20)
+        assert datetime.fromisoformat(resolution["due_at"]) == received + timedelta(hours=5)
+        assert resolution["computed"]["paused_seconds"] == 3600
+
+        published = await read_topic(kafka_bootstrap, topics("sla_clock"), expected=9)
+        keys = Counter((r["request_id"], r["type"], r["kind"]) for r in published)
+        assert set(keys.values()) == {1} and len(keys) >= 8
+    finally:
+        await runtime.stop()
+
+
+async def test_stopped_and_restarted_around_due_times_emits_each_threshold_exactly_once(
+    intake, sla_settings
+):
+    t = now()
+    rid, events = p1(t - timedelta(minutes=29, seconds=56))  # warning past, breach due in 4 s
+    runtime = await start_sla(sla_settings)
+    try:
+        await intake(rid, *events)
+        await wait_for(runtime, rid, ("SlaWarning", "first_response"))
+    finally:
+        await runtime.stop()  # down when the breach falls due
+    assert await sla_events(runtime, rid) == [("SlaWarning", "first_response")]
+    await asyncio.sleep(max(0.0, (t + timedelta(seconds=5) - now()).total_seconds()))
+    late, late_events = p1(now() - timedelta(minutes=31))  # arrives while sla-clock is down
+    await intake(late, *late_events)
+
+    for _ in range(2):  # restart (catch-up), then restart again: nothing emitted twice
+        runtime = await start_sla(sla_settings)
+        try:
+            await wait_for(runtime, rid, ("SlaBreached", "first_response"))
+            await wait_for(runtime, late, ("SlaBreached", "first_response"))
+            await asyncio.sleep(1.0)
+            assert await sla_events(runtime, rid) == [
+                ("SlaWarning", "first_response"), ("SlaBreached", "first_response")]
+            assert await sla_events(runtime, late) == [
+                ("SlaWarning", "first_response"), ("SlaBreached", "first_response")]
+        finally:
+            await runtime.stop()
+
+
+async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 20) -> list[dict]:
+    import orjson
+
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"r-{uuid4()}",
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    found: list[dict] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(found) < expected:
+                for records in (await consumer.getmany(timeout_ms=300)).values():
+                    for record in records:
+                        data = orjson.loads(record.value)
+                        ce_type = dict(record.headers)["ce_type"].decode()
+                        found.append({"request_id": data.get("request_id"), "type": ce_type,
+                                      "kind": data.get("kind") or data.get("alert")})
+    except TimeoutError:
+        pass
+    finally:
+        await consumer.stop()
+    return [r for r in found if r["request_id"]]

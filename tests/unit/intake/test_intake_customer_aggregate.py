@@ -1,0 +1,42 @@
+"""The customer aggregate: only real changes are recorded, and they fold back to the same record."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from uuid import uuid4
+
+import pytest
+
+from intake.domain.customer import Customer
+from intake.domain.customers import CustomerDraft
+from intake.domain.errors import CustomerAlreadyMerged
+from intake.domain.vocabulary import Channel, CustomerProfile, Language
+
+DRAFT = CustomerDraft(CustomerProfile.B2B, last_name="Martin", company="Acme", email="j@acme.fr",
+                      contract_refs=("CT-1",))
+
+
+def test_an_update_records_only_the_changed_fields_and_folds_back():
+    customer = Customer.register(uuid4(), DRAFT, prospection_consent=False)
+    new = replace(DRAFT, contract_refs=("CT-1", "CT-2"), contract_end=date(2027, 1, 31),
+                  language=Language.EN, preferred_channel=Channel.LETTER)
+    changes = customer.update(new, prospection_consent=True)
+    assert changes == {"contract_refs": ["CT-1", "CT-2"], "contract_end": "2027-01-31", "language": "en",
+                       "preferred_channel": "letter", "prospection_consent": True}
+    replayed = Customer(customer.id)
+    for event in customer.pending:
+        replayed._apply(event)
+    assert replayed.draft == new and replayed.prospection_consent is True
+    assert customer.update(new, prospection_consent=True) == {}
+
+
+def test_a_merged_customer_is_never_changed_again():
+    customer = Customer.register(uuid4(), DRAFT, prospection_consent=False)
+    survivor = uuid4()
+    customer.merge_into(survivor, "même société")
+    assert customer.merged_into == survivor
+    with pytest.raises(CustomerAlreadyMerged):
+        customer.update(replace(DRAFT, company="Acme Corp"), prospection_consent=False)
+    with pytest.raises(CustomerAlreadyMerged):
+        customer.merge_into(uuid4(), "encore")

@@ -1,0 +1,135 @@
+"""Pure recomputation of a request's timers from its facts (domain.request_state + domain.clock)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from events.catalogue import documents as doc
+from events.catalogue import intake as ev
+from sla_clock.app.rules import default_calendars
+from sla_clock.domain.clock import ClockRules, desired_timers, due_instants
+from sla_clock.domain.deadlines import Calendars
+from sla_clock.domain.emission import event_for
+from sla_clock.domain.policy import DEFAULT_POLICY
+from sla_clock.domain.request_state import evolve
+from sla_clock.domain.state_codec import decode, encode
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
+RID = uuid4()
+RULES = ClockRules(DEFAULT_POLICY, Calendars(default_calendars()["france"]), "france")
+
+
+def fold(*events):
+    state = None
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def received(at=T0, channel="phone"):
+    return ev.RequestReceived(request_id=RID, reference="R-1", channel=channel, received_at=at)
+
+
+def qualified(priority="p1", at=T0):
+    return ev.RequestQualified(request_id=RID, category="c", profile="b2b", impact="critical",
+                               urgency="high", workaround="none", priority=priority, at=at)
+
+
+def by_key(timers):
+    return {(t.key, t.threshold): t for t in timers}
+
+
+def test_a_p1_gets_a_first_response_warning_at_24_minutes_and_a_breach_at_30():
+    timers = by_key(desired_timers(fold(received(), qualified()), RULES))
+    assert timers[("first_response", "warning")].fire_at == T0 + timedelta(minutes=24)
+    assert timers[("first_response", "breach")].fire_at == T0 + timedelta(minutes=30)
+    assert timers[("resolution", "breach")].due_at == T0 + timedelta(hours=4)
+    assert timers[("alert:no_response", "alert")].fire_at == T0 + timedelta(hours=4)
+
+
+def test_an_unqualified_request_counts_as_p3_and_says_so():
+    timers = by_key(desired_timers(fold(received()), RULES))
+    first = timers[("first_response", "breach")]
+    assert first.explanation["priority"] == "P3" and first.explanation["priority_assumed"]
+
+
+def test_the_first_response_stops_its_clock_and_starts_the_update_cadence():
+    ack = ev.RequestAcknowledged(request_id=RID, at=T0 + timedelta(minutes=10))
+    timers = by_key(desired_timers(fold(received(), qualified(), ack), RULES))
+    assert ("first_response", "breach") not in timers
+    assert ("alert:no_response", "alert") not in timers
+    assert timers[("next_update", "breach")].due_at == T0 + timedelta(minutes=70)
+
+
+def test_a_status_update_rearms_the_update_clock():
+    update = ev.InteractionRecorded(request_id=RID, interaction_id=uuid4(), channel="email",
+                                    direction="outbound", subject="s", summary="x",
+                                    occurred_at=T0 + timedelta(minutes=50), informs_customer=True)
+    timers = by_key(desired_timers(fold(received(), qualified(), update), RULES))
+    assert timers[("next_update", "breach")].due_at == T0 + timedelta(minutes=110)
+
+
+def test_a_priority_change_recomputes_from_received_at_keeping_the_pause():
+    pause = [ev.AwaitingCustomer(request_id=RID, at=T0 + timedelta(minutes=30), expected="logs"),
+             ev.CustomerReplied(request_id=RID, at=T0 + timedelta(minutes=90))]
+    state = fold(received(), qualified("p1"), *pause)
+    p1 = by_key(desired_timers(state, RULES))[("resolution", "breach")]
+    assert p1.due_at == T0 + timedelta(hours=5)  # 4 h clock + 1 h paused
+    change = ev.PriorityChanged(request_id=RID, old="p1", new="p2", criterion="impact",
+                                reason="impact reduced", at=T0 + timedelta(hours=2))
+    p2 = by_key(desired_timers(evolve(state, change), RULES))[("resolution", "breach")]
+    # P2: 2 business days (14 business hours) from Monday 10:00 Paris, + 1 h business pause.
+    assert p2.due_at == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+    assert p2.explanation["paused_seconds"] == 3600
+
+
+def test_awaiting_the_customer_stops_the_resolution_clock_until_they_reply():
+    waiting = fold(received(), qualified(), ev.AwaitingCustomer(
+        request_id=RID, at=T0 + timedelta(minutes=5), expected="x",
+        customer_due_at=T0 + timedelta(days=1)))
+    timers = by_key(desired_timers(waiting, RULES))
+    assert ("resolution", "breach") not in timers
+    assert timers[("relance:1", "due")].fire_at == T0 + timedelta(days=2)
+    assert due_instants(waiting, RULES)[1] is None
+
+
+def test_relances_sent_move_the_schedule_on_to_escalation():
+    start = T0 + timedelta(minutes=5)
+    state = fold(received(), qualified(), ev.AwaitingCustomer(
+        request_id=RID, at=start, expected="x", customer_due_at=T0 + timedelta(days=1)))
+    for n, day in ((1, 2), (2, 6)):
+        state = evolve(state, doc.RelanceSent(request_id=RID, relance_id=uuid4(), kind="collection",
+                                              ordinal=n, channel="email", content="c",
+                                              sent_at=T0 + timedelta(days=day)))
+    timers = by_key(desired_timers(state, RULES))
+    assert timers[("escalation", "due")].fire_at == T0 + timedelta(days=12)
+
+
+def test_a_commitment_is_warned_at_80_percent_and_breached_at_its_due_time():
+    made = ev.CommitmentMade(request_id=RID, commitment_id=uuid4(), deliverable="diagnosis",
+                             made_at=T0, due_at=T0 + timedelta(hours=10))
+    timers = [t for t in desired_timers(fold(received(), made), RULES) if t.key.startswith("commit")]
+    assert [(t.threshold, t.fire_at) for t in timers] == [
+        ("warning", T0 + timedelta(hours=8)), ("breach", T0 + timedelta(hours=10))]
+
+
+def test_closing_stops_everything():
+    closed = ev.RequestClosed(request_id=RID, reason="customer_confirmed", at=T0)
+    assert desired_timers(fold(received(), qualified(), closed), RULES) == []
+
+
+def test_the_state_survives_its_json_round_trip():
+    made = ev.CommitmentMade(request_id=RID, commitment_id=uuid4(), deliverable="d",
+                             made_at=T0, due_at=T0 + timedelta(hours=1))
+    state = fold(received(), qualified(), made, ev.AwaitingCustomer(
+        request_id=RID, at=T0, expected="x", customer_due_at=T0 + timedelta(days=1)))
+    assert decode(encode(state)) == state
+
+
+def test_a_fired_warning_becomes_an_sla_warning_event_that_tells_to_inform_the_customer():
+    timer = by_key(desired_timers(fold(received(), qualified()), RULES))[("first_response", "warning")]
+    event = event_for(RID, timer.key, timer.threshold, timer.fire_at, timer.due_at,
+                      timer.explanation, T0)
+    assert event.event_type == "sla_clock.SlaWarning" and "customer" in event.advice
+    assert event.policy_version == 1
