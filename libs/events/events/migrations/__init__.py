@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 import zlib
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 PLATFORM_SCRIPTS = Path(__file__).parent / "platform"
 # Alembic's ``context`` is process-global: two services migrating at once in one process
 # (the embedded default) would step on each other.
-_MIGRATION_LOCK = asyncio.Lock()
+# One lock per event loop: an asyncio.Lock binds to the first loop that waits on it.
+_MIGRATION_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _migration_lock() -> asyncio.Lock:
+    return _MIGRATION_LOCKS.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
 
 def alembic_config(script_location: Path, version_table: str) -> Config:
@@ -33,7 +41,7 @@ async def upgrade(engine: AsyncEngine, script_location: Path, version_table: str
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
-    async with _MIGRATION_LOCK, engine.begin() as connection:
+    async with _migration_lock(), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Replicas starting together on an empty database migrate one after the other.
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
