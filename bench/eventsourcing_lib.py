@@ -12,7 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
@@ -36,11 +36,12 @@ class TicketApp(Application):
 
 def app_env(url: str, pool_size: int) -> dict[str, str]:
     parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))  # a unix socket: ?host=/dir&port=N
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": parts.path.lstrip("/"),
-        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_HOST": query.get("host") or parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": query.get("port") or str(parts.port or 5432),
         "POSTGRES_USER": parts.username or "postgres",
         "POSTGRES_PASSWORD": parts.password or "",
         "POSTGRES_CREATE_TABLE": "y",

@@ -8,23 +8,31 @@ header, the event data (JSON) is the record value, the key is the stream id, and
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import defaultdict
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
 
 from events.envelope import Envelope
 from events.store import SqlEventStore
 from events.topics import topic_for
 
 CE_PREFIX = "ce_"
+_HEADER_NAMES = {
+    name: CE_PREFIX + name
+    for name in ("id", "source", "specversion", "type", "time", "subject", "datacontenttype",
+                 "dataschema", "streamid", "streamtype", "sequence", "schemaversion", "position",
+                 "recordedat", "hash", "prevhash")
+}
 
 
 def to_kafka_record(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     """(key, value, headers) of an envelope in CloudEvents binary mode."""
     headers = [
-        (CE_PREFIX + name, value.encode())
+        (_HEADER_NAMES.get(name) or CE_PREFIX + name, value.encode())
         for name, value in envelope.cloudevent_attributes().items()
     ]
     headers.append(("content-type", b"application/json"))
@@ -51,6 +59,16 @@ def from_kafka_record(value: bytes | None, headers: Any) -> Envelope:
     return Envelope.from_cloudevent(attributes, data)
 
 
+@functools.lru_cache(maxsize=65536)
+def partition_of(key: bytes, partitions: int) -> int:
+    """Kafka's default partition for a key (murmur2, as the Java client computes it).
+
+    aiokafka computes murmur2 in Python for every record (~9 µs, a quarter of the relay's
+    CPU per event); a stream's events share their key, so the result is remembered.
+    """
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
 class KafkaPublisher:
     """Idempotent producer with ``acks=all``: no duplicates from retries, order kept per key."""
 
@@ -72,15 +90,34 @@ class KafkaPublisher:
         await self._producer.stop()
 
     async def publish(self, envelopes: list[Envelope]) -> None:
-        pending = []
+        """Send every envelope and wait for all acknowledgements.
+
+        Records are gathered into one batch per partition, in the relay's order, and each
+        batch is queued once (``send_batch``): per record this costs the C batch builder,
+        not ``send``'s per-record future and bookkeeping. A full batch is queued and a new
+        one started, so order per partition (per stream) is kept.
+        """
+        producer = self._producer
+        counts: dict[str, int] = {}
+        open_batches: dict[tuple[str, int], Any] = {}
+        acknowledgements = []
         for envelope in envelopes:
+            topic = topic_for(envelope.context)
+            if topic not in counts:
+                counts[topic] = len(await producer.partitions_for(topic))
             key, value, headers = to_kafka_record(envelope)
-            pending.append(
-                await self._producer.send(
-                    topic_for(envelope.context), value=value, key=key, headers=headers
-                )
-            )
-        await asyncio.gather(*pending)
+            target = (topic, partition_of(key, counts[topic]))
+            batch = open_batches.get(target)
+            if batch is None:
+                batch = open_batches[target] = producer.create_batch()
+            if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
+                acknowledgements.append(await producer.send_batch(batch, topic, partition=target[1]))
+                batch = open_batches[target] = producer.create_batch()
+                if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
+                    raise ValueError(f"event {envelope.id} does not fit in a Kafka batch")
+        for (topic, partition), batch in open_batches.items():
+            acknowledgements.append(await producer.send_batch(batch, topic, partition=partition))
+        await asyncio.gather(*acknowledgements)
 
 
 class InProcessBus:

@@ -68,6 +68,20 @@ class Envelope(BaseModel):
     specversion: str = SPEC_VERSION
     datacontenttype: str = JSON
 
+    @classmethod
+    def trusted(cls, fields: dict[str, Any]) -> Envelope:
+        """An envelope from values the store itself wrote or computed, without validation.
+
+        ``fields`` must hold every field with its final type. This is ``model_construct``
+        minus its per-field defaults pass (5x cheaper): replay builds one per stored event.
+        """
+        envelope = cls.__new__(cls)
+        _set(envelope, "__dict__", fields)
+        _set(envelope, "__pydantic_fields_set__", _ENVELOPE_FIELDS)
+        _set(envelope, "__pydantic_extra__", None)
+        _set(envelope, "__pydantic_private__", None)
+        return envelope
+
     @property
     def subject(self) -> str:
         return f"{self.stream_type}/{self.stream_id}"
@@ -86,33 +100,43 @@ class Envelope(BaseModel):
 
     def cloudevent_attributes(self) -> dict[str, str]:
         """CloudEvents context attributes and extensions (lowercase alphanumeric names)."""
+        time = self.time.isoformat()
         attributes = {
             "id": str(self.id),
             "source": self.source,
             "specversion": self.specversion,
             "type": self.type,
-            "time": self.time.isoformat(),
-            "subject": self.subject,
+            "time": time,
+            "subject": f"{self.stream_type}/{self.stream_id}",
             "datacontenttype": self.datacontenttype,
-            "dataschema": self.dataschema,
+            "dataschema": f"urn:guichet:schema:{self.type}:v{self.schema_version}",
             "streamid": str(self.stream_id),
             "streamtype": self.stream_type,
             "sequence": f"{self.stream_version:020d}",
             "schemaversion": str(self.schema_version),
         }
-        optional = {
-            "position": self.position,
-            "correlationid": self.metadata.correlation_id,
-            "causationid": self.metadata.causation_id,
-            "actor": self.metadata.actor,
-            "traceparent": self.metadata.traceparent,
-            "tracestate": self.metadata.tracestate,
-            "recordedat": self.recorded_at.isoformat() if self.recorded_at else None,
-            "hash": self.hash,
-            "prevhash": self.prev_hash,
-            "pii": self.pii.model_dump_json() if self.pii else None,
-        }
-        attributes.update({k: str(v) for k, v in optional.items() if v is not None})
+        if self.position is not None:
+            attributes["position"] = str(self.position)
+        metadata = self.metadata
+        if metadata is not EMPTY_METADATA:
+            for name, value in (
+                ("correlationid", metadata.correlation_id),
+                ("causationid", metadata.causation_id),
+                ("actor", metadata.actor),
+                ("traceparent", metadata.traceparent),
+                ("tracestate", metadata.tracestate),
+            ):
+                if value is not None:
+                    attributes[name] = str(value)
+        if self.recorded_at is not None:
+            same = self.recorded_at == self.time
+            attributes["recordedat"] = time if same else self.recorded_at.isoformat()
+        if self.hash is not None:
+            attributes["hash"] = self.hash
+        if self.prev_hash is not None:
+            attributes["prevhash"] = self.prev_hash
+        if self.pii is not None:
+            attributes["pii"] = self.pii.model_dump_json()
         return attributes
 
     @classmethod
@@ -151,6 +175,12 @@ class Envelope(BaseModel):
             )
         except (KeyError, ValueError, TypeError) as error:
             raise ValueError(f"not a Guichet CloudEvent: {error!r}") from error
+
+
+_set = object.__setattr__
+_ENVELOPE_FIELDS = set(Envelope.model_fields)
+"""Shared by every trusted envelope: pydantic copies it before changing it (``model_copy``)."""
+EMPTY_METADATA = Metadata()
 
 
 def _optional_uuid(value: str | None) -> UUID | None:

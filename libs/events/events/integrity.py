@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any, Protocol
+from uuid import UUID
 
 import orjson
 
@@ -18,24 +19,58 @@ GENESIS = "0" * 64
 
 
 def canonical_bytes(envelope: Envelope) -> bytes:
+    return canonical_body(
+        event_id=envelope.id,
+        type_=envelope.type,
+        schema_version=envelope.schema_version,
+        stream_id=envelope.stream_id,
+        stream_type=envelope.stream_type,
+        stream_version=envelope.stream_version,
+        time=envelope.time.isoformat(),
+        data=envelope.data,
+        metadata=envelope.metadata.model_dump(mode="json"),
+        pii=envelope.pii.model_dump(mode="json") if envelope.pii else None,
+    )
+
+
+def canonical_body(
+    *,
+    event_id: UUID,
+    type_: str,
+    schema_version: int,
+    stream_id: UUID,
+    stream_type: str,
+    stream_version: int,
+    time: str,
+    data: dict[str, Any],
+    metadata: dict[str, Any],
+    pii: dict[str, Any] | None,
+) -> bytes:
+    """What the hash covers, from already-serialised parts (the store hashes before it builds
+    the envelope, so each event is built once). Ids are written in their canonical string
+    form (orjson's for ``uuid.UUID``, ``str()`` for other UUID classes: the same text)."""
     body = {
-        "id": str(envelope.id),
-        "type": envelope.type,
-        "schema_version": envelope.schema_version,
-        "stream_id": str(envelope.stream_id),
-        "stream_type": envelope.stream_type,
-        "stream_version": envelope.stream_version,
-        "time": envelope.time.isoformat(),
-        "data": envelope.data,
-        "metadata": envelope.metadata.model_dump(mode="json"),
-        "pii": envelope.pii.model_dump(mode="json") if envelope.pii else None,
+        "id": event_id,
+        "type": type_,
+        "schema_version": schema_version,
+        "stream_id": stream_id,
+        "stream_type": stream_type,
+        "stream_version": stream_version,
+        "time": time,
+        "data": data,
+        "metadata": metadata,
+        "pii": pii,
     }
-    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    return orjson.dumps(body, default=str, option=orjson.OPT_SORT_KEYS)
 
 
 def chain_hash(prev_hash: str | None, envelope: Envelope) -> str:
+    return link_hash(prev_hash, canonical_bytes(envelope))
+
+
+def link_hash(prev_hash: str | None, body: bytes) -> str:
     digest = hashlib.sha256(bytes.fromhex(prev_hash or GENESIS))
-    digest.update(canonical_bytes(envelope))
+    digest.update(body)
     return digest.hexdigest()
 
 

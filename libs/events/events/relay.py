@@ -65,14 +65,14 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_pending(self) -> int:
-        """Publish everything committed after the checkpoint; returns how many were published."""
+        """Publish everything committed after the checkpoint; returns how many were published.
+
+        The next batch is read while the current one is being published and acknowledged.
+        """
         published = 0
-        while True:
-            async with self.store.engine.connect() as connection:
-                checkpoint = await load_relay_checkpoint(connection, self.name)
-            batch = await self.store.read_all(checkpoint, self.batch_size)
-            if not batch:
-                return published
+        async with self.store.engine.connect() as connection:
+            checkpoint = await load_relay_checkpoint(connection, self.name)
+        async for batch in self.store.iter_all(checkpoint, self.batch_size):
             await self.publisher.publish(batch)
             async with self.store.engine.begin() as connection:
                 await save_relay_checkpoint(connection, self.name, batch[-1].position or 0)
@@ -81,8 +81,7 @@ class OutboxRelay:
             if batch[-1].recorded_at:
                 lag = time.time() - batch[-1].recorded_at.timestamp()
                 RELAY_LAG.labels(self.store.source).set(max(0.0, lag))
-            if len(batch) < self.batch_size:
-                return published
+        return published
 
     async def run(self) -> None:
         """Publish until :meth:`stop`; survives publisher and database outages by retrying."""

@@ -104,3 +104,62 @@ async def test_writes_in_one_transaction_commit_or_vanish_together(store: SqlEve
             await tx.append(stream, "counter", 0, bumps(1))
             raise RuntimeError("the handler failed after appending")
     assert await store.read_stream(stream) == []
+
+
+async def test_what_append_returns_is_exactly_what_is_read_back(store: SqlEventStore):
+    stream = uuid4()
+    stored = await store.append(stream, "counter", 0, bumps(1, 2, 3), Metadata(actor="alice"))
+    stored += await store.append(stream, "counter", 3, bumps(4))
+    read = await store.read_stream(stream)
+    assert read == stored
+    assert [e.model_dump(mode="json") for e in read] == [e.model_dump(mode="json") for e in stored]
+    assert [e.position for e in read] == sorted(e.position for e in read)
+    assert read[0].metadata == Metadata(actor="alice") and read[3].metadata == Metadata()
+
+
+async def test_a_writer_that_missed_another_writers_event_is_refused_then_succeeds(
+    store: SqlEventStore,
+):
+    """Two store instances (two service processes) on one database: what one of them last
+    wrote is not the stream's tail any more once the other has appended."""
+    other = SqlEventStore(store.engine, source="/guichet/other")
+    stream = uuid4()
+    await store.append(stream, "counter", 0, bumps(1))
+    await other.append(stream, "counter", 1, bumps(2))
+    with pytest.raises(ConcurrencyError):
+        await store.append(stream, "counter", 1, bumps(3))
+    await store.append(stream, "counter", 2, bumps(3))
+    events = await store.read_stream(stream)
+    assert [e.decode() for e in events] == bumps(1, 2, 3)
+    verify_chain(events)
+
+
+async def test_a_transaction_reads_then_appends_twice_and_the_chain_holds(store: SqlEventStore):
+    stream = uuid4()
+    await store.append(stream, "counter", 0, bumps(1))
+    async with store.transaction() as tx:
+        assert len(await tx.read_stream(stream)) == 1
+        await tx.append(stream, "counter", 1, bumps(2))
+        await tx.append(stream, "counter", 2, bumps(3, 4))
+        with pytest.raises(ConcurrencyError):
+            await tx.append(stream, "counter", 2, bumps(5))
+    events = await store.read_stream(stream)
+    assert [e.stream_version for e in events] == [1, 2, 3, 4]
+    verify_chain(events)
+
+
+async def test_iter_all_yields_what_read_all_pages_yield_and_can_stop_early(store: SqlEventStore):
+    for round_ in range(7):
+        await store.append(uuid4(), "counter", 0, bumps(round_, round_))
+    paged, after = [], 0
+    while batch := await store.read_all(after, limit=3):
+        paged.append([e.id for e in batch])
+        after = batch[-1].position
+    iterated = [[e.id for e in page] async for page in store.iter_all(0, page_size=3)]
+    assert iterated == paged and sum(map(len, iterated)) == 14
+    async for page in store.iter_all(after, page_size=3):
+        raise AssertionError(f"nothing is after the last position, got {page}")
+    async for page in store.iter_all(0, page_size=3):
+        assert len(page) == 3
+        break
+    assert len(await store.read_all(0)) == 14, "an abandoned iteration leaves the store usable"

@@ -11,28 +11,39 @@ Both dialects pass the same contract tests. What differs is how ``read_all`` sta
 
 The global order is therefore ``(tx_id, position)`` on PostgreSQL and ``position`` on SQLite;
 callers resume with the ``position`` of the last event they saw.
+
+Speed (see bench/README.md): on PostgreSQL the hot statements go straight to the asyncpg
+connection under SQLAlchemy's (:mod:`events.store.postgres`), and a stand-alone
+:meth:`SqlEventStore.append` is one autocommitted multi-row ``INSERT`` (atomic on its own)
+instead of BEGIN/SELECT/INSERT/COMMIT. The stream's tail ``(version, hash)`` is taken from
+what this process last committed or read when the caller's ``expected_version`` matches it;
+a stale tail cannot corrupt a stream, because the unique ``(stream_id, version)`` index turns
+it into a :class:`ConcurrencyError`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
-import orjson
 from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.catalogue import DomainEvent
 from events.db import is_postgres
-from events.envelope import Envelope, Metadata, PiiMarker
+from events.envelope import EMPTY_METADATA, JSON, SPEC_VERSION, Envelope, Metadata, PiiMarker
 from events.ids import new_id
-from events.integrity import PayloadProtector, PlainPayloads, chain_hash
+from events.integrity import PayloadProtector, PlainPayloads, canonical_body, link_hash
 from events.observability.metrics import APPENDS, CONFLICTS
+from events.store import postgres
 from events.store.errors import ConcurrencyError
+from events.store.records import NewEvent, Tail, stored_envelope
 from events.tables import events as events_table
 
 Clock = Callable[[], datetime]
@@ -41,42 +52,67 @@ _COLUMNS = (
     "position, event_id, stream_id, stream_type, version, type, schema_version, time, "
     "recorded_at, data, metadata, pii, prev_hash, hash"
 )
-_PG_READ_ALL = text(
-    f"SELECT {_COLUMNS} FROM events "
-    "WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
-    "AND (tx_id, position) > (SELECT e.tx_id, e.position FROM events e WHERE e.position = :after) "
-    "ORDER BY tx_id, position LIMIT :limit"
-)
-_PG_READ_ALL_FROM_START = text(
-    f"SELECT {_COLUMNS} FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
-    "ORDER BY tx_id, position LIMIT :limit"
-)
 _SQLITE_READ_ALL = text(
     f"SELECT {_COLUMNS} FROM events WHERE position > :after ORDER BY position LIMIT :limit"
 )
-_READ_STREAM = text(
+_SQLITE_READ_STREAM = text(
     f"SELECT {_COLUMNS} FROM events WHERE stream_id = :stream_id AND version >= :from_version "
     "ORDER BY version"
 )
-_LAST_OF_STREAM = text(
-    "SELECT version, hash FROM events WHERE stream_id = :stream_id ORDER BY version DESC LIMIT 1"
-)
+_SQLITE_TAILS = text(
+    "SELECT stream_id, version, hash FROM events e WHERE stream_id IN :ids AND "
+    "version = (SELECT MAX(version) FROM events m WHERE m.stream_id = e.stream_id)"
+).bindparams(bindparam("ids", expanding=True))
+_TAIL_CACHE_LIMIT = 100_000
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+class StreamTails:
+    """Last known ``(version, hash)`` per stream, only ever moving forward."""
+
+    def __init__(self) -> None:
+        self._tails: dict[UUID, Tail] = {}
+
+    def get(self, stream_id: UUID) -> Tail | None:
+        return self._tails.get(stream_id)
+
+    def remember(self, stream_id: UUID, tail: Tail) -> None:
+        known = self._tails.get(stream_id)
+        if known is None or known[0] < tail[0]:
+            if len(self._tails) >= _TAIL_CACHE_LIMIT:
+                self._tails.clear()
+            self._tails[stream_id] = tail
+
+    def forget(self, stream_id: UUID) -> None:
+        self._tails.pop(stream_id, None)
+
+    def merge(self, other: StreamTails) -> None:
+        for stream_id, tail in other._tails.items():
+            self.remember(stream_id, tail)
+
+
+class Rows(Protocol):
+    """The statements the store runs, per dialect. ``insert`` raises ``ConcurrencyError``
+    (without ``actual``) when a ``(stream_id, version)`` is already taken."""
+
+    async def tails(self, stream_ids: Sequence[UUID]) -> dict[UUID, Tail]: ...
+
+    async def insert(self, rows: list[NewEvent]) -> list[int]: ...
+
+    async def read_stream(self, stream_id: UUID, from_version: int) -> list[Envelope]: ...
+
+    async def read_all(self, after_position: int, limit: int) -> list[Envelope]: ...
 
 
 class SqlEventStore:
     """Append-only event streams with optimistic concurrency and a gap-safe global order.
 
     ``source`` is the CloudEvents source of everything appended here (``/guichet/intake``).
-    Every method either runs in its own transaction or, given ``connection``, inside the
-    caller's (so a service writes its events and its projections in one commit).
+    Every method either runs on its own or, through :meth:`transaction`, inside the caller's
+    transaction (so a service writes its events and its projections in one commit).
     """
 
     def __init__(
@@ -92,12 +128,16 @@ class SqlEventStore:
         self.protector = protector or PlainPayloads()
         self.clock = clock
         self._postgres = is_postgres(engine)
-        self._id_type = events_table.c.stream_id.type
+        self._tails = StreamTails()
+        self._appended = APPENDS.labels(source)
+        self._conflicts = CONFLICTS.labels(source)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self.engine.begin() as connection:
-            yield Transaction(self, connection)
+            tx = Transaction(self, connection)
+            yield tx
+        self._tails.merge(tx.tails)
 
     async def append(
         self,
@@ -107,17 +147,58 @@ class SqlEventStore:
         events: Sequence[DomainEvent],
         metadata: Metadata | None = None,
     ) -> list[Envelope]:
-        async with self.transaction() as tx:
-            return await tx.append(stream_id, stream_type, expected_version, events, metadata)
+        if not self._postgres:
+            async with self.transaction() as tx:
+                return await tx.append(stream_id, stream_type, expected_version, events, metadata)
+        async with self.engine.connect() as connection:
+            rows = postgres.Statements(await postgres.driver(connection), self.source)
+            return await self._append(
+                rows, self._tails, stream_id, stream_type, expected_version, events, metadata
+            )
 
     async def read_stream(self, stream_id: UUID, from_version: int = 1) -> list[Envelope]:
         async with self.engine.connect() as connection:
-            return await self._read_stream(connection, stream_id, from_version)
+            return await (await self._rows(connection)).read_stream(stream_id, from_version)
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[Envelope]:
         """Up to ``limit`` committed events after the one at ``after_position``, gap-safe."""
         async with self.engine.connect() as connection:
-            return await self._read_all(connection, after_position, limit)
+            return await (await self._rows(connection)).read_all(after_position, limit)
+
+    async def iter_all(
+        self, after_position: int = 0, page_size: int = 1000
+    ) -> AsyncIterator[list[Envelope]]:
+        """Every committed event after ``after_position``, page by page, in ``read_all``'s
+        order (replays, projection rebuilds). On PostgreSQL the next page is already being
+        fetched while the caller folds the current one; iteration ends at the first short
+        page. (SQLite's reads take its single write lock: no connection is held across
+        pages there.)"""
+        if not self._postgres:
+            page = await self.read_all(after_position, page_size)
+            while page:
+                yield page
+                if len(page) < page_size:
+                    return
+                page = await self.read_all(page[-1].position or 0, page_size)
+            return
+        async with self.engine.connect() as connection:
+            rows = await self._rows(connection)
+            following: asyncio.Future[list[Envelope]] | None = None
+            try:
+                page = await rows.read_all(after_position, page_size)
+                while page:
+                    following = None
+                    if len(page) == page_size:
+                        following = asyncio.ensure_future(
+                            rows.read_all(page[-1].position or 0, page_size)
+                        )
+                    yield page
+                    page = await following if following else []
+            finally:
+                if following is not None and not following.done():
+                    following.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await following
 
     async def head_position(self) -> int:
         """The highest position stored (committed or not yet visible to ``read_all``)."""
@@ -125,209 +206,220 @@ class SqlEventStore:
             result = await connection.execute(text("SELECT COALESCE(MAX(position), 0) FROM events"))
             return int(result.scalar_one())
 
-    async def _read_stream(
-        self, connection: AsyncConnection, stream_id: UUID, from_version: int
-    ) -> list[Envelope]:
-        result = await connection.execute(
-            _READ_STREAM.bindparams(stream_id=self._bind_id(stream_id), from_version=from_version)
-        )
-        return [self._to_envelope(row) for row in result]
-
-    async def _read_all(
-        self, connection: AsyncConnection, after_position: int, limit: int
-    ) -> list[Envelope]:
-        if not self._postgres:
-            statement = _SQLITE_READ_ALL.bindparams(after=after_position, limit=limit)
-        elif after_position:
-            statement = _PG_READ_ALL.bindparams(after=after_position, limit=limit)
-        else:
-            statement = _PG_READ_ALL_FROM_START.bindparams(limit=limit)
-        result = await connection.execute(statement)
-        return [self._to_envelope(row) for row in result]
+    async def _rows(self, connection: AsyncConnection, *, in_transaction: bool = False) -> Rows:
+        if self._postgres:
+            driver = await postgres.driver(connection, in_transaction=in_transaction)
+            return postgres.Statements(driver, self.source)
+        return SqliteRows(connection, self.source)
 
     async def _append(
         self,
-        connection: AsyncConnection,
+        rows: Rows,
+        tails: StreamTails,
         stream_id: UUID,
         stream_type: str,
         expected_version: int,
         events: Sequence[DomainEvent],
         metadata: Metadata | None,
     ) -> list[Envelope]:
-        last = (
-            await connection.execute(_LAST_OF_STREAM.bindparams(stream_id=self._bind_id(stream_id)))
-        ).first()
-        actual = last[0] if last else 0
-        if actual != expected_version:
-            CONFLICTS.labels(self.source).inc()
-            raise ConcurrencyError(stream_id, expected_version, actual)
-        prev_hash: str | None = last[1] if last else None
-        now = self.clock()
-        envelopes: list[Envelope] = []
-        for offset, event in enumerate(events, start=1):
-            envelope = self._envelope(
-                event, stream_id, stream_type, expected_version + offset, now, metadata, prev_hash
-            )
-            envelopes.append(envelope)
-            prev_hash = envelope.hash
-        if not envelopes:
-            return []
-        try:
-            result = await connection.execute(
-                events_table.insert().returning(events_table.c.position),
-                [self._to_row(envelope) for envelope in envelopes],
-            )
-            positions = [row[0] for row in result]
-        except IntegrityError as error:
-            if "version" in str(error.orig) or "stream" in str(error.orig):
-                CONFLICTS.labels(self.source).inc()
-                raise ConcurrencyError(stream_id, expected_version) from error
-            raise
-        APPENDS.labels(self.source).inc(len(envelopes))
-        return [
-            envelope.model_copy(update={"position": position})
-            for envelope, position in zip(envelopes, sorted(positions), strict=True)
-        ]
+        [stored] = await self._append_many(
+            rows, tails, [(stream_id, stream_type, expected_version, events)], metadata
+        )
+        return stored
 
-    async def _append_streams(
+    async def _append_many(
         self,
-        connection: AsyncConnection,
+        rows: Rows,
+        tails: StreamTails,
         batches: Sequence[tuple[UUID, str, int, Sequence[DomainEvent]]],
+        metadata: Metadata | None,
     ) -> list[list[Envelope]]:
-        """Many streams' appends with one version query and one insert (same checks as
-        ``_append``: a stream not at its expected version raises ConcurrencyError)."""
-        ids = [self._bind_id(stream_id) for stream_id, *_ in batches]
-        heads = {}
-        for start in range(0, len(ids), 1000):
-            result = await connection.execute(
-                text("SELECT stream_id, version, hash FROM events e WHERE stream_id IN :ids AND "
-                     "version = (SELECT MAX(version) FROM events m WHERE m.stream_id = e.stream_id)")
-                .bindparams(bindparam("ids", expanding=True)), {"ids": ids[start:start + 1000]})
-            heads.update({str(row[0]).replace("-", ""): (row[1], row[2]) for row in result})
+        """Check every stream's version (one query for those whose tail is not known), then
+        insert all events in one statement; envelopes are built once, hash included."""
+        known = {stream_id: tails.get(stream_id) for stream_id, *_ in batches}
+        unknown = [stream_id for stream_id, _, expected, _ in batches
+                   if (known[stream_id] or (-1,))[0] != expected]
+        if unknown:
+            known.update(await rows.tails(unknown))
         now = self.clock()
-        out: list[list[Envelope]] = []
+        writer = _EnvelopeWriter(self, now, metadata or EMPTY_METADATA)
+        planned: list[list[NewEvent]] = []
         for stream_id, stream_type, expected, events in batches:
-            actual, prev_hash = heads.get(stream_id.hex, (0, None))
+            actual, prev_hash = known.get(stream_id) or (0, None)
             if actual != expected:
-                CONFLICTS.labels(self.source).inc()
+                self._conflicts.inc()
                 raise ConcurrencyError(stream_id, expected, actual)
-            envelopes = []
+            stream: list[NewEvent] = []
             for offset, event in enumerate(events, start=1):
-                envelope = self._envelope(event, stream_id, stream_type, expected + offset, now,
-                                          None, prev_hash)
-                envelopes.append(envelope)
-                prev_hash = envelope.hash
-            out.append(envelopes)
-        rows = [self._to_row(envelope) for envelopes in out for envelope in envelopes]
-        if rows:
-            try:
-                await connection.execute(events_table.insert(), rows)
-            except IntegrityError as error:
-                CONFLICTS.labels(self.source).inc()
-                raise ConcurrencyError(batches[0][0], batches[0][2]) from error
-            APPENDS.labels(self.source).inc(len(rows))
+                stream.append(writer.new(event, stream_id, stream_type, expected + offset, prev_hash))
+                prev_hash = stream[-1].fields["hash"]
+            planned.append(stream)
+        flat = [new for stream in planned for new in stream]
+        if not flat:
+            return [[] for _ in batches]
+        try:
+            positions = await rows.insert(flat)
+        except ConcurrencyError as error:
+            for stream_id, *_ in batches:
+                tails.forget(stream_id)
+            self._conflicts.inc()
+            raise ConcurrencyError(error.stream_id, error.expected) from error
+        for new, position in zip(flat, positions, strict=True):
+            new.fields["position"] = position
+        self._appended.inc(len(flat))
+        out = []
+        for (stream_id, *_), stream in zip(batches, planned, strict=True):
+            if stream:
+                last = stream[-1].fields
+                tails.remember(stream_id, (last["stream_version"], last["hash"]))
+            out.append([Envelope.trusted(new.fields) for new in stream])
         return out
 
-    def _envelope(
+
+class _EnvelopeWriter:
+    """Builds the fields of new envelopes for one append: what is shared is serialised once."""
+
+    def __init__(self, store: SqlEventStore, now: datetime, metadata: Metadata) -> None:
+        self.store = store
+        self.now = now
+        self.now_text = now.isoformat()
+        self.metadata = metadata
+        self.metadata_for_hash = metadata.model_dump(mode="json")
+        self.metadata_stored = {k: v for k, v in self.metadata_for_hash.items() if v is not None}
+
+    def new(
         self,
         event: DomainEvent,
         stream_id: UUID,
         stream_type: str,
         version: int,
-        now: datetime,
-        metadata: Metadata | None,
         prev_hash: str | None,
-    ) -> Envelope:
+    ) -> NewEvent:
         data = event.model_dump(mode="json")
         pii: PiiMarker | None = None
         if event.pii_fields:
             subject = str(data[event.subject_field]) if event.subject_field else str(stream_id)
-            data, pii = self.protector.protect(subject, tuple(sorted(event.pii_fields)), data)
-        envelope = Envelope.model_construct(
-            id=new_id(),
-            source=self.source,
-            type=event.event_type,
-            time=now,
+            data, pii = self.store.protector.protect(subject, tuple(sorted(event.pii_fields)), data)
+        event_id = new_id()
+        pii_stored = pii.model_dump(mode="json") if pii else None
+        body = canonical_body(
+            event_id=event_id,
+            type_=event.event_type,
+            schema_version=event.schema_version,
             stream_id=stream_id,
             stream_type=stream_type,
             stream_version=version,
-            schema_version=event.schema_version,
+            time=self.now_text,
             data=data,
-            metadata=metadata or Metadata(),
-            position=None,
-            recorded_at=now,
-            pii=pii,
-            prev_hash=prev_hash,
-            hash=None,
-            specversion="1.0",
-            datacontenttype="application/json",
+            metadata=self.metadata_for_hash,
+            pii=pii_stored,
         )
-        return envelope.model_copy(update={"hash": chain_hash(prev_hash, envelope)})
+        return NewEvent({
+            "id": event_id,
+            "source": self.store.source,
+            "type": event.event_type,
+            "time": self.now,
+            "stream_id": stream_id,
+            "stream_type": stream_type,
+            "stream_version": version,
+            "schema_version": event.schema_version,
+            "data": data,
+            "metadata": self.metadata,
+            "position": None,
+            "recorded_at": self.now,
+            "pii": pii,
+            "prev_hash": prev_hash,
+            "hash": link_hash(prev_hash, body),
+            "specversion": SPEC_VERSION,
+            "datacontenttype": JSON,
+        }, self.metadata_stored, pii_stored)
 
-    @staticmethod
-    def _to_row(envelope: Envelope) -> dict[str, Any]:
-        return {
-            "event_id": envelope.id,
-            "stream_id": envelope.stream_id,
-            "stream_type": envelope.stream_type,
-            "version": envelope.stream_version,
-            "type": envelope.type,
-            "schema_version": envelope.schema_version,
-            "time": envelope.time,
-            "recorded_at": envelope.recorded_at,
-            "data": envelope.data,
-            "metadata": envelope.metadata.model_dump(mode="json", exclude_none=True),
-            "pii": envelope.pii.model_dump(mode="json") if envelope.pii else None,
-            "prev_hash": envelope.prev_hash,
-            "hash": envelope.hash,
-        }
 
-    def _bind_id(self, stream_id: UUID) -> Any:
-        return stream_id if self._postgres else stream_id.hex
+class SqliteRows:
+    """The store's statements through SQLAlchemy on SQLite (the embedded default)."""
 
-    def _to_envelope(self, row: Any) -> Envelope:
+    def __init__(self, connection: AsyncConnection, source: str) -> None:
+        self.connection = connection
+        self.source = source
+
+    async def tails(self, stream_ids: Sequence[UUID]) -> dict[UUID, Tail]:
+        found: dict[UUID, Tail] = {}
+        ids = [stream_id.hex for stream_id in stream_ids]
+        for start in range(0, len(ids), 500):
+            result = await self.connection.execute(_SQLITE_TAILS, {"ids": ids[start:start + 500]})
+            found.update({UUID(row[0]): (row[1], row[2]) for row in result})
+        return found
+
+    async def insert(self, rows: list[NewEvent]) -> list[int]:
+        values = [
+            {
+                "event_id": row["id"],
+                "stream_id": row["stream_id"],
+                "stream_type": row["stream_type"],
+                "version": row["stream_version"],
+                "type": row["type"],
+                "schema_version": row["schema_version"],
+                "time": row["time"],
+                "recorded_at": row["recorded_at"],
+                "data": row["data"],
+                "metadata": new.metadata,
+                "pii": new.pii,
+                "prev_hash": row["prev_hash"],
+                "hash": row["hash"],
+            }
+            for new in rows
+            for row in (new.fields,)
+        ]
+        try:
+            result = await self.connection.execute(
+                events_table.insert().returning(events_table.c.position), values
+            )
+        except IntegrityError as error:
+            if "version" in str(error.orig) or "stream" in str(error.orig):
+                first = rows[0].fields
+                raise ConcurrencyError(first["stream_id"], first["stream_version"] - 1) from error
+            raise
+        return sorted(row[0] for row in result)
+
+    async def read_stream(self, stream_id: UUID, from_version: int) -> list[Envelope]:
+        result = await self.connection.execute(
+            _SQLITE_READ_STREAM, {"stream_id": stream_id.hex, "from_version": from_version}
+        )
+        return [self._envelope(row) for row in result]
+
+    async def read_all(self, after_position: int, limit: int) -> list[Envelope]:
+        result = await self.connection.execute(
+            _SQLITE_READ_ALL, {"after": after_position, "limit": limit}
+        )
+        return [self._envelope(row) for row in result]
+
+    def _envelope(self, row: Any) -> Envelope:
         (position, event_id, stream_id, stream_type, version, type_, schema_version, time,
          recorded_at, data, metadata, pii, prev_hash, hash_) = row
-        if not self._postgres:
-            event_id, stream_id = UUID(event_id), UUID(stream_id)
-            time, recorded_at = _parse_time(time), _parse_time(recorded_at)
-        data, metadata = _parse_json(data), _parse_json(metadata)
-        pii = _parse_json(pii) if pii else None
-        return Envelope.model_construct(
-            id=event_id,
-            source=self.source,
-            type=type_,
-            time=_aware(time),
-            stream_id=stream_id,
-            stream_type=stream_type,
-            stream_version=version,
-            schema_version=schema_version,
-            data=data,
-            metadata=Metadata(**metadata),
-            position=position,
-            recorded_at=_aware(recorded_at),
-            pii=PiiMarker(**pii) if pii else None,
-            prev_hash=prev_hash,
-            hash=hash_,
-            specversion="1.0",
-            datacontenttype="application/json",
+        return stored_envelope(
+            self.source, position, UUID(event_id), UUID(stream_id), stream_type, version, type_,
+            schema_version, _aware(time), _aware(recorded_at), data, metadata, pii, prev_hash,
+            hash_,
         )
 
 
-def _parse_time(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
-
-
-def _parse_json(value: Any) -> Any:
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+def _aware(value: Any) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class Transaction:
-    """One database transaction of a service: appends, reads and projection writes commit together."""
+    """One database transaction of a service: appends, reads and projection writes commit together.
+
+    It remembers the tail of every stream it read or wrote, so the usual load → decide →
+    save needs no second look at the stream before the insert.
+    """
 
     def __init__(self, store: SqlEventStore, connection: AsyncConnection) -> None:
         self.store = store
         self.connection = connection
+        self.tails = StreamTails()
+        self._statements: Rows | None = None
 
     async def append(
         self,
@@ -338,17 +430,26 @@ class Transaction:
         metadata: Metadata | None = None,
     ) -> list[Envelope]:
         return await self.store._append(
-            self.connection, stream_id, stream_type, expected_version, events, metadata
+            await self._rows(), self.tails, stream_id, stream_type, expected_version, events,
+            metadata,
         )
 
     async def read_stream(self, stream_id: UUID, from_version: int = 1) -> list[Envelope]:
-        return await self.store._read_stream(self.connection, stream_id, from_version)
+        envelopes = await (await self._rows()).read_stream(stream_id, from_version)
+        if envelopes:
+            self.tails.remember(stream_id, (envelopes[-1].stream_version, envelopes[-1].hash))
+        elif from_version == 1:
+            self.tails.remember(stream_id, (0, None))
+        return envelopes
 
     async def append_streams(
         self, batches: Sequence[tuple[UUID, str, int, Sequence[DomainEvent]]]
     ) -> list[list[Envelope]]:
         """``append`` to many streams at once: ``(stream_id, stream_type, expected_version,
-        events)`` each; one round trip for the versions, one insert. Envelopes carry no
-        ``position`` (the global order is the relay's business)."""
-        return await self.store._append_streams(self.connection, batches)
+        events)`` each; one query for the versions not already known, one insert."""
+        return await self.store._append_many(await self._rows(), self.tails, batches, None)
 
+    async def _rows(self) -> Rows:
+        if self._statements is None:
+            self._statements = await self.store._rows(self.connection, in_transaction=True)
+        return self._statements
