@@ -11,17 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from events.testing.servers import KafkaServer, PostgresServer, acquire_kafka, acquire_postgres
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """Running PostgreSQL; ``.url`` (postgresql://) and ``.sqlalchemy_url`` (+asyncpg)."""
-    server = acquire_postgres()
-    try:
+    with acquire_postgres() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -33,11 +31,8 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 @pytest.fixture(scope="session")
 def kafka_server() -> Iterator[KafkaServer]:
     """Running single-node Kafka broker; ``.bootstrap`` is ``host:port``."""
-    server = acquire_kafka()
-    try:
+    with acquire_kafka() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

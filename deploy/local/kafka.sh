@@ -25,8 +25,9 @@ HERE="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 SCRIPT="$HERE/$(basename -- "${BASH_SOURCE[0]}")"
 POM="$HERE/kafka/pom.xml"
 REPO_ROOT="$(cd -- "$HERE/../.." && pwd)"
+# shellcheck source=deploy/local/lib.sh
+source "$HERE/lib.sh"
 
-die() { echo "kafka.sh: $*" >&2; exit 1; }
 usage() { echo "usage: $0 {start|stop|bootstrap} DIR" >&2; exit 2; }
 
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n 1)"
@@ -58,21 +59,6 @@ ensure_jars() {
   fi
 }
 
-# N distinct TCP ports on 127.0.0.1 that nothing uses right now (below the ephemeral range).
-free_ports() {
-  local n="$1" used port i out=()
-  used="$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u || true)"
-  for ((i = 0; i < 500 && ${#out[@]} < n; i++)); do
-    port=$((15000 + RANDOM % 17000))
-    grep -qx "$port" <<<"$used" && continue
-    [[ " ${out[*]-} " == *" $port "* ]] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-    out+=("$port")
-  done
-  [[ ${#out[@]} -eq $n ]] || die "no free ports found"
-  echo "${out[@]}"
-}
-
 read_pid() { # DIR -> pid of a live broker started from DIR, or failure
   local pid
   [[ -s "$1/kafka.pid" ]] || return 1
@@ -81,13 +67,6 @@ read_pid() { # DIR -> pid of a live broker started from DIR, or failure
   # Guard against a recycled pid: it must be our kafka.Kafka with our config.
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $1/server.properties" || return 1
   echo "$pid"
-}
-
-# Alive and not a zombie (a container's PID 1 may not reap orphans promptly).
-proc_alive() { # pid
-  local state
-  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ -n "$state" && "$state" != Z && "$state" != X ]]
 }
 
 log_tail() { # DIR
@@ -136,21 +115,6 @@ PY
     timeout 30 java $JVM_OPTS -cp "$LIB/*" kafka.admin.BrokerApiVersionsCommand \
       --bootstrap-server "$1" 2>/dev/null | grep -q "(id: 1 "
   fi
-}
-
-start_watcher() { # DIR
-  local owner="${GUICHET_SERVER_OWNER_PID:-}"
-  [[ -n "$owner" ]] || return 0
-  kill -0 "$owner" 2>/dev/null || die "GUICHET_SERVER_OWNER_PID=$owner is not running"
-  # Detached, no inherited stdio: callers capturing our output must not hang.
-  setsid bash -c '
-    # Poll the owner; a zombie (state Z) counts as gone.
-    while s="$(awk "{print \$3}" "/proc/$1/stat" 2>/dev/null)" && [[ -n "$s" && "$s" != Z ]]; do
-      sleep 2
-    done
-    "$2" stop "$3"
-  ' kafka-watcher "$owner" "$SCRIPT" "$1" </dev/null >/dev/null 2>&1 &
-  echo $! >"$1/watcher.pid"
 }
 
 cmd_start() {
@@ -248,12 +212,7 @@ cmd_stop() {
   local dir="$1" pid i
   [[ -d "$dir" ]] || return 0
   dir="$(cd -- "$dir" && pwd)"
-  if [[ -f "$dir/watcher.pid" ]]; then
-    local w; w="$(cat "$dir/watcher.pid")"
-    # Do not kill our caller when the watcher is the one calling stop.
-    if [[ "$w" != "$PPID" && "$w" != "$$" ]]; then kill "$w" 2>/dev/null || true; fi
-    rm -f "$dir/watcher.pid"
-  fi
+  stop_watcher "$dir"
   if pid="$(read_pid "$dir")"; then
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do

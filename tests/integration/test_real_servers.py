@@ -9,9 +9,10 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import TopicPartition
-from events.testing.servers import PostgresServer, make_database
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from events.testing.servers import PostgresServer, make_database
 
 
 async def test_postgres_round_trip(postgres_url: str) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite autoincrements only an INTEGER PRIMARY KEY (the rowid), not a BIGINT one.
 Position = BigInteger().with_variant(Integer(), "sqlite")
 
 events = Table(
@@ -41,22 +42,20 @@ events = Table(
     Column("hash", String(64), nullable=False),
 )
 
-relay_checkpoints = Table(
-    "relay_checkpoints",
-    metadata,
-    Column("name", String(128), primary_key=True),
-    Column("position", BigInteger, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
 
-consumer_checkpoints = Table(
-    "consumer_checkpoints",
-    metadata,
-    Column("consumer", String(128), primary_key=True),
-    Column("source", String(128), primary_key=True),
-    Column("position", BigInteger, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+def _checkpoint_table(name: str, *keys: str) -> Table:
+    """A durable progress marker per ``keys``: the position reached, and when it moved."""
+    return Table(
+        name,
+        metadata,
+        *(Column(key, String(128), primary_key=True) for key in keys),
+        Column("position", BigInteger, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+relay_checkpoints = _checkpoint_table("relay_checkpoints", "name")
+consumer_checkpoints = _checkpoint_table("consumer_checkpoints", "consumer", "source")
 
 inbox = Table(
     "inbox",

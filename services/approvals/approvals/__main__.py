@@ -1,6 +1,6 @@
 """`python -m approvals`: run the Approvals service alone."""
 
-from events.service.serve import serve
 from approvals.service import DEFINITION
+from events.service.serve import serve
 
 serve(DEFINITION)

@@ -1,6 +1,6 @@
 """`python -m documents`: run the Documents service alone."""
 
-from events.service.serve import serve
 from documents.service import DEFINITION
+from events.service.serve import serve
 
 serve(DEFINITION)

@@ -1,4 +1,4 @@
-"""Wiring of the Documents service: its definition for the service kit (the only place adapters are chosen)."""
+"""Wiring of the Documents service for the service kit: the only place adapters are chosen."""
 
 from events.service.runtime import ServiceDefinition
 

@@ -8,10 +8,11 @@ from uuid import uuid4
 
 import pytest
 
+from events.vocabulary import Channel
 from intake.domain.customer import Customer
 from intake.domain.customers import CustomerDraft
 from intake.domain.errors import CustomerAlreadyMerged
-from intake.domain.vocabulary import Channel, CustomerProfile, Language
+from intake.domain.vocabulary import CustomerProfile, Language
 
 DRAFT = CustomerDraft(CustomerProfile.B2B, last_name="Martin", company="Acme", email="j@acme.fr",
                       contract_refs=("CT-1",))

@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from events.envelope import Metadata
+from events.vocabulary import Channel
 from intake.app import commands as c
 from intake.app.bus import IntakeBus
 from intake.app.errors import IdempotencyKeyReused, NotFound, StaleVersion, UnknownReference
@@ -18,7 +19,7 @@ from intake.domain.customers import CustomerDraft
 from intake.domain.duplicates import CustomerIdentity
 from intake.domain.errors import DuplicateSuspected
 from intake.domain.request import ServiceRequest
-from intake.domain.vocabulary import Channel, CustomerProfile, Impact, Urgency, Workaround
+from intake.domain.vocabulary import CustomerProfile, Impact, Urgency, Workaround
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 META = Metadata(actor="alice")

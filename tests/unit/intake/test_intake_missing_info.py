@@ -3,8 +3,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from events.vocabulary import Channel
 from intake.domain.missing_info import REQUIRED_FIELDS, RequestDraft, missing_request_fields
-from intake.domain.vocabulary import Channel, DataAnomaly
+from intake.domain.vocabulary import DataAnomaly
 
 COMPLETE = RequestDraft(
     customer_id="c1",

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from events.vocabulary import Priority
 from intake.domain.errors import InvalidRuleTable, PriorityChangeRefused
 from intake.domain.priority import (
     DEFAULT_GRID,
@@ -13,7 +14,7 @@ from intake.domain.priority import (
     priority_for,
     validate_priority_change,
 )
-from intake.domain.vocabulary import Impact, Priority, PriorityCriterion, Urgency, Workaround
+from intake.domain.vocabulary import Impact, PriorityCriterion, Urgency, Workaround
 
 # Severity order of each axis, worst first: moving right never makes things more urgent.
 IMPACTS = list(Impact)

@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from events.vocabulary import Priority
 from intake.domain.queue import QueueEntry, order_queue, queue_key
-from intake.domain.vocabulary import Priority, QueueException
+from intake.domain.vocabulary import QueueException
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 

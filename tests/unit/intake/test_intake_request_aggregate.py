@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 
 from events.catalogue import intake as ev
+from events.vocabulary import Channel, Priority
 from intake.domain.errors import (
     AssignmentRefused,
     CloseRefused,
@@ -20,10 +21,8 @@ from intake.domain.errors import (
 from intake.domain.missing_info import RequestDraft
 from intake.domain.request import ServiceRequest
 from intake.domain.vocabulary import (
-    Channel,
     CustomerProfile,
     Impact,
-    Priority,
     PriorityCriterion,
     RequestStatus,
     Urgency,

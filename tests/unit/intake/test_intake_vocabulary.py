@@ -21,19 +21,6 @@ def test_enum_values_are_lowercase_strings_fit_for_events(enum: type[StrEnum]) -
         assert member.value == member.name.lower()
 
 
-def test_channels_match_the_domain_list() -> None:
-    assert {c.value for c in vocabulary.Channel} == {
-        "phone",
-        "voicemail",
-        "email",
-        "visit",
-        "letter",
-        "chat",
-        "web_form",
-        "social_media",
-    }
-
-
 def test_reopened_is_an_action_not_a_status() -> None:
     assert "reopened" not in {s.value for s in RequestStatus}
     assert RequestAction.REOPEN.value == "reopen"

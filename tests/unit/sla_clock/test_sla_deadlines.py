@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from events.vocabulary import Channel, Priority
 from sla_clock.domain.business_calendar import BusinessCalendar
 from sla_clock.domain.deadlines import (
     Calendars,
@@ -19,9 +20,7 @@ from sla_clock.domain.deadlines import (
 )
 from sla_clock.domain.policy import (
     DEFAULT_POLICY,
-    Channel,
     OverrideScope,
-    Priority,
     SlaPolicy,
     TargetsOverride,
     business_days,

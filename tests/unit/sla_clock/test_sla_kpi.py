@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from events.vocabulary import Channel, Priority
 from sla_clock.domain.kpi import KpiReport, RequestFacts, compute_kpis, compute_kpis_by
-from sla_clock.domain.policy import Channel, Priority
 
 T0 = datetime(2025, 3, 17, 9, tzinfo=UTC)
 H, M = timedelta(hours=1), timedelta(minutes=1)

@@ -5,13 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from events.vocabulary import Channel, Priority
 from sla_clock.domain.policy import (
     BUSINESS_DAY,
     DEFAULT_POLICY,
-    Channel,
     ChannelStandard,
     OverrideScope,
-    Priority,
     PriorityTargets,
     SlaPolicy,
     Target,
@@ -25,12 +24,6 @@ from sla_clock.domain.targets import targets_for
 
 H = timedelta(hours=1)
 CLOCK, BUSINESS = TimeBasis.CLOCK, TimeBasis.BUSINESS
-
-
-def test_channel_values_are_the_agreed_lowercase_names() -> None:
-    assert [c.value for c in Channel] == [
-        "phone", "voicemail", "email", "visit", "letter", "chat", "web_form", "social_media",
-    ]
 
 
 def test_a_business_day_is_the_default_seven_hour_opening_day() -> None:
@@ -125,6 +118,12 @@ def test_an_override_applies_only_to_its_key_and_priority() -> None:
 def test_a_policy_survives_a_json_round_trip_of_its_spec(policy: SlaPolicy) -> None:
     spec = json.loads(json.dumps(policy.to_spec()))
     assert SlaPolicy.from_spec(spec) == policy
+
+
+def test_a_policy_spec_keys_priorities_by_label_as_stored_policy_events_do() -> None:
+    spec = POLICY_WITH_OVERRIDES.to_spec()
+    assert list(spec["priorities"]) == ["P1", "P2", "P3"]
+    assert {o["priority"] for o in spec["overrides"]} == {"P2"}
 
 
 def test_a_target_spec_is_readable_plain_data() -> None:

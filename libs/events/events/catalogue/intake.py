@@ -2,7 +2,8 @@
 
 Times are timezone-aware instants. ``received_at`` is when a request really arrived (a
 letter's date stamp, a voicemail's time); every deadline counts from it, not from when it
-was recorded. Enumerated values are plain lowercase strings, defined in ``intake.domain``.
+was recorded. Enumerated values are plain lowercase strings, defined in ``events.vocabulary``
+(channel, priority) and ``intake.domain.vocabulary`` (the others).
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ Instants are stored in UTC (SQLite keeps no offset), so string and timestamp com
 """
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Date,
@@ -17,10 +16,10 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+
+from events.tables import Json
 
 metadata = MetaData()
-Json = JSON().with_variant(JSONB(), "postgresql")
 
 requests = Table(
     "requests",

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events.envelope import Envelope
 from events.store import SqlEventStore
+from events.vocabulary import Priority
 from intake.adapters.tables import customers, requests
 from intake.domain.queue import QueueEntry, order_queue
 from intake.domain.text import fold
-from intake.domain.vocabulary import Priority, QueueException, RequestStatus
+from intake.domain.vocabulary import QueueException, RequestStatus
 
 #: Waiting to be served by us: awaiting the customer is not in our queue (the ball is theirs).
 QUEUED_STATUSES = (RequestStatus.RECEIVED, RequestStatus.ACKNOWLEDGED, RequestStatus.IN_PROGRESS,

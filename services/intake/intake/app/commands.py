@@ -9,12 +9,11 @@ from datetime import datetime
 from uuid import UUID
 
 from events.envelope import Metadata
+from events.vocabulary import Channel, Priority
 from intake.domain.customers import CustomerDraft
 from intake.domain.vocabulary import (
-    Channel,
     CustomerProfile,
     Impact,
-    Priority,
     PriorityCriterion,
     QueueException,
     Urgency,

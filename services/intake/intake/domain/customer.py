@@ -12,11 +12,12 @@ from uuid import UUID
 
 from events.aggregate_base import Aggregate
 from events.catalogue import intake as ev
+from events.vocabulary import Channel
 from intake.domain.customers import CustomerDraft
 from intake.domain.duplicates import CustomerIdentity
 from intake.domain.errors import CustomerAlreadyMerged
 from intake.domain.problems import is_blank
-from intake.domain.vocabulary import Channel, CustomerProfile, Language
+from intake.domain.vocabulary import CustomerProfile, Language
 
 _ADDRESS = ("street", "postal_code", "city", "country")
 

@@ -12,6 +12,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any
 
+from events.vocabulary import Channel
 from intake.domain.errors import InvalidCustomer
 from intake.domain.formats import (
     FormatError,
@@ -21,7 +22,7 @@ from intake.domain.formats import (
     normalise_postal_code,
 )
 from intake.domain.problems import FieldProblem, is_blank, missing
-from intake.domain.vocabulary import Channel, CustomerProfile, DataAnomaly, Language
+from intake.domain.vocabulary import CustomerProfile, DataAnomaly, Language
 
 
 @dataclass(frozen=True, slots=True)

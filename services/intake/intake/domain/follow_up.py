@@ -8,12 +8,13 @@ from datetime import datetime
 from uuid import UUID
 
 from events.catalogue import intake as ev
+from events.vocabulary import Channel
 from intake.domain.errors import EscalationRefused, SatisfactionRefused
 from intake.domain.insistence import mentions_insistence
 from intake.domain.lifecycle import OPEN_STATUSES
 from intake.domain.problems import is_blank
 from intake.domain.request_state import RequestState
-from intake.domain.vocabulary import Channel, PriorityCriterion
+from intake.domain.vocabulary import PriorityCriterion
 
 
 class RequestFollowUp(RequestState):

@@ -4,8 +4,8 @@ flagged, never refused, so `missing_request_fields` reports and never raises."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from events.vocabulary import Channel
 from intake.domain.problems import FieldProblem, is_blank, missing
-from intake.domain.vocabulary import Channel
 
 #: Always required, whatever the channel.
 REQUIRED_FIELDS: tuple[str, ...] = ("channel", "subject", "description", "received_at")

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from itertools import product
 from types import MappingProxyType
 
+from events.vocabulary import Priority
 from intake.domain.errors import InvalidRuleTable, PriorityChangeRefused
 from intake.domain.insistence import INSISTENCE_PATTERNS, mentions_insistence
 from intake.domain.problems import is_blank
-from intake.domain.vocabulary import Impact, Priority, PriorityCriterion, Urgency, Workaround
+from intake.domain.vocabulary import Impact, PriorityCriterion, Urgency, Workaround
 
 P1, P2, P3 = Priority.P1, Priority.P2, Priority.P3
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from intake.domain.vocabulary import Priority, QueueException
+from events.vocabulary import Priority
+from intake.domain.vocabulary import QueueException
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from events.catalogue import intake as ev
+from events.vocabulary import Priority
 from intake.domain.errors import (
     AssignmentRefused,
     CommitmentRefused,
@@ -31,7 +32,6 @@ from intake.domain.routing import DEFAULT_ROUTING, RoutingTable, check_transfer
 from intake.domain.vocabulary import (
     CustomerProfile,
     Impact,
-    Priority,
     PriorityCriterion,
     QueueException,
     RequestAction,

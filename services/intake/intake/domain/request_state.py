@@ -9,11 +9,10 @@ from uuid import UUID
 
 from events.aggregate_base import Aggregate
 from events.catalogue import intake as ev
+from events.vocabulary import Channel, Priority
 from intake.domain.vocabulary import (
-    Channel,
     CustomerProfile,
     Impact,
-    Priority,
     QueueException,
     RequestStatus,
     Urgency,

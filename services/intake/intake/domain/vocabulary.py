@@ -1,23 +1,11 @@
 """The intake vocabulary: closed sets of words shared by rules, events and the API.
 
 Values are lowercase strings because they end up in events and JSON; renaming a value is
-an event-schema change, adding one is not.
+an event-schema change, adding one is not. ``Channel`` and ``Priority``, which other
+contexts read in intake's events too, live in ``events.vocabulary``.
 """
 
 from enum import StrEnum
-
-
-class Channel(StrEnum):
-    """Where a request came in (DOMAIN §1)."""
-
-    PHONE = "phone"
-    VOICEMAIL = "voicemail"
-    EMAIL = "email"
-    VISIT = "visit"
-    LETTER = "letter"
-    CHAT = "chat"
-    WEB_FORM = "web_form"
-    SOCIAL_MEDIA = "social_media"
 
 
 class CustomerProfile(StrEnum):
@@ -59,19 +47,6 @@ class Workaround(StrEnum):
     NONE = "none"
     PARTIAL = "partial"
     AVAILABLE = "available"
-
-
-class Priority(StrEnum):
-    """P1 is the most urgent. Compare with `rank`, not with `<` on the string values."""
-
-    P1 = "p1"
-    P2 = "p2"
-    P3 = "p3"
-
-    @property
-    def rank(self) -> int:
-        """1 for P1, 2 for P2, 3 for P3: lower is served first."""
-        return int(self.value[1:])
 
 
 class Language(StrEnum):

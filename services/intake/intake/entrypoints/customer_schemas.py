@@ -6,7 +6,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from intake.domain.vocabulary import Channel, CustomerProfile, Language
+from events.vocabulary import Channel
+from intake.domain.vocabulary import CustomerProfile, Language
 from intake.entrypoints.fields import Body, Code, Line
 
 Country = Annotated[str, Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. FR")]

@@ -7,12 +7,11 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from events.vocabulary import Channel, Priority
 from intake.domain.insistence import mentions_insistence
 from intake.domain.vocabulary import (
-    Channel,
     CustomerProfile,
     Impact,
-    Priority,
     PriorityCriterion,
     QueueException,
     RequestAction,

@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -25,8 +23,9 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
+
+from events.tables import Json, Position
 
 
 class UtcInstant(TypeDecorator[datetime]):
@@ -49,8 +48,6 @@ class UtcInstant(TypeDecorator[datetime]):
 
 
 metadata = MetaData()
-Json = JSON().with_variant(JSONB(), "postgresql")
-Id = BigInteger().with_variant(Integer(), "sqlite")
 Instant = UtcInstant()
 
 sla_requests = Table(
@@ -85,7 +82,7 @@ sla_requests = Table(
 sla_timers = Table(
     "sla_timers",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("id", Position, primary_key=True, autoincrement=True),
     Column("request_id", Uuid, nullable=False),
     Column("key", String(80), nullable=False),
     Column("threshold", String(16), nullable=False),

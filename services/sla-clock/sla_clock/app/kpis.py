@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events.vocabulary import Channel, Priority
 from sla_clock.adapters.tables import sla_requests
 from sla_clock.domain.kpi import KpiReport, RequestFacts, compute_kpis
-from sla_clock.domain.policy import Channel, Priority
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def facts_of(row: Any, now: datetime) -> RequestFacts:
     if row.resolved_at is not None:
         contacts = 1 if row.first_contact else max(2, row.interactions)
     return RequestFacts(
-        received_at=row.received_at, priority=Priority((row.priority or "p3").upper()),
+        received_at=row.received_at, priority=Priority(row.priority or "p3"),
         channel=channel, team=row.team, first_response_at=row.first_response_at,
         resolved_at=row.resolved_at, closed_at=row.closed_at, reopened_count=row.reopened_count,
         escalated=row.escalated, contacts_before_resolution=contacts,

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from events.vocabulary import Channel, Priority
+
 from .alerts import DEFAULT_ALERT_RULES, AlertKind, AlertRules
 from .deadlines import Calendars, Deadline, PausedTime, RequestDeadlines, compute_deadlines
-from .policy import Channel, Priority, SlaPolicy
+from .policy import SlaPolicy
 from .relances import DEFAULT_RELANCE_RULES, RelanceAction, RelanceRules, next_relance
 from .request_state import RequestState
 from .thresholds import warning_share
@@ -47,7 +49,7 @@ class TimerSpec:
 
 
 def priority_of(state: RequestState) -> Priority:
-    return Priority(state.priority.upper()) if state.priority else DEFAULT_PRIORITY
+    return Priority(state.priority) if state.priority else DEFAULT_PRIORITY
 
 
 def channel_of(state: RequestState) -> Channel:
@@ -82,7 +84,7 @@ def _explain(deadline: Deadline, rules: ClockRules, state: RequestState) -> dict
         "start": deadline.start.isoformat(),
         "paused_seconds": deadline.paused.total_seconds(),
         "pauses": [[a.isoformat(), b.isoformat()] for a, b in state.pauses],
-        "priority": priority_of(state).value,
+        "priority": priority_of(state).label,
         "priority_assumed": state.priority is None,
         "channel": channel_of(state).value,
         "warning_at": deadline.warning_at.isoformat(),

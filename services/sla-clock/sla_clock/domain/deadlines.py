@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from events.vocabulary import Channel, Priority
+
 from .business_calendar import BusinessCalendar
 from .instants import to_utc
-from .policy import Channel, Priority, SlaPolicy, Target, TimeBasis
+from .policy import SlaPolicy, Target, TimeBasis
 from .targets import targets_for
 from .thresholds import ThresholdKind as ThresholdKind  # re-exported with the deadline
 from .thresholds import crossed_thresholds as crossed_thresholds

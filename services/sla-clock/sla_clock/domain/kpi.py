@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from .policy import Channel, Priority
+from events.vocabulary import Channel, Priority
 
 K = TypeVar("K", bound=Hashable)
 

@@ -16,27 +16,12 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-
-class Priority(StrEnum):
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
+from events.vocabulary import Channel, Priority
 
 
 class TimeBasis(StrEnum):
     BUSINESS = "business"
     CLOCK = "clock"
-
-
-class Channel(StrEnum):
-    PHONE = "phone"
-    VOICEMAIL = "voicemail"
-    EMAIL = "email"
-    VISIT = "visit"
-    LETTER = "letter"
-    CHAT = "chat"
-    WEB_FORM = "web_form"
-    SOCIAL_MEDIA = "social_media"
 
 
 BUSINESS_DAY = timedelta(hours=7)
@@ -138,12 +123,13 @@ class SlaPolicy:
     __hash__ = None  # type: ignore[assignment]
 
     def to_spec(self) -> dict[str, Any]:
-        """JSON-ready plain data, e.g. for a ``SlaPolicyChanged`` payload."""
+        """JSON-ready plain data, e.g. for a ``SlaPolicyDefined`` payload. Priorities are
+        keyed by label (``P1``), as stored since the first policy version."""
         return {
             "version": self.version,
             "apply_cutoff": self.apply_cutoff,
             "priorities": {
-                p.value: {
+                p.label: {
                     "first_response": t.first_response.to_spec(),
                     "update_cadence": t.update_cadence.to_spec(),
                     "resolution": t.resolution.to_spec(),
@@ -161,7 +147,7 @@ class SlaPolicy:
                 {
                     "scope": scope.value,
                     "key": key,
-                    "priority": priority.value,
+                    "priority": priority.label,
                     "first_response": _opt_spec(o.first_response),
                     "update_cadence": _opt_spec(o.update_cadence),
                     "resolution": _opt_spec(o.resolution),
@@ -173,7 +159,7 @@ class SlaPolicy:
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> SlaPolicy:
         priorities = {
-            Priority(p): PriorityTargets(
+            Priority[p]: PriorityTargets(
                 Target.from_spec(t["first_response"]),
                 Target.from_spec(t["update_cadence"]),
                 Target.from_spec(t["resolution"]),
@@ -187,7 +173,7 @@ class SlaPolicy:
             for c, v in spec["channels"].items()
         }
         overrides = {
-            (OverrideScope(o["scope"]), o["key"], Priority(o["priority"])): TargetsOverride(
+            (OverrideScope(o["scope"]), o["key"], Priority[o["priority"]]): TargetsOverride(
                 _opt_target(o["first_response"]),
                 _opt_target(o["update_cadence"]),
                 _opt_target(o["resolution"]),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from events.vocabulary import Channel, Priority
+
 from .policy import (
-    Channel,
     ChannelStandard,
     OverrideScope,
-    Priority,
     PriorityTargets,
     SlaPolicy,
     Target,
