@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import Context, Result, scale
+from events.heap import freeze_startup_heap
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results" / "latest.json"
@@ -126,6 +127,7 @@ async def run_modules(ctx: Context, modules: list[str]) -> tuple[list[Result], l
         print(f"\n== {_short(name)}", flush=True)
         try:
             module = importlib.import_module(name)
+            freeze_startup_heap()  # as a service does once it is up (events.service.runtime)
             for result in await module.run(ctx):
                 if result.group == "platform":
                     result.group = _short(name)

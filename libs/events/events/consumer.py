@@ -1,8 +1,9 @@
 """Idempotent consumers: inbox dedupe and effects in one transaction, parking of poison events.
 
-:class:`Consumer` holds the logic every transport shares. For each event, in ONE database
-transaction of the consuming service: skip it if the inbox already has its id, otherwise
-run the handler registered for its type and record the id. A redelivered event (the
+:class:`Consumer` holds the logic every transport shares. For each event, in the same database
+transaction as its effects: skip it if the inbox already has its id, otherwise run the
+handler registered for its type and record the id (a poll's events share one transaction,
+each handler in a savepoint). A redelivered event (the
 process died after the commit, before the offset commit) therefore has its effect once.
 
 Failures:
@@ -90,54 +91,79 @@ class Consumer:
 
     async def process(self, envelope: Envelope, checkpoint: Checkpoint | None = None) -> Outcome:
         """Handle one event, retrying transient failures until it is handled or parked."""
+        [outcome] = await self.process_many([envelope], checkpoint)
+        return outcome
+
+    async def process_many(
+        self, envelopes: list[Envelope], checkpoint: Checkpoint | None = None
+    ) -> list[Outcome]:
+        """Handle events in order in ONE transaction (one commit, one fsync, for a whole
+        poll), each handler in its own savepoint so a poison event is parked alone.
+        A transient failure rolls the whole batch back and retries it."""
         delay = 0.05
         while True:
             try:
-                outcome = await self._process_once(envelope, checkpoint)
+                outcomes = await self._process_batch(envelopes, checkpoint)
             except TRANSIENT_ERRORS as error:
                 log.warning("consumer.transient_error", consumer=self.name,
-                            event_id=str(envelope.id), error=repr(error), retry_in=delay)
+                            event_ids=[str(e.id) for e in envelopes[:5]], error=repr(error),
+                            retry_in=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
                 continue
-            CONSUMED.labels(self.name, outcome.value).inc()
-            return outcome
+            for outcome in outcomes:
+                CONSUMED.labels(self.name, outcome.value).inc()
+            return outcomes
 
-    async def _process_once(self, envelope: Envelope, checkpoint: Checkpoint | None) -> Outcome:
-        handler = self.handlers.get(envelope.type)
+    async def _process_batch(
+        self, envelopes: list[Envelope], checkpoint: Checkpoint | None
+    ) -> list[Outcome]:
         async with self.engine.begin() as connection:
             if checkpoint:
                 await save_consumer_checkpoint(
                     connection, self.name, checkpoint.source, checkpoint.position
                 )
-            if handler is None:
-                return Outcome.IGNORED
-            stream_key = str(envelope.stream_id)
-            if await self._is_parked(connection, stream_key):
-                await self._park(connection, envelope, "an earlier event of this stream is parked")
-                return Outcome.PARKED
-            inbox_row = {"consumer": self.name, "event_id": envelope.id,
-                         "processed_at": datetime.now(UTC)}
-            if not await insert_if_absent(connection, inbox, inbox_row):
-                return Outcome.DUPLICATE
-            try:
-                event = envelope.decode()
-                async with connection.begin_nested():
-                    await handler(envelope, event, connection)
-                return Outcome.PROCESSED
-            except TRANSIENT_ERRORS:
-                raise
-            except (ValidationError, UnknownEventType, Exception) as error:  # noqa: BLE001
-                # The savepoint undid the handler's effects; the inbox row goes too, so that
-                # releasing the stream later processes this event for real.
-                await connection.execute(
-                    inbox.delete().where(inbox.c.consumer == self.name,
-                                         inbox.c.event_id == envelope.id)
-                )
-                await self._park(connection, envelope, repr(error))
-                log.error("consumer.parked", consumer=self.name, event_id=str(envelope.id),
-                          stream_id=stream_key, type=envelope.type, error=repr(error))
-                return Outcome.PARKED
+            return [await self._process_in(connection, envelope) for envelope in envelopes]
+
+    async def _process_in(self, connection: AsyncConnection, envelope: Envelope) -> Outcome:
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return Outcome.IGNORED
+        stream_key = str(envelope.stream_id)
+        if await self._is_parked(connection, stream_key):
+            if await self._was_processed(connection, envelope):
+                return Outcome.DUPLICATE  # redelivered from before the stream was parked
+            await self._park(connection, envelope, "an earlier event of this stream is parked")
+            return Outcome.PARKED
+        inbox_row = {"consumer": self.name, "event_id": envelope.id,
+                     "processed_at": datetime.now(UTC)}
+        if not await insert_if_absent(connection, inbox, inbox_row):
+            return Outcome.DUPLICATE
+        try:
+            event = envelope.decode()
+            async with connection.begin_nested():
+                await handler(envelope, event, connection)
+            return Outcome.PROCESSED
+        except TRANSIENT_ERRORS:
+            raise
+        except (ValidationError, UnknownEventType, Exception) as error:  # noqa: BLE001
+            # The savepoint undid the handler's effects; the inbox row goes too, so that
+            # releasing the stream later processes this event for real.
+            await connection.execute(
+                inbox.delete().where(inbox.c.consumer == self.name,
+                                     inbox.c.event_id == envelope.id)
+            )
+            await self._park(connection, envelope, repr(error))
+            log.error("consumer.parked", consumer=self.name, event_id=str(envelope.id),
+                      stream_id=stream_key, type=envelope.type, error=repr(error))
+            return Outcome.PARKED
+
+    async def _was_processed(self, connection: AsyncConnection, envelope: Envelope) -> bool:
+        row = await connection.execute(
+            select(inbox.c.event_id).where(inbox.c.consumer == self.name,
+                                           inbox.c.event_id == envelope.id)
+        )
+        return row.first() is not None
 
     async def _is_parked(self, connection: AsyncConnection, stream_key: str) -> bool:
         row = await connection.execute(
@@ -150,6 +176,15 @@ class Consumer:
         return row.first() is not None
 
     async def _park(self, connection: AsyncConnection, envelope: Envelope, error: str) -> None:
+        already = await connection.execute(
+            select(parked_events.c.id).where(
+                parked_events.c.consumer == self.name,
+                parked_events.c.event_id == str(envelope.id),
+                parked_events.c.released_at.is_(None),
+            ).limit(1)
+        )
+        if already.first() is not None:  # redelivered while parked: parked once
+            return
         await connection.execute(
             parked_events.insert().values(
                 consumer=self.name,

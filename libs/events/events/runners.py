@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from events.bus import InProcessBus, from_kafka_record
 from events.checkpoints import load_consumer_checkpoint
 from events.consumer import Checkpoint, Consumer, Outcome
+from events.envelope import Envelope
 from events.observability.metrics import DEAD_LETTERED
 from events.topics import dead_letter_topic
 
@@ -74,23 +75,35 @@ class KafkaConsumerRunner:
             while not self._stopping.is_set():
                 batches = await self._kafka.getmany(timeout_ms=200, max_records=self.max_records)
                 for records in batches.values():
-                    for record in records:
-                        await self.handle_record(record)
+                    await self.handle_records(records)
                 if batches:
                     await self._kafka.commit()
         finally:
             await self.close()
 
     async def handle_record(self, record: ConsumerRecord) -> Outcome | None:
-        try:
-            envelope = from_kafka_record(record.value, record.headers)
-        except ValueError as error:
-            await self.dead_letter(record, str(error))
-            return None
-        outcome = await self.consumer.process(envelope)
-        if outcome is Outcome.PARKED:
-            await self.dead_letter(record, "parked: see parked_events for the cause")
+        [outcome] = await self.handle_records([record])
         return outcome
+
+    async def handle_records(self, records: list[ConsumerRecord]) -> list[Outcome | None]:
+        """One partition's records, in order: malformed ones to the dead-letter topic, the
+        rest processed in one transaction; parked ones reported to the dead-letter topic."""
+        decoded: list[tuple[ConsumerRecord, Envelope | None]] = []
+        for record in records:
+            try:
+                decoded.append((record, from_kafka_record(record.value, record.headers)))
+            except ValueError as error:
+                await self.dead_letter(record, str(error))
+                decoded.append((record, None))
+        envelopes = [envelope for _, envelope in decoded if envelope is not None]
+        processed = iter(await self.consumer.process_many(envelopes) if envelopes else [])
+        outcomes: list[Outcome | None] = []
+        for record, envelope in decoded:
+            outcome = next(processed) if envelope is not None else None
+            if outcome is Outcome.PARKED:
+                await self.dead_letter(record, "parked: see parked_events for the cause")
+            outcomes.append(outcome)
+        return outcomes
 
     async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
         headers = list(record.headers or ()) + [
@@ -133,9 +146,8 @@ class InProcessConsumerRunner:
                 batch = await self.bus.read(topic, position)
                 if not batch:
                     break
-                for envelope in batch:
-                    position = envelope.position or position
-                    await self.consumer.process(envelope, Checkpoint(topic, position))
+                position = batch[-1].position or position
+                await self.consumer.process_many(batch, Checkpoint(topic, position))
                 seen += len(batch)
         return seen
 

@@ -57,10 +57,17 @@ async def intake(postgres_url, kafka_bootstrap, topics):
     await publisher.start()
     relay = OutboxRelay(store, publisher)
 
+    counts = {"appended": 0, "published": 0}
+
     async def send(stream: UUID, *events) -> None:
+        """Append, then relay until it is on the topic: ``read_all`` holds back events while an
+        older transaction anywhere on the server (sla-clock's database too) is still open."""
         version = len(await store.read_stream(stream))
-        await store.append(stream, "request", version, list(events))
-        await relay.publish_pending()
+        counts["appended"] += len(await store.append(stream, "request", version, list(events)))
+        async with asyncio.timeout(10):
+            while counts["published"] < counts["appended"]:
+                counts["published"] += await relay.publish_pending()
+                await asyncio.sleep(0.01)
 
     yield send
     await publisher.stop()

@@ -22,6 +22,7 @@ from events.bus import InProcessBus, InProcessPublisher, KafkaPublisher
 from events.checkpoints import load_relay_checkpoint
 from events.consumer import Consumer
 from events.db import create_engine
+from events.heap import freeze_startup_heap
 from events.migrations import upgrade, upgrade_platform
 from events.relay import OutboxRelay, Publisher
 from events.runners import InProcessConsumerRunner, KafkaConsumerRunner
@@ -110,6 +111,7 @@ class ServiceRuntime:
         for job in self.definition.background:
             self._tasks.append(asyncio.create_task(job(self), name=job.__name__))
         self.startup_error = None
+        freeze_startup_heap()
         self.ready.set()
         log.info("service.ready", service=self.definition.name)
 
