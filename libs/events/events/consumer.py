@@ -37,7 +37,7 @@ from events.catalogue import DomainEvent, UnknownEventType
 from events.checkpoints import save_consumer_checkpoint
 from events.envelope import Envelope
 from events.observability.metrics import CONSUMED
-from events.sqlutil import insert_if_absent
+from events.sqlutil import insert_absent
 from events.tables import consumer_checkpoints, inbox, parked_events
 
 log = structlog.get_logger(__name__)
@@ -118,62 +118,69 @@ class Consumer:
     async def _process_batch(
         self, envelopes: list[Envelope], checkpoint: Checkpoint | None
     ) -> list[Outcome]:
+        """Two statements for the whole batch (which streams are parked; the inbox rows, whose
+        insert tells which events are new), then per new event its handler in a savepoint."""
         async with self.engine.begin() as connection:
             if checkpoint:
                 await save_consumer_checkpoint(
                     connection, self.name, checkpoint.source, checkpoint.position
                 )
-            return [await self._process_in(connection, envelope) for envelope in envelopes]
+            handled = [envelope for envelope in envelopes if envelope.type in self.handlers]
+            if not handled:
+                return [Outcome.IGNORED] * len(envelopes)
+            parked = await self._parked_streams(connection, {str(e.stream_id) for e in handled})
+            now = datetime.now(UTC)
+            new = await insert_absent(connection, inbox, [
+                {"consumer": self.name, "event_id": envelope_id, "processed_at": now}
+                for envelope_id in dict.fromkeys(envelope.id for envelope in handled)
+            ], returning="event_id")
+            outcomes = []
+            for envelope in envelopes:
+                if envelope.type not in self.handlers:
+                    outcomes.append(Outcome.IGNORED)
+                elif envelope.id not in new:
+                    outcomes.append(Outcome.DUPLICATE)
+                else:
+                    new.discard(envelope.id)  # the same event twice in one poll: once
+                    outcomes.append(await self._handle(connection, envelope, parked))
+            return outcomes
 
-    async def _process_in(self, connection: AsyncConnection, envelope: Envelope) -> Outcome:
-        handler = self.handlers.get(envelope.type)
-        if handler is None:
-            return Outcome.IGNORED
+    async def _handle(
+        self, connection: AsyncConnection, envelope: Envelope, parked: set[str]
+    ) -> Outcome:
         stream_key = str(envelope.stream_id)
-        if await self._is_parked(connection, stream_key):
-            if await self._was_processed(connection, envelope):
-                return Outcome.DUPLICATE  # redelivered from before the stream was parked
-            await self._park(connection, envelope, "an earlier event of this stream is parked")
-            return Outcome.PARKED
-        inbox_row = {"consumer": self.name, "event_id": envelope.id,
-                     "processed_at": datetime.now(UTC)}
-        if not await insert_if_absent(connection, inbox, inbox_row):
-            return Outcome.DUPLICATE
-        try:
-            event = envelope.decode()
-            async with connection.begin_nested():
-                await handler(envelope, event, connection)
-            return Outcome.PROCESSED
-        except TRANSIENT_ERRORS:
-            raise
-        except (ValidationError, UnknownEventType, Exception) as error:  # noqa: BLE001
-            # The savepoint undid the handler's effects; the inbox row goes too, so that
-            # releasing the stream later processes this event for real.
-            await connection.execute(
-                inbox.delete().where(inbox.c.consumer == self.name,
-                                     inbox.c.event_id == envelope.id)
-            )
-            await self._park(connection, envelope, repr(error))
-            log.error("consumer.parked", consumer=self.name, event_id=str(envelope.id),
-                      stream_id=stream_key, type=envelope.type, error=repr(error))
-            return Outcome.PARKED
-
-    async def _was_processed(self, connection: AsyncConnection, envelope: Envelope) -> bool:
-        row = await connection.execute(
-            select(inbox.c.event_id).where(inbox.c.consumer == self.name,
-                                           inbox.c.event_id == envelope.id)
+        if stream_key in parked:
+            error = "an earlier event of this stream is parked"
+        else:
+            try:
+                event = envelope.decode()
+                async with connection.begin_nested():
+                    await self.handlers[envelope.type](envelope, event, connection)
+                return Outcome.PROCESSED
+            except TRANSIENT_ERRORS:
+                raise
+            except (ValidationError, UnknownEventType, Exception) as failure:  # noqa: BLE001
+                error = repr(failure)
+                parked.add(stream_key)
+                log.error("consumer.parked", consumer=self.name, event_id=str(envelope.id),
+                          stream_id=stream_key, type=envelope.type, error=error)
+        # The savepoint undid the handler's effects; the inbox row goes too, so that releasing
+        # the stream later processes this event for real.
+        await connection.execute(
+            inbox.delete().where(inbox.c.consumer == self.name, inbox.c.event_id == envelope.id)
         )
-        return row.first() is not None
+        await self._park(connection, envelope, error)
+        return Outcome.PARKED
 
-    async def _is_parked(self, connection: AsyncConnection, stream_key: str) -> bool:
-        row = await connection.execute(
-            select(parked_events.c.id).where(
+    async def _parked_streams(self, connection: AsyncConnection, stream_keys: set[str]) -> set[str]:
+        rows = await connection.execute(
+            select(parked_events.c.stream_key).distinct().where(
                 parked_events.c.consumer == self.name,
-                parked_events.c.stream_key == stream_key,
+                parked_events.c.stream_key.in_(sorted(stream_keys)),
                 parked_events.c.released_at.is_(None),
-            ).limit(1)
+            )
         )
-        return row.first() is not None
+        return {row[0] for row in rows}
 
     async def _park(self, connection: AsyncConnection, envelope: Envelope, error: str) -> None:
         already = await connection.execute(

@@ -28,3 +28,16 @@ async def insert_if_absent(connection: AsyncConnection, table: Table, values: di
         _insert(connection, table).values(**values).on_conflict_do_nothing()
     )
     return result.rowcount == 1
+
+
+async def insert_absent(
+    connection: AsyncConnection, table: Table, rows: list[dict[str, Any]], returning: str
+) -> set[Any]:
+    """Insert the rows whose key is not taken yet (one statement); returns the ``returning``
+    column of those this call inserted. A concurrent inserter's uncommitted row makes this
+    wait for its commit, then counts as taken."""
+    if not rows:
+        return set()
+    statement = _insert(connection, table).values(rows).on_conflict_do_nothing()
+    result = await connection.execute(statement.returning(table.c[returning]))
+    return {row[0] for row in result}
