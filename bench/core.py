@@ -35,7 +35,8 @@ class Result:
 
     * ``baseline`` set: the target is a ratio ``value / baseline >= target`` (e.g. 3x the
       eventsourcing library);
-    * only ``target`` set: the target is absolute (``value >= target``);
+    * only ``target`` set: the target is absolute (``value >= target``, or ``value <= target``
+      with ``lower_is_better``, for latencies and error counts);
     * neither: informational.
     """
 
@@ -50,6 +51,7 @@ class Result:
     detail: str = ""
     group: str = "platform"
     extra: dict[str, Any] = field(default_factory=dict)
+    lower_is_better: bool = False
 
     @property
     def ratio(self) -> float | None:
@@ -61,17 +63,21 @@ class Result:
 
     @property
     def passed(self) -> bool | None:
-        ratio = self.ratio
-        if ratio is None or self.target is None:
+        if self.target is None:
             return None
-        return ratio >= self.target if self.baseline is not None else self.value >= self.target
+        if self.baseline is not None:
+            ratio = self.ratio
+            return None if ratio is None else ratio >= self.target
+        return self.value <= self.target if self.lower_is_better else self.value >= self.target
 
     def line(self) -> str:
-        value = f"{self.name}: {self.value:,.0f} {self.unit}"
+        value = f"{self.name}: {_number(self.value)} {self.unit}"
         verdict = {True: "PASS", False: "FAIL", None: ""}[self.passed]
         if self.baseline is not None:
             text = (f"{value} | {self.baseline_label}: {self.baseline:,.0f} {self.unit} | "
                     f"ratio {self.ratio:.2f}x (target >= {self.target:g}x) {verdict}")
+        elif self.target is not None and self.lower_is_better:
+            text = f"{value} | target <= {_number(self.target)} {self.unit} {verdict}"
         elif self.target is not None:
             text = (f"{value} | target >= {self.target:,.0f} {self.unit} | "
                     f"ratio {self.ratio:.2f}x {verdict}")
@@ -85,6 +91,11 @@ class Result:
         data = asdict(self)
         data.update(ratio=self.ratio, passed=self.passed)
         return data
+
+
+def _number(value: float) -> str:
+    """Thousands as ``1,234``; small values keep three significant digits (``2.46`` ms)."""
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:.3g}"
 
 
 @dataclass

@@ -37,6 +37,8 @@ def bootstrap(runtime: ServiceRuntime) -> Intake:
         runtime.state.setdefault("clock", extra.get("clock") or SystemClock())
         clock = RuntimeClock(runtime)
         rules = extra.get("rules") or DEFAULT_RULES
-        bus = IntakeBus(lambda: SqlUnitOfWork(runtime.store, clock, runtime.committed), clock, rules)
-        runtime.state["intake"] = Intake(bus, IntakeViews(runtime.engine, runtime.store), clock, rules)
+        views = IntakeViews(runtime.engine, runtime.store)
+        bus = IntakeBus(lambda: SqlUnitOfWork(runtime.store, clock, runtime.committed, views.created),
+                        clock, rules)
+        runtime.state["intake"] = Intake(bus, views, clock, rules)
     return runtime.state["intake"]  # type: ignore[no-any-return]

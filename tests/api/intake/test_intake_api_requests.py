@@ -16,6 +16,20 @@ def test_a_request_is_recorded_with_its_real_arrival_time_and_a_reference(desk, 
     assert desk.new_request()["reference"] == "DEM-2026-000002"
 
 
+def test_the_creation_answers_the_request_as_stored(desk):
+    """The 201 body is built from the row the creation committed, not read back: it must be
+    exactly what a later GET returns (flagged or not, qualified or not, ETag included)."""
+    for fields in ({}, {"subject": None, "received_at": None, "customer_id": None},
+                   {"qualification": {"category": "billing", "impact": "high", "urgency": "low",
+                                      "workaround": "none", "profile": "b2c"}}):
+        created = desk.post("/requests", {"channel": "phone", "contact": "a@exemple.fr",
+                                          "subject": "Coupure", "description": "x"} | fields)
+        assert created.status_code == 201, created.text
+        stored = desk.get(f"/requests/{created.json()['request_id']}")
+        assert created.json() == stored.json()
+        assert created.headers["ETag"] == stored.headers["ETag"]
+
+
 def test_a_request_missing_mandatory_information_is_accepted_and_flagged(desk):
     request = desk.new_request(channel="voicemail", received_at=None, contact=None, subject=None,
                                description=None, category=None)

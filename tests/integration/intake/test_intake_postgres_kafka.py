@@ -70,6 +70,9 @@ async def test_requests_and_customers_on_postgres_reach_the_kafka_topic(
         assert created.status_code == retried.status_code == 201, created.text
         request = created.json()
         assert retried.json()["request_id"] == request["request_id"]
+        # the 201 body is the row the creation committed (not read back): what GET returns
+        assert client.get(f"/requests/{request['request_id']}", headers=auth).json() == request
+        assert request["reference"].endswith("-000001")  # the year's reference sequence
         assert (request["priority"], request["profile"]) == ("p2", "b2b")
         assert request["team"] == "technical_support"
         changed = client.post(f"/requests/{request['request_id']}/priority",

@@ -60,6 +60,12 @@ class FakeIdempotencyKeys:
     async def remember(self, key: str, actor: str, call: IdempotentCall) -> None:
         self.keys[(key, actor)] = call
 
+    async def claim(self, key: str, actor: str, call: IdempotentCall) -> IdempotentCall | None:
+        previous = await self.find(key, actor)
+        if previous is None:
+            await self.remember(key, actor, call)
+        return previous
+
 
 class FakeUnitOfWork:
     """Keeps what was committed; `events` lists every event appended, in order."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import timedelta
 
 import pytest
 from fastapi import APIRouter
@@ -11,7 +12,8 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
 from events.service.app import create_service_app
-from events.service.auth import CurrentActor, issue_token, require_level
+from events.service.auth import CurrentActor, issue_token, require_level, verify_token
+from events.service.problems import Problem
 from events.service.runtime import ServiceDefinition
 from events.service.settings import ServiceSettings
 
@@ -91,6 +93,20 @@ def test_a_forged_token_is_401(tmp_path):
         response = client.post("/approvals", headers={"Authorization": f"Bearer {forged}"})
         assert response.status_code == 401
         assert "Signature" in response.json()["detail"]
+
+
+def test_a_verified_token_is_remembered_only_until_it_expires():
+    settings = ServiceSettings(service="kit", log_json=False)
+    token = issue_token("alice", ttl=timedelta(seconds=1))
+    assert verify_token(token, settings).subject == "alice"
+    assert verify_token(token, settings).subject == "alice"  # from the cache
+    with pytest.raises(Problem) as refused:  # the same token, checked with another key
+        verify_token(token, settings.model_copy(update={"jwt_secret": "another-secret-0123456789abcdef"}))
+    assert "Signature" in refused.value.detail
+    time.sleep(1.2)
+    with pytest.raises(Problem) as expired:
+        verify_token(token, settings)
+    assert "expired" in expired.value.detail
 
 
 def test_an_insufficient_authorisation_level_is_403(tmp_path):

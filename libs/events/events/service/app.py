@@ -87,7 +87,7 @@ def create_service_app(
     return app
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 

@@ -7,6 +7,8 @@ embedded default uses a documented development secret (``python -m events.servic
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -31,7 +33,28 @@ def _unauthenticated(detail: str) -> Problem:
     return Problem(401, "unauthenticated", "Authentication required", detail)
 
 
+#: Tokens already verified, until their ``exp``: a client sends the same token on every call,
+#: and checking its signature and claims again costs more than the rest of a small request's auth.
+#: Keyed by the exact token and the verification settings; bounded (least recently used out).
+_VERIFIED: OrderedDict[tuple[str, ...], tuple[Actor, float]] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
 def verify_token(token: str, settings: ServiceSettings) -> Actor:
+    key = (token, settings.verification_key, settings.jwt_algorithm, settings.jwt_audience,
+           settings.jwt_issuer)
+    cached = _VERIFIED.get(key)
+    if cached is not None and time.time() < cached[1]:
+        _VERIFIED.move_to_end(key)
+        return cached[0]
+    actor, expires = _verify(token, settings)
+    _VERIFIED[key] = (actor, expires)
+    if len(_VERIFIED) > _VERIFIED_MAX:
+        _VERIFIED.popitem(last=False)
+    return actor
+
+
+def _verify(token: str, settings: ServiceSettings) -> tuple[Actor, float]:
     try:
         claims = jwt.decode(
             token,
@@ -49,12 +72,12 @@ def verify_token(token: str, settings: ServiceSettings) -> Actor:
             roles=tuple(claims.get("roles", ())),
             team=claims.get("team"),
             level=int(claims.get("level", 1)),
-        )
+        ), float(claims["exp"])
     except (ValueError, TypeError) as error:
         raise _unauthenticated(f"bad claims: {error}") from error
 
 
-def current_actor(request: Request) -> Actor:
+async def current_actor(request: Request) -> Actor:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -70,7 +93,7 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 def require_level(level: int):  # type: ignore[no-untyped-def]
     """Dependency factory: the actor's authorisation level must be at least ``level``."""
 
-    def check(actor: CurrentActor) -> Actor:
+    async def check(actor: CurrentActor) -> Actor:
         if actor.level < level:
             raise Problem(403, "insufficient-level", "Authorisation level too low",
                           f"this action needs level {level}; {actor.subject} has {actor.level}")

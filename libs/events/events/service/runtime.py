@@ -62,7 +62,8 @@ class ServiceRuntime:
     ) -> None:
         self.definition = definition
         self.settings = settings
-        self.engine: AsyncEngine = create_engine(settings.effective_database_url)
+        self.engine: AsyncEngine = create_engine(settings.effective_database_url,
+                                                 pool_size=settings.db_pool_size)
         self.store = SqlEventStore(self.engine, source=f"/guichet/{definition.name}")
         self.bus = bus if bus is not None else (None if settings.kafka_bootstrap else InProcessBus())
         self.publisher: Publisher = (

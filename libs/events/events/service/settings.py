@@ -36,6 +36,11 @@ class ServiceSettings(BaseSettings):
     otel_endpoint: str | None = None
     relay_poll_interval: float = Field(default=0.05, gt=0)
     max_body_bytes: int = Field(default=1_000_000, gt=0)
+    #: PostgreSQL connections kept per process (as many more are opened under load). Requests
+    #: beyond the pool wait in its queue, where a new request can take a connection before one
+    #: already waiting: keep it at least the concurrent requests a process serves, or the p99
+    #: latency grows several-fold (bench/README.md, intake).
+    db_pool_size: int = Field(default=10, ge=1)
 
     @property
     def embedded(self) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.adapters.tables import customer_block_keys, customers, requests
@@ -53,15 +53,23 @@ def request_row(request: ServiceRequest, now: datetime) -> dict[str, Any]:
     }
 
 
+# Built once and executed with a parameter dict: compiled once (SQLAlchemy's cache), instead of
+# a new statement with literal values, whose cache key is recomputed value by value, per call.
+_INSERT_REQUEST = insert(requests)
+_UPDATE_REQUEST = update(requests).where(requests.c.request_id == bindparam("target_request_id"))
+
+
 async def project_request(
     connection: AsyncConnection, request: ServiceRequest, created: bool, now: datetime
-) -> None:
+) -> dict[str, Any]:
+    """Write the request's read-model row; returns it (complete, as stored, when `created`)."""
     row = request_row(request, now)
     if created:
-        await connection.execute(insert(requests).values(**row, recorded_at=utc(now)))
+        row["recorded_at"] = utc(now)
+        await connection.execute(_INSERT_REQUEST, row)
     else:
-        await connection.execute(
-            update(requests).where(requests.c.request_id == request.id).values(**row))
+        await connection.execute(_UPDATE_REQUEST, row | {"target_request_id": request.id})
+    return row
 
 
 def customer_row(customer: Customer, now: datetime) -> dict[str, Any]:

@@ -2,14 +2,15 @@
 
 from datetime import datetime
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.aggregate import Aggregate, load
-from events.store import StreamNotFound, Transaction
+from events.store import SqlEventStore, StreamNotFound, Transaction
 from intake.adapters.tables import customer_block_keys, customers, idempotency_keys, reference_counters
 from intake.app.errors import Conflict, NotFound
 from intake.app.ports import IdempotentCall
@@ -18,6 +19,8 @@ from intake.domain.duplicates import CustomerIdentity, block_keys
 from intake.domain.request import ServiceRequest
 
 REFERENCE_PREFIX = "DEM"
+#: PostgreSQL: the years whose reference sequence is known to exist, per store.
+_SEQUENCES: WeakKeyDictionary[SqlEventStore, set[int]] = WeakKeyDictionary()
 
 
 class Tracked:
@@ -52,13 +55,45 @@ class SqlRequestRepository:
         self.tracked.track(request, created=True)
 
     async def next_reference(self, year: int) -> str:
-        dialect = postgresql if self.tx.connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(reference_counters).values(year=year, last=1)
-        statement = statement.on_conflict_do_update(
-            index_elements=["year"], set_={"last": reference_counters.c.last + 1}
-        ).returning(reference_counters.c.last)
-        number = (await self.tx.connection.execute(statement)).scalar_one()
+        """PostgreSQL: `nextval` of the year's sequence, which locks nothing, so concurrent
+        receptions do not queue behind one counter row until each commits (a rolled-back
+        reception leaves a gap). SQLite has a single writer anyway: a counter row per year."""
+        connection = self.tx.connection
+        if connection.dialect.name == "postgresql":
+            known = _SEQUENCES.setdefault(self.tx.store, set())
+            if year not in known and await ensure_reference_sequence(connection, year):
+                known.add(year)
+            statement = text(f"SELECT nextval('{reference_sequence(year)}')")
+            number = (await connection.execute(statement)).scalar_one()
+        else:
+            statement = sqlite.insert(reference_counters).values(year=year, last=1).on_conflict_do_update(
+                index_elements=["year"], set_={"last": reference_counters.c.last + 1}
+            ).returning(reference_counters.c.last)
+            number = (await connection.execute(statement)).scalar_one()
         return f"{REFERENCE_PREFIX}-{year}-{number:06d}"
+
+
+def reference_sequence(year: int) -> str:
+    return f"intake_reference_{int(year):04d}"
+
+
+async def ensure_reference_sequence(connection: AsyncConnection, year: int) -> bool:
+    """Create the year's sequence if missing (PostgreSQL), in a savepoint of the caller's
+    transaction (the year's other first callers wait for that commit: once a year); it continues
+    the year's `reference_counters` row if there is one. True when the sequence already existed
+    (False: created here, it exists once the caller commits)."""
+    name = reference_sequence(year)
+    try:
+        async with connection.begin_nested():
+            await connection.execute(text(f"CREATE SEQUENCE {name} AS bigint MINVALUE 1"))
+            await connection.execute(text(
+                f"SELECT setval('{name}', last) FROM reference_counters WHERE year = :year AND last > 0"
+            ), {"year": year})
+    except DBAPIError as error:  # created by someone else: committed, or racing with us
+        if getattr(error.orig, "sqlstate", None) not in ("42P07", "23505"):
+            raise
+        return True
+    return False
 
 
 class SqlCustomerRepository:
@@ -86,21 +121,34 @@ class SqlCustomerRepository:
         ]
 
 
+_FIND_KEY = select(idempotency_keys.c.request_hash, idempotency_keys.c.request_id).where(
+    idempotency_keys.c.key == bindparam("key"), idempotency_keys.c.actor == bindparam("actor"))
+# INSERT ... ON CONFLICT DO NOTHING RETURNING, in both dialects (SQLite >= 3.35).
+_CLAIM_KEY = {
+    dialect: module.insert(idempotency_keys).on_conflict_do_nothing().returning(idempotency_keys.c.key)
+    for dialect, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 class SqlIdempotencyKeys:
     def __init__(self, connection: AsyncConnection, now: datetime) -> None:
         self.connection, self.now = connection, now
 
     async def find(self, key: str, actor: str) -> IdempotentCall | None:
-        row = (await self.connection.execute(
-            select(idempotency_keys).where(idempotency_keys.c.key == key, idempotency_keys.c.actor == actor)
-        )).first()
+        row = (await self.connection.execute(_FIND_KEY, {"key": key, "actor": actor})).first()
         return IdempotentCall(row.request_hash, row.request_id) if row else None
 
-    async def remember(self, key: str, actor: str, call: IdempotentCall) -> None:
-        try:
-            await self.connection.execute(idempotency_keys.insert().values(
-                key=key, actor=actor, request_hash=call.request_hash, request_id=call.request_id,
-                created_at=self.now,
-            ))
-        except IntegrityError as error:  # the whole transaction rolls back; the bus retries once
-            raise Conflict("the same Idempotency-Key is being used concurrently") from error
+    async def claim(self, key: str, actor: str, call: IdempotentCall) -> IdempotentCall | None:
+        """One round trip when the key is new (the usual case): an insert that does nothing
+        if the key exists, then, only in that case, the call recorded first."""
+        claim = _CLAIM_KEY[self.connection.dialect.name]
+        inserted = (await self.connection.execute(claim, {
+            "key": key, "actor": actor, "request_hash": call.request_hash,
+            "request_id": call.request_id, "created_at": self.now,
+        })).first()
+        if inserted is not None:
+            return None
+        previous = await self.find(key, actor)
+        if previous is None:  # cannot happen: the conflicting row is committed and immutable
+            raise Conflict("the same Idempotency-Key is being used concurrently")
+        return previous

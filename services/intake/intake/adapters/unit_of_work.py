@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from events.aggregate import save
 from events.envelope import Metadata
@@ -22,11 +22,18 @@ from intake.domain.request import ServiceRequest
 class SqlUnitOfWork:
     """`async with uow:` opens the transaction; `commit()` appends and projects; leaving the
     block commits, or rolls everything back if anything raised. `on_commit` runs after a
-    commit that appended events (it wakes the relay)."""
+    commit that appended events (it wakes the relay); `on_request_created`, if given, then
+    receives the read-model row of each request created (the creation's response, without
+    reading it back)."""
 
-    def __init__(self, store: SqlEventStore, clock: Clock, on_commit: Callable[[], None]) -> None:
+    def __init__(
+        self, store: SqlEventStore, clock: Clock, on_commit: Callable[[], None],
+        on_request_created: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.store, self.clock, self.on_commit = store, clock, on_commit
+        self.on_request_created = on_request_created
         self._appended = False
+        self._created_rows: list[dict[str, Any]] = []
 
     async def __aenter__(self) -> Self:
         self._context = self.store.transaction()
@@ -43,6 +50,9 @@ class SqlUnitOfWork:
         await self._context.__aexit__(kind, error, tb)
         if error is None and self._appended:
             self.on_commit()
+            if self.on_request_created is not None:
+                for row in self._created_rows:
+                    self.on_request_created(row)
 
     async def commit(self, metadata: Metadata) -> None:
         now = self.clock.now()
@@ -52,6 +62,8 @@ class SqlUnitOfWork:
             await save(self.tx, aggregate, metadata)
             self._appended = True
             if isinstance(aggregate, ServiceRequest):
-                await project_request(self.tx.connection, aggregate, created, now)
+                row = await project_request(self.tx.connection, aggregate, created, now)
+                if created:
+                    self._created_rows.append(row)
             elif isinstance(aggregate, Customer):
                 await project_customer(self.tx.connection, aggregate, created, now)

@@ -1,6 +1,7 @@
 """Read side: queries over the projections and the event streams (no command goes through here)."""
 
 import base64
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -61,8 +62,24 @@ class RequestFilters:
 
 
 class IntakeViews:
+    #: Rows handed over by `created` and not yet taken (a creation whose response was never sent).
+    CREATED_KEPT = 1000
+
     def __init__(self, engine: AsyncEngine, store: SqlEventStore) -> None:
         self.engine, self.store = engine, store
+        self._created: OrderedDict[UUID, dict[str, Any]] = OrderedDict()
+
+    def created(self, row: dict[str, Any]) -> None:
+        """The read-model row of a request this process has just created, once committed."""
+        self._created[row["request_id"]] = row
+        while len(self._created) > self.CREATED_KEPT:
+            self._created.popitem(last=False)
+
+    async def created_request(self, request_id: UUID) -> dict[str, Any] | None:
+        """The request as its creation committed it, if this process created it and nobody
+        took that row yet (the creation's response: no read back); otherwise as stored now."""
+        row = self._created.pop(request_id, None)
+        return row if row is not None else await self.request(request_id)
 
     async def _rows(self, statement: Select[Any]) -> list[dict[str, Any]]:
         async with self.engine.connect() as connection:

@@ -59,8 +59,10 @@ async def receive_request(
 ) -> tuple[ServiceRequest, bool]:
     """The request, and whether this call created it (False: an idempotent retry)."""
     async with uow:
+        request_id = new_id()
         if cmd.idempotency_key:
-            previous = await uow.idempotency.find(cmd.idempotency_key, cmd.actor)
+            previous = await uow.idempotency.claim(
+                cmd.idempotency_key, cmd.actor, IdempotentCall(cmd.request_hash, request_id))
             if previous is not None:
                 if previous.request_hash != cmd.request_hash:
                     raise IdempotencyKeyReused()
@@ -72,13 +74,10 @@ async def receive_request(
             received_at=cmd.received_at, category=cmd.category,
         )
         reference = await uow.requests.next_reference(now.year)
-        request = ServiceRequest.receive(new_id(), reference, draft, now, cmd.idempotency_key)
+        request = ServiceRequest.receive(request_id, reference, draft, now, cmd.idempotency_key)
         if cmd.qualification is not None:
             await qualify(uow, request, cmd.qualification, now, rules)
         uow.requests.add(request)
-        if cmd.idempotency_key:
-            await uow.idempotency.remember(
-                cmd.idempotency_key, cmd.actor, IdempotentCall(cmd.request_hash, request.id))
         await uow.commit(cmd.metadata)
     return request, True
 

@@ -45,10 +45,10 @@ class IdempotentCall:
 
 
 class IdempotencyKeys(Protocol):
-    async def find(self, key: str, actor: str) -> IdempotentCall | None: ...
-
-    async def remember(self, key: str, actor: str, call: IdempotentCall) -> None:
-        """Stored in the same transaction as the request it created."""
+    async def claim(self, key: str, actor: str, call: IdempotentCall) -> IdempotentCall | None:
+        """Record `call` under the actor's key unless a call is recorded there already: `None`
+        when this one was recorded (in the transaction of the request it creates), else the
+        call recorded first. A concurrent claim of the same key waits for the other to commit."""
 
 
 class UnitOfWork(Protocol):

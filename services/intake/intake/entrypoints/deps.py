@@ -1,4 +1,8 @@
-"""FastAPI dependencies of the intake routes (`XDep` aliases)."""
+"""FastAPI dependencies of the intake routes (`XDep` aliases).
+
+All `async def`: FastAPI runs a plain `def` dependency in its thread pool, a thread hop (and a
+GIL hand-over) per dependency per request, for functions that never block.
+"""
 
 from datetime import datetime
 from typing import Annotated
@@ -15,18 +19,18 @@ from intake.bootstrap import Intake, bootstrap
 from intake.entrypoints.problems import field_problem
 
 
-def get_intake(runtime: RuntimeDep) -> Intake:
+async def get_intake(runtime: RuntimeDep) -> Intake:
     return bootstrap(runtime)
 
 
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 
 
-def get_bus(intake: IntakeDep) -> IntakeBus:
+async def get_bus(intake: IntakeDep) -> IntakeBus:
     return intake.bus
 
 
-def get_views(intake: IntakeDep) -> IntakeViews:
+async def get_views(intake: IntakeDep) -> IntakeViews:
     return intake.views
 
 
@@ -34,7 +38,7 @@ BusDep = Annotated[IntakeBus, Depends(get_bus)]
 ViewsDep = Annotated[IntakeViews, Depends(get_views)]
 
 
-def if_match(
+async def if_match(
     request: Request,
     if_match: Annotated[str | None, Header(
         description="The ETag (stream version) you read. Required: 428 without it, 412 if stale.",
@@ -46,7 +50,7 @@ def if_match(
 IfMatchDep = Annotated[int, Depends(if_match)]
 
 
-def get_metadata(request: Request, actor: CurrentActor) -> Metadata:
+async def get_metadata(request: Request, actor: CurrentActor) -> Metadata:
     return command_metadata(request, actor)
 
 

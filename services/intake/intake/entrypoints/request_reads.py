@@ -58,7 +58,7 @@ async def receive_request(
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/requests/{request.id}"
-    return await current_request(intake.views, response, request.id)
+    return await current_request(intake.views, response, request.id, created=created)
 
 
 @router.get("/requests/{request_id}", response_model=RequestRead, summary="One request (ETag = version)")

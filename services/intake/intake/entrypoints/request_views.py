@@ -19,9 +19,12 @@ def request_read(row: dict[str, Any]) -> RequestRead:
     return RequestRead(**row, allowed_actions=actions)
 
 
-async def current_request(views: IntakeViews, response: Response, request_id: UUID) -> RequestRead:
-    """The request as stored now, with its ETag set on `response`."""
-    row = await views.request(request_id)
+async def current_request(
+    views: IntakeViews, response: Response, request_id: UUID, *, created: bool = False
+) -> RequestRead:
+    """The request as stored now (`created`: as its creation, just committed, stored it),
+    with its ETag set on `response`."""
+    row = await (views.created_request(request_id) if created else views.request(request_id))
     if row is None:
         raise NotFound("request", request_id)
     set_etag(response, row["version"])
