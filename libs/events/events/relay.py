@@ -59,6 +59,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._lock_key = zlib.crc32(f"guichet-relay:{name}".encode())
+        self._checkpoint: int | None = None
+        """The saved checkpoint, kept in memory: the leader is its only writer."""
 
     def notify(self) -> None:
         """A hint that something was committed: publish now rather than at the next poll."""
@@ -70,12 +72,14 @@ class OutboxRelay:
         The next batch is read while the current one is being published and acknowledged.
         """
         published = 0
-        async with self.store.engine.connect() as connection:
-            checkpoint = await load_relay_checkpoint(connection, self.name)
-        async for batch in self.store.iter_all(checkpoint, self.batch_size):
+        if self._checkpoint is None:
+            async with self.store.engine.connect() as connection:
+                self._checkpoint = await load_relay_checkpoint(connection, self.name)
+        async for batch in self.store.iter_all(self._checkpoint, self.batch_size):
             await self.publisher.publish(batch)
             async with self.store.engine.begin() as connection:
                 await save_relay_checkpoint(connection, self.name, batch[-1].position or 0)
+            self._checkpoint = batch[-1].position or 0
             published += len(batch)
             RELAY_PUBLISHED.labels(self.store.source).inc(len(batch))
             if batch[-1].recorded_at:
@@ -86,6 +90,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until :meth:`stop`; survives publisher and database outages by retrying."""
         async with self._leadership() as _:
+            self._checkpoint = None  # read again: the previous leader may have moved it
             backoff = self.poll_interval
             while not self._stopping.is_set():
                 try:

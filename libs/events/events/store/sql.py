@@ -147,14 +147,24 @@ class SqlEventStore:
         events: Sequence[DomainEvent],
         metadata: Metadata | None = None,
     ) -> list[Envelope]:
-        if not self._postgres:
-            async with self.transaction() as tx:
-                return await tx.append(stream_id, stream_type, expected_version, events, metadata)
-        async with self.engine.connect() as connection:
-            rows = postgres.Statements(await postgres.driver(connection), self.source)
-            return await self._append(
-                rows, self._tails, stream_id, stream_type, expected_version, events, metadata
-            )
+        try:
+            if not self._postgres:
+                async with self.transaction() as tx:
+                    return await tx.append(
+                        stream_id, stream_type, expected_version, events, metadata
+                    )
+            async with self.engine.connect() as connection:
+                rows = postgres.Statements(await postgres.driver(connection), self.source)
+                return await self._append(
+                    rows, self._tails, stream_id, stream_type, expected_version, events, metadata
+                )
+        except ConcurrencyError as error:
+            if error.actual is not None:
+                raise
+            async with self.engine.connect() as connection:
+                tails = await (await self._rows(connection)).tails([stream_id])
+            actual = tails.get(stream_id, (0, None))[0]
+            raise ConcurrencyError(stream_id, expected_version, actual) from error
 
     async def read_stream(self, stream_id: UUID, from_version: int = 1) -> list[Envelope]:
         async with self.engine.connect() as connection:
@@ -234,9 +244,13 @@ class SqlEventStore:
         batches: Sequence[tuple[UUID, str, int, Sequence[DomainEvent]]],
         metadata: Metadata | None,
     ) -> list[list[Envelope]]:
-        """Check every stream's version (one query for those whose tail is not known), then
-        insert all events in one statement; envelopes are built once, hash included."""
+        """Check every stream's version (one query for those whose tail is not known; none for
+        a stream expected new), then insert all events in one statement; envelopes are built
+        once, hash included."""
         known = {stream_id: tails.get(stream_id) for stream_id, *_ in batches}
+        for stream_id, _, expected, _ in batches:
+            if expected == 0 and known[stream_id] is None:
+                known[stream_id] = (0, None)  # a new stream: if it exists, version 1 is taken
         unknown = [stream_id for stream_id, _, expected, _ in batches
                    if (known[stream_id] or (-1,))[0] != expected]
         if unknown:
