@@ -49,14 +49,17 @@ INSERT = (
     "recorded_at, data, metadata, pii, prev_hash, hash) "
     "SELECT event_id, stream_id, stream_type, version, type, schema_version, time, recorded_at, "
     "data, metadata, pii, prev_hash, hash "
-    "FROM json_to_recordset($1::json) AS new (event_id uuid, stream_id uuid, stream_type text, "
-    "version int, type text, schema_version int, time timestamptz, recorded_at timestamptz, "
-    "data jsonb, metadata jsonb, pii jsonb, prev_hash text, hash text) "
-    "ORDER BY version RETURNING event_id, position"
+    "FROM ROWS FROM (json_to_recordset($1::json) AS (event_id uuid, stream_id uuid, "
+    "stream_type text, version int, type text, schema_version int, time timestamptz, "
+    "recorded_at timestamptz, data jsonb, metadata jsonb, pii jsonb, prev_hash text, hash text)) "
+    "WITH ORDINALITY AS new (event_id, stream_id, stream_type, version, type, schema_version, "
+    "time, recorded_at, data, metadata, pii, prev_hash, hash, n) "
+    "ORDER BY n RETURNING position"
 )
 """All rows of an append in one JSON parameter: serialised by orjson in one C call (asyncpg's
-array encoding checks every element's type in Python). ``ORDER BY version`` gives each
-stream's events ascending positions."""
+array encoding checks every element's type in Python). Rows are inserted in the document's
+order, so positions ascend with it (and with each stream's versions): the sorted positions
+returned belong to the rows in order."""
 _STREAM_VERSION_INDEXES = ("uq_events_stream_version",)
 
 
@@ -115,10 +118,7 @@ class Statements:
                 first = rows[0].fields
                 raise ConcurrencyError(first["stream_id"], first["stream_version"] - 1) from error
             raise
-        if len(rows) == 1:
-            return [result[0][1]]
-        positions = {event_id: position for event_id, position in result}
-        return [positions[new.fields["id"]] for new in rows]
+        return sorted(row[0] for row in result)
 
     async def read_stream(self, stream_id: UUID, from_version: int) -> list[Envelope]:
         return self._envelopes(await self.native.fetch(READ_STREAM, stream_id, from_version))
