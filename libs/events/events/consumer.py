@@ -2,9 +2,10 @@
 
 :class:`Consumer` holds the logic every transport shares. For each event, in the same database
 transaction as its effects: skip it if the inbox already has its id, otherwise run the
-handler registered for its type and record the id (a poll's events share one transaction,
-each handler in a savepoint). A redelivered event (the
-process died after the commit, before the offset commit) therefore has its effect once.
+handler registered for its type and record the id (a poll's events share one transaction;
+after a handler failure the poll is run again with a savepoint per handler). A redelivered
+event (the process died after the commit, before the offset commit) therefore has its
+effect once.
 
 Failures:
 
@@ -59,6 +60,10 @@ class Outcome(StrEnum):
     PARKED = "parked"
 
 
+class _HandlerFailed(Exception):
+    """A handler failed for good in a batch run without savepoints: run it again with them."""
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     """A source position to save in the same transaction as the effect (store-fed consumers)."""
@@ -98,12 +103,17 @@ class Consumer:
         self, envelopes: list[Envelope], checkpoint: Checkpoint | None = None
     ) -> list[Outcome]:
         """Handle events in order in ONE transaction (one commit, one fsync, for a whole
-        poll), each handler in its own savepoint so a poison event is parked alone.
-        A transient failure rolls the whole batch back and retries it."""
+        poll). Handlers first run without savepoints; if one fails for good, the batch is
+        rolled back and run again with a savepoint per handler, so the poison event is
+        parked alone. A transient failure rolls the whole batch back and retries it."""
         delay = 0.05
+        isolate = len(envelopes) == 1
         while True:
             try:
-                outcomes = await self._process_batch(envelopes, checkpoint)
+                outcomes = await self._process_batch(envelopes, checkpoint, isolate=isolate)
+            except _HandlerFailed:
+                isolate = True
+                continue
             except TRANSIENT_ERRORS as error:
                 log.warning("consumer.transient_error", consumer=self.name,
                             event_ids=[str(e.id) for e in envelopes[:5]], error=repr(error),
@@ -116,10 +126,11 @@ class Consumer:
             return outcomes
 
     async def _process_batch(
-        self, envelopes: list[Envelope], checkpoint: Checkpoint | None
+        self, envelopes: list[Envelope], checkpoint: Checkpoint | None, *, isolate: bool
     ) -> list[Outcome]:
         """Two statements for the whole batch (which streams are parked; the inbox rows, whose
-        insert tells which events are new), then per new event its handler in a savepoint."""
+        insert tells which events are new), then each new event's handler (in a savepoint when
+        ``isolate``)."""
         async with self.engine.begin() as connection:
             if checkpoint:
                 await save_consumer_checkpoint(
@@ -142,11 +153,11 @@ class Consumer:
                     outcomes.append(Outcome.DUPLICATE)
                 else:
                     new.discard(envelope.id)  # the same event twice in one poll: once
-                    outcomes.append(await self._handle(connection, envelope, parked))
+                    outcomes.append(await self._handle(connection, envelope, parked, isolate))
             return outcomes
 
     async def _handle(
-        self, connection: AsyncConnection, envelope: Envelope, parked: set[str]
+        self, connection: AsyncConnection, envelope: Envelope, parked: set[str], isolate: bool
     ) -> Outcome:
         stream_key = str(envelope.stream_id)
         if stream_key in parked:
@@ -154,12 +165,18 @@ class Consumer:
         else:
             try:
                 event = envelope.decode()
-                async with connection.begin_nested():
-                    await self.handlers[envelope.type](envelope, event, connection)
+                handler = self.handlers[envelope.type]
+                if isolate:
+                    async with connection.begin_nested():
+                        await handler(envelope, event, connection)
+                else:
+                    await handler(envelope, event, connection)
                 return Outcome.PROCESSED
             except TRANSIENT_ERRORS:
                 raise
             except (ValidationError, UnknownEventType, Exception) as failure:  # noqa: BLE001
+                if not isolate:
+                    raise _HandlerFailed from failure
                 error = repr(failure)
                 parked.add(stream_key)
                 log.error("consumer.parked", consumer=self.name, event_id=str(envelope.id),
