@@ -15,8 +15,8 @@ Figures (``events/s`` unless said otherwise):
 * relay: ``OutboxRelay.publish_pending`` to Kafka (``KafkaPublisher``: idempotent, acks=all)
   of every stored event, checkpoint saved after each acked batch.
 * consumer: ``KafkaConsumerRunner`` + ``Consumer`` (inbox dedupe + handler upserting a
-  projection row, one transaction per poll, a savepoint per event) reading what the relay
-  published.
+  projection row, one transaction per poll, savepoints only after a handler failure)
+  reading what the relay published.
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ async def run(ctx: Context) -> list[Result]:
             consumed, t_consume = await _consume(ctx, ctx.kafka_bootstrap, topic, wanted)
             results.append(Result("consumer (Kafka -> inbox + projection)",
                                   consumed / t_consume, count=consumed, seconds=t_consume,
-                                  detail="1 transaction per poll, savepoint per event"))
+                                  detail="1 transaction per poll"))
             print("  " + results[-1].line(), flush=True)
         else:
             ctx.note("no Kafka: relay and consumer figures skipped")
