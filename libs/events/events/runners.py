@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from events.bus import InProcessBus, from_kafka_record
 from events.checkpoints import load_consumer_checkpoint
@@ -50,6 +50,11 @@ class KafkaConsumerRunner:
                                      enable_idempotence=True)
         self.max_records = max_records
         self._stopping = asyncio.Event()
+        self.caught_up = asyncio.Event()
+        """Set once every record already on the assigned partitions when they were first
+        assigned has been handled and committed: the backlog left while this consumer was
+        down. Whoever acts on the consumer's state (the SLA clock's timers) waits for it."""
+        self._backlog_end: dict[TopicPartition, int] = {}
 
     async def start(self) -> None:
         await self._dlq.start()
@@ -78,8 +83,23 @@ class KafkaConsumerRunner:
                     await self.handle_records(records)
                 if batches:
                     await self._kafka.commit()
+                if not self.caught_up.is_set() and await self._backlog_consumed():
+                    self.caught_up.set()
+                    log.info("consumer.caught_up", consumer=self.consumer.name)
         finally:
             await self.close()
+
+    async def _backlog_consumed(self) -> bool:
+        assigned = self._kafka.assignment()
+        if not assigned:
+            return False
+        new = [tp for tp in assigned if tp not in self._backlog_end]
+        if new:
+            self._backlog_end.update(await self._kafka.end_offsets(new))
+        for tp in assigned:
+            if await self._kafka.position(tp) < self._backlog_end[tp]:
+                return False
+        return True
 
     async def handle_record(self, record: ConsumerRecord) -> Outcome | None:
         [outcome] = await self.handle_records([record])
@@ -129,6 +149,8 @@ class InProcessConsumerRunner:
         self.bus = bus
         self.topics = topics
         self._stopping = asyncio.Event()
+        self.caught_up = asyncio.Event()
+        """Set after the first drain: what was published before this runner started is handled."""
 
     async def start(self) -> None:
         return None
@@ -154,7 +176,9 @@ class InProcessConsumerRunner:
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                if not await self.drain():
+                drained = await self.drain()
+                self.caught_up.set()
+                if not drained:
                     await self.bus.wait_for_more(0.5)
             except Exception as error:  # noqa: BLE001 - keep consuming; the error is logged
                 log.warning("consumer.in_process_failed", consumer=self.consumer.name,

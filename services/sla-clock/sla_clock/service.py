@@ -3,7 +3,8 @@ are chosen).
 
 ``definition.extra`` tunes it (tests and benches): ``now`` (clock callable), ``scheduler``
 (False: no background firing, tests call ``Scheduler.fire_due``), ``horizon``,
-``refill_interval``, ``catch_up_grace`` (seconds).
+``refill_interval``, ``catch_up_grace``, ``input_wait_limit`` (seconds: how long the scheduler
+waits at start for the consumer's backlog before firing anyway).
 """
 
 from __future__ import annotations
@@ -28,9 +29,14 @@ def context_of(runtime: ServiceRuntime) -> SlaContext:
         ctx = SlaContext(runtime.store, RulesBook(DEFAULT_POLICY, "france", default_calendars()),
                          now=extra.get("now", utc_now))
         runtime.state["sla"] = ctx
+        async def consumer_caught_up() -> None:
+            if runtime.runner is not None:
+                await runtime.runner.caught_up.wait()
+
         runtime.state["scheduler"] = Scheduler(
             ctx, horizon=extra.get("horizon", 60.0), refill_interval=extra.get("refill_interval", 1.0),
-            catch_up_grace=extra.get("catch_up_grace", 0.5), on_commit=runtime.committed)
+            catch_up_grace=extra.get("catch_up_grace", 0.5), on_commit=runtime.committed,
+            input_caught_up=consumer_caught_up, input_wait_limit=extra.get("input_wait_limit", 60.0))
         ctx.wake = runtime.state["scheduler"].wake
     return ctx  # type: ignore[no-any-return]
 

@@ -15,7 +15,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from events.bus import KafkaPublisher
+from events.bus import KafkaPublisher, partition_of
 from events.catalogue import intake as ev
 from events.db import create_engine
 from events.migrations import upgrade_platform
@@ -193,6 +193,47 @@ async def test_stopped_and_restarted_around_due_times_emits_each_threshold_exact
                 ("SlaWarning", "first_response"), ("SlaBreached", "first_response")]
         finally:
             await runtime.stop()
+
+
+def stream_on_the_partition_of(rid: UUID, partitions: int = 3) -> UUID:
+    """Another request whose events share ``rid``'s partition (so they queue in front of it)."""
+    wanted = partition_of(str(rid).encode(), partitions)
+    while partition_of(str(other := uuid4()).encode(), partitions) != wanted:
+        pass
+    return other
+
+
+async def test_after_a_restart_no_timer_fires_before_the_backlog_that_answers_it_is_consumed(
+    intake, sla_settings
+):
+    """While sla-clock is down: a P1 request received 31 minutes ago (its first-response
+    warning and breach are overdue), then 2,000 events of another request on the same
+    partition, then the acknowledgement, made 10 minutes after reception (in time). After the
+    restart the overdue timers are armed at once, but the acknowledgement is 2,000 events
+    further: the scheduler must not fire before the consumer has handled the backlog."""
+    runtime = await start_sla(sla_settings)  # the consumer group exists, at the topic's end
+    await runtime.stop()
+    t = now()
+    rid, events = p1(t - timedelta(minutes=31))
+    await intake(rid, *events)
+    busy = stream_on_the_partition_of(rid)
+    _, opening = p1(t - timedelta(minutes=5), busy)
+    await intake(busy, *opening, *(
+        ev.InteractionRecorded(request_id=busy, interaction_id=uuid4(), channel="phone",
+                               direction="inbound", subject="follow-up", summary=f"call {n}",
+                               occurred_at=t - timedelta(minutes=4))
+        for n in range(2000)))
+    await intake(rid, ev.RequestAcknowledged(request_id=rid, at=t - timedelta(minutes=21)))
+
+    runtime = await start_sla(sla_settings)
+    try:
+        scheduler = runtime.state["scheduler"]
+        await asyncio.wait_for(scheduler.caught_up.wait(), 60)
+        await asyncio.sleep(1.5)  # anything armed overdue and not answered fires within this
+        assert await sla_events(runtime, rid) == []
+        assert ("SlaWarning", "first_response") not in await sla_events(runtime, busy)
+    finally:
+        await runtime.stop()
 
 
 async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 20) -> list[dict]:

@@ -6,7 +6,9 @@ consumer arms a timer inside the horizon. Firing a batch is ONE transaction: loc
 armed timers (``FOR UPDATE SKIP LOCKED``), append their events to the request streams through
 the event store, flip them to ``fired``. A crash before the commit leaves them armed (fired
 after restart); after it, they are fired and never armed again for the same due instant.
-At start-up the first refill returns the overdue timers first: they are caught up in order.
+At start-up it first waits (bounded) for the consumer to handle the backlog left while the
+service was down, then the first refill returns the overdue timers first: they are caught up
+in order.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -55,6 +57,8 @@ class Scheduler:
         catch_up_grace: float = 0.5,
         lanes: int = 2,
         on_commit: Callable[[], None] = lambda: None,
+        input_caught_up: Callable[[], Awaitable[None]] | None = None,
+        input_wait_limit: float = 60.0,
     ) -> None:
         self.ctx = ctx
         self.engine = ctx.store.engine
@@ -64,6 +68,8 @@ class Scheduler:
         self.capacity = capacity
         self.grace = timedelta(seconds=catch_up_grace)
         self.on_commit = on_commit
+        self.input_caught_up = input_caught_up
+        self.input_wait_limit = input_wait_limit
         self.fired = 0
         self.paused = False
         self.caught_up = asyncio.Event()
@@ -161,6 +167,17 @@ class Scheduler:
         self._known.clear()
         self._next_refill = 0.0
 
+    async def _wait_for_input(self) -> None:
+        """Fire nothing before the consumer has handled the backlog left while we were down:
+        an overdue timer may be answered by an event still in it (a breach would be false).
+        Bounded: after ``input_wait_limit`` seconds the timers fire anyway, with a warning."""
+        if self.input_caught_up is None:
+            return
+        try:
+            await asyncio.wait_for(self.input_caught_up(), self.input_wait_limit)
+        except TimeoutError:
+            log.warning("sla.consumer_backlog_not_caught_up", waited=self.input_wait_limit)
+
     # --- the loop --------------------------------------------------------------------
     def _next_wait(self) -> float:
         wait = self._next_refill - time.monotonic()
@@ -193,6 +210,7 @@ class Scheduler:
 
     async def run(self) -> None:
         self.started = time.monotonic()
+        await self._wait_for_input()
         while True:
             if self.paused:
                 await asyncio.sleep(0.1)
