@@ -309,7 +309,7 @@ class _EnvelopeWriter:
         version: int,
         prev_hash: str | None,
     ) -> NewEvent:
-        data = event.model_dump(mode="json")
+        data = event.__pydantic_serializer__.to_python(event, mode="json")  # model_dump minus 0.5 µs
         pii: PiiMarker | None = None
         if event.pii_fields:
             subject = str(data[event.subject_field]) if event.subject_field else str(stream_id)
