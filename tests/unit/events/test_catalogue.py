@@ -109,3 +109,13 @@ def test_the_hash_chain_detects_a_removed_event():
     third = _envelope(3, prev=second.hash)
     with pytest.raises(BrokenChain, match="prev_hash"):
         verify_chain([first, third])
+
+
+def test_a_trusted_envelope_is_the_validated_one_and_copies_like_it():
+    validated = _envelope()
+    trusted = Envelope.trusted(dict(validated.__dict__))
+    assert trusted == validated
+    assert trusted.model_dump(mode="json") == validated.model_dump(mode="json")
+    assert trusted.cloudevent_attributes() == validated.cloudevent_attributes()
+    moved = trusted.model_copy(update={"position": 8})
+    assert moved.position == 8 and trusted.position == 7
