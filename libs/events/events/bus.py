@@ -21,18 +21,12 @@ from events.store import SqlEventStore
 from events.topics import topic_for
 
 CE_PREFIX = "ce_"
-_HEADER_NAMES = {
-    name: CE_PREFIX + name
-    for name in ("id", "source", "specversion", "type", "time", "subject", "datacontenttype",
-                 "dataschema", "streamid", "streamtype", "sequence", "schemaversion", "position",
-                 "recordedat", "hash", "prevhash")
-}
 
 
 def to_kafka_record(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     """(key, value, headers) of an envelope in CloudEvents binary mode."""
     headers = [
-        (_HEADER_NAMES.get(name) or CE_PREFIX + name, value.encode())
+        (CE_PREFIX + name, value.encode())
         for name, value in envelope.cloudevent_attributes().items()
     ]
     headers.append(("content-type", b"application/json"))

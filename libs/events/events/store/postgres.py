@@ -92,25 +92,7 @@ class Statements:
         return {UUID(bytes=row[0].bytes): (row[1], row[2]) for row in rows}
 
     async def insert(self, rows: list[NewEvent]) -> list[int]:
-        document = orjson.dumps([
-            {
-                "event_id": fields["id"],
-                "stream_id": fields["stream_id"],
-                "stream_type": fields["stream_type"],
-                "version": fields["stream_version"],
-                "type": fields["type"],
-                "schema_version": fields["schema_version"],
-                "time": fields["time"],
-                "recorded_at": fields["recorded_at"],
-                "data": fields["data"],
-                "metadata": new.metadata,
-                "pii": new.pii,
-                "prev_hash": fields["prev_hash"],
-                "hash": fields["hash"],
-            }
-            for new in rows
-            for fields in (new.fields,)
-        ], default=str).decode()
+        document = orjson.dumps([new.columns() for new in rows], default=str).decode()
         try:
             result = await self.native.fetch(INSERT, document)
         except asyncpg.UniqueViolationError as error:

@@ -24,6 +24,25 @@ class NewEvent:
     metadata: dict[str, Any]
     pii: dict[str, Any] | None
 
+    def columns(self) -> dict[str, Any]:
+        """The ``events`` row to insert, by column name."""
+        fields = self.fields
+        return {
+            "event_id": fields["id"],
+            "stream_id": fields["stream_id"],
+            "stream_type": fields["stream_type"],
+            "version": fields["stream_version"],
+            "type": fields["type"],
+            "schema_version": fields["schema_version"],
+            "time": fields["time"],
+            "recorded_at": fields["recorded_at"],
+            "data": fields["data"],
+            "metadata": self.metadata,
+            "pii": self.pii,
+            "prev_hash": fields["prev_hash"],
+            "hash": fields["hash"],
+        }
+
 
 def stored_envelope(
     source: str,

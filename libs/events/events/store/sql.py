@@ -365,25 +365,7 @@ class SqliteRows:
         return found
 
     async def insert(self, rows: list[NewEvent]) -> list[int]:
-        values = [
-            {
-                "event_id": row["id"],
-                "stream_id": row["stream_id"],
-                "stream_type": row["stream_type"],
-                "version": row["stream_version"],
-                "type": row["type"],
-                "schema_version": row["schema_version"],
-                "time": row["time"],
-                "recorded_at": row["recorded_at"],
-                "data": row["data"],
-                "metadata": new.metadata,
-                "pii": new.pii,
-                "prev_hash": row["prev_hash"],
-                "hash": row["hash"],
-            }
-            for new in rows
-            for row in (new.fields,)
-        ]
+        values = [new.columns() for new in rows]
         try:
             result = await self.connection.execute(
                 events_table.insert().returning(events_table.c.position), values
