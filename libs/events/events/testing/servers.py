@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import atexit
 import functools
+import hashlib
 import os
 import re
 import shutil
+import stat
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -230,7 +233,21 @@ _session_dir: Path | None = None
 
 
 def _servers_root() -> Path:
-    return Path(os.environ.get("GUICHET_SERVERS_DIR") or REPO_ROOT / ".servers")
+    """``GUICHET_SERVERS_DIR``, else ``.servers`` in the checkout, unless we are root and the
+    checkout sits in a directory other users cannot enter (``mktemp -d`` makes one): PostgreSQL
+    then runs as the ``postgres`` user, who could not reach its data, so a directory named after
+    the checkout in the system's temporary directory serves instead."""
+    configured = os.environ.get("GUICHET_SERVERS_DIR")
+    if configured:
+        return Path(configured)
+    if os.geteuid() == 0 and not _enterable_by_others(REPO_ROOT):
+        digest = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"guichet-servers-{digest}"
+    return REPO_ROOT / ".servers"
+
+
+def _enterable_by_others(path: Path) -> bool:
+    return all(directory.stat().st_mode & stat.S_IXOTH for directory in (path, *path.parents))
 
 
 def _pid_alive(pid: int) -> bool:
