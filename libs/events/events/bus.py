@@ -148,6 +148,11 @@ class InProcessBus:
         batch = await store.read_all(after, limit)
         return [envelope for envelope in batch if (envelope.position or 0) <= high_water]
 
+    async def wake(self) -> None:
+        """Wake every reader waiting in :meth:`wait_for_more` (a runner that is stopping)."""
+        async with self._changed:
+            self._changed.notify_all()
+
     async def wait_for_more(self, timeout: float) -> None:
         async with self._changed:
             try:

@@ -157,6 +157,7 @@ class InProcessConsumerRunner:
 
     async def stop(self) -> None:
         self._stopping.set()
+        await self.bus.wake()
 
     async def drain(self) -> int:
         """Process everything published so far; returns how many events were seen."""
@@ -164,7 +165,7 @@ class InProcessConsumerRunner:
         for topic in self.topics:
             async with self.consumer.engine.connect() as connection:
                 position = await load_consumer_checkpoint(connection, self.consumer.name, topic)
-            while True:
+            while not self._stopping.is_set():
                 batch = await self.bus.read(topic, position)
                 if not batch:
                     break
@@ -178,7 +179,7 @@ class InProcessConsumerRunner:
             try:
                 drained = await self.drain()
                 self.caught_up.set()
-                if not drained:
+                if not drained and not self._stopping.is_set():
                     await self.bus.wait_for_more(0.5)
             except Exception as error:  # noqa: BLE001 - keep consuming; the error is logged
                 log.warning("consumer.in_process_failed", consumer=self.consumer.name,

@@ -62,6 +62,11 @@ async def run_scheduler(runtime: ServiceRuntime) -> None:
         await scheduler_of(runtime).run()
 
 
+async def stop_scheduler(runtime: ServiceRuntime) -> None:
+    if "scheduler" in runtime.state:
+        scheduler_of(runtime).stop()
+
+
 DEFINITION = ServiceDefinition(
     name="sla-clock",
     context="sla_clock",
@@ -73,4 +78,5 @@ DEFINITION = ServiceDefinition(
     consumer_factory=build_consumer,
     on_ready=(load_policies,),
     background=(run_scheduler,),
+    on_stop=(stop_scheduler,),
 )

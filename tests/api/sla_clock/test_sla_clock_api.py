@@ -132,3 +132,54 @@ def test_an_invalid_policy_or_an_unknown_calendar_is_a_422_problem(tmp_path):
         response = h.client.put("/policies/current", json=broken, headers=bearer(2))
         assert response.status_code == 422 and response.json()["type"].endswith("/invalid-policy")
         assert h.get("/policies/current")["version"] == 1
+
+
+
+def test_stopping_lets_the_poll_in_progress_commit_and_leaves_no_task_behind(tmp_path):
+    """Stopping used to cancel the consumer inside its transaction: the poll was rolled back,
+    and an aiosqlite connection cancelled mid-call could leave its close pending for ever, so
+    the event loop never closed. Now the loops are told to stop and finish their batch."""
+    import asyncio
+
+    async def stop_during_a_handler(h, rid, events) -> tuple[int, list[str]]:
+        handlers = h.runtime.consumer.handlers
+        received = handlers["intake.RequestReceived"]
+        inside, release = asyncio.Event(), asyncio.Event()
+
+        async def slow(*args):
+            inside.set()
+            await release.wait()
+            return await received(*args)
+
+        handlers["intake.RequestReceived"] = slow
+        stored = await h.intake.append(rid, "request", 0, events)
+        await h.bus.advance("guichet.intake", stored[-1].position)
+        await inside.wait()
+        stopping = asyncio.create_task(h.runtime.stop())
+        await asyncio.sleep(0.3)
+        release.set()
+        await stopping
+        me = asyncio.current_task()
+        left = [task.get_coro().__qualname__ for task in asyncio.all_tasks()
+                if task is not me and not task.get_name().startswith("anyio.")]
+        return stored[-1].position, left
+
+    async def consumed(data_dir) -> int:
+        from events.checkpoints import load_consumer_checkpoint
+        from events.db import create_engine
+
+        engine = create_engine(f"sqlite:///{data_dir / 'sla-clock.db'}")
+        async with engine.connect() as connection:
+            position = await load_consumer_checkpoint(connection, "sla-clock", "guichet.intake")
+        await engine.dispose()
+        return position
+
+    h = Harness(tmp_path)
+    h.__enter__()
+    try:
+        rid, events = p1_request()
+        position, left = h.call(stop_during_a_handler, h, rid, events)
+    finally:
+        h.client.__exit__(None, None, None)
+    assert left == []
+    assert asyncio.run(consumed(tmp_path)) == position

@@ -157,3 +157,41 @@ def test_the_embedded_default_uses_sqlite_under_the_data_dir(tmp_path):
     settings = ServiceSettings(service="intake", data_dir=tmp_path)
     assert settings.embedded
     assert settings.effective_database_url == f"sqlite:///{tmp_path / 'intake.db'}"
+
+
+def test_stopping_waits_for_tasks_then_cancels_and_never_hangs_on_one_that_ignores_it():
+    import asyncio
+
+    from events.service.runtime import finish
+
+    async def scenario() -> tuple[bool, bool, bool, float]:
+        never = asyncio.get_running_loop().create_future()
+
+        async def obeys_the_stop_signal() -> None:
+            await asyncio.sleep(0.01)
+
+        async def only_a_cancel_stops() -> None:
+            await asyncio.sleep(3600)
+
+        async def ignores_its_cancellation() -> None:
+            try:
+                await asyncio.sleep(3600)
+            finally:
+                await never  # what aiosqlite's close() does when its worker has stopped
+
+        tasks = [asyncio.create_task(job()) for job in
+                 (obeys_the_stop_signal, only_a_cancel_stops, ignores_its_cancellation)]
+        started = time.monotonic()
+        await finish(tasks, grace=0.2)
+        elapsed = time.monotonic() - started
+        stuck = tasks[2]
+        states = (tasks[0].done() and not tasks[0].cancelled(), tasks[1].cancelled(),
+                  stuck.done())
+        never.set_result(None)
+        await asyncio.gather(stuck, return_exceptions=True)
+        return (*states, elapsed)
+
+    finished_alone, cancelled, stuck_done, elapsed = asyncio.run(scenario())
+    assert finished_alone and cancelled
+    assert not stuck_done  # reported and left behind, not awaited forever
+    assert 0.35 < elapsed < 2

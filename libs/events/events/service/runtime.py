@@ -33,6 +33,10 @@ from events.topics import topic_for
 log = structlog.get_logger(__name__)
 
 ConsumerFactory = Callable[["ServiceRuntime"], Consumer]
+Hook = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
+STOP_GRACE = 10.0
+"""Seconds a stopping service gives its loops to finish what they are doing before cancelling
+them: a loop cancelled inside a database call leaves its connection's cleanup to the driver."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,11 @@ class ServiceDefinition:
     migrations: Path | None = None
     consumes: tuple[str, ...] = ()
     consumer_factory: ConsumerFactory | None = None
-    on_ready: tuple[Callable[[ServiceRuntime], Coroutine[Any, Any, None]], ...] = ()
-    background: tuple[Callable[[ServiceRuntime], Coroutine[Any, Any, None]], ...] = ()
+    on_ready: tuple[Hook, ...] = ()
+    background: tuple[Hook, ...] = ()
+    """Long-running jobs, started once the service is ready; each should return soon after
+    an ``on_stop`` hook tells it to (what is still running after the grace is cancelled)."""
+    on_stop: tuple[Hook, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -78,10 +85,12 @@ class ServiceRuntime:
         self.ready = asyncio.Event()
         self.startup_error: str | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self._starting: asyncio.Task[None] | None = None
         self.state: dict[str, Any] = {}
 
     async def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self._bring_up(), name=f"{self.definition.name}-up"))
+        self._starting = asyncio.create_task(self._bring_up(), name=f"{self.definition.name}-up")
+        self._tasks.append(self._starting)
 
     async def _bring_up(self) -> None:
         delay = 0.5
@@ -158,14 +167,32 @@ class ServiceRuntime:
         return checks
 
     async def stop(self) -> None:
+        """Tell every loop to stop, let each finish its current batch, then cancel what is
+        left. Bounded: a task that ignores cancellation is logged, never awaited forever."""
         await self.relay.stop()
         if self.runner is not None:
             await self.runner.stop()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, 5)
+        for hook in self.definition.on_stop:
+            await hook(self)
+        if self._starting is not None:
+            self._starting.cancel()  # still retrying its start-up: nothing to finish
+        await finish(self._tasks, STOP_GRACE)
         with contextlib.suppress(Exception):
             await self.publisher.stop()
         await self.engine.dispose()
+
+
+async def finish(tasks: list[asyncio.Task[Any]], grace: float) -> None:
+    """Wait up to ``grace`` seconds for ``tasks``, cancel the rest and wait ``grace`` again.
+
+    ``asyncio.wait`` rather than ``wait_for``: on Python 3.11 ``wait_for`` waits without end
+    for a task that keeps running after its cancellation."""
+    pending = {task for task in tasks if not task.done()}
+    if pending:
+        _, pending = await asyncio.wait(pending, timeout=grace)
+    for task in pending:
+        task.cancel()
+    if pending:
+        _, pending = await asyncio.wait(pending, timeout=grace)
+    for task in pending:
+        log.error("service.task_did_not_stop", task=task.get_name())

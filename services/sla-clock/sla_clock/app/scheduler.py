@@ -72,6 +72,7 @@ class Scheduler:
         self.input_wait_limit = input_wait_limit
         self.fired = 0
         self.paused = False
+        self._stopping = asyncio.Event()
         self.caught_up = asyncio.Event()
         self.started = time.monotonic()
         self.recovery_seconds: float | None = None
@@ -161,6 +162,11 @@ class Scheduler:
             self.ctx.rules = book
         self._next_rules = time.monotonic() + 5.0
 
+    def stop(self) -> None:
+        """:meth:`run` returns after the step in progress (nothing is cut mid-transaction)."""
+        self._stopping.set()
+        self._poke.set()
+
     def forget(self) -> None:
         """Drop the in-memory heap; the next step reloads it from the database."""
         self._heap.clear()
@@ -173,9 +179,16 @@ class Scheduler:
         Bounded: after ``input_wait_limit`` seconds the timers fire anyway, with a warning."""
         if self.input_caught_up is None:
             return
+        caught_up = asyncio.ensure_future(self.input_caught_up())
+        stopping = asyncio.ensure_future(self._stopping.wait())
         try:
-            await asyncio.wait_for(self.input_caught_up(), self.input_wait_limit)
-        except TimeoutError:
+            await asyncio.wait((caught_up, stopping), timeout=self.input_wait_limit,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            arrived = caught_up.done()
+            for waiter in (caught_up, stopping):
+                waiter.cancel()
+        if not arrived and not self._stopping.is_set():
             log.warning("sla.consumer_backlog_not_caught_up", waited=self.input_wait_limit)
 
     # --- the loop --------------------------------------------------------------------
@@ -202,6 +215,8 @@ class Scheduler:
             log.info("sla.scheduler_caught_up", seconds=round(self.recovery_seconds, 3),
                      fired=self.fired, loaded=len(self._heap))
         self._poke.clear()
+        if self._stopping.is_set():
+            return
         try:
             await asyncio.wait_for(self._poke.wait(), self._next_wait())
             self._next_refill = 0.0  # poked: a timer was armed within the horizon
@@ -211,7 +226,7 @@ class Scheduler:
     async def run(self) -> None:
         self.started = time.monotonic()
         await self._wait_for_input()
-        while True:
+        while not self._stopping.is_set():
             if self.paused:
                 await asyncio.sleep(0.1)
                 continue
