@@ -86,6 +86,7 @@ class ServiceRuntime:
         self.startup_error: str | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._starting: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.state: dict[str, Any] = {}
 
     async def start(self) -> None:
@@ -93,8 +94,9 @@ class ServiceRuntime:
         self._tasks.append(self._starting)
 
     async def _bring_up(self) -> None:
+        """Each step runs to its end; a stop is noticed between steps (never mid-call)."""
         delay = 0.5
-        while True:
+        while not self._stopping.is_set():
             try:
                 await upgrade_platform(self.engine)
                 if self.definition.migrations:
@@ -106,17 +108,21 @@ class ServiceRuntime:
                 self.startup_error = f"{type(error).__name__}: {error}"
                 log.warning("service.startup_retry", service=self.definition.name,
                             error=self.startup_error, retry_in=delay)
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, 10.0)
+        if self._stopping.is_set():
+            return
         if self.bus is not None:
             self.bus.register(self.definition.topic, self.store)
             async with self.engine.connect() as connection:
                 published = await load_relay_checkpoint(connection, self.relay.name)
             await self.bus.advance(self.definition.topic, published)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
-        if self.definition.consumer_factory:
-            await self._start_consumer()
+        if self.definition.consumer_factory and not await self._start_consumer():
+            return
         for hook in self.definition.on_ready:
+            if self._stopping.is_set():
+                return
             await hook(self)
         for job in self.definition.background:
             self._tasks.append(asyncio.create_task(job(self), name=job.__name__))
@@ -125,7 +131,8 @@ class ServiceRuntime:
         self.ready.set()
         log.info("service.ready", service=self.definition.name)
 
-    async def _start_consumer(self) -> None:
+    async def _start_consumer(self) -> bool:
+        """Start the consumer runner, retrying until it starts (True) or the service stops."""
         assert self.definition.consumer_factory is not None
         self.consumer = self.definition.consumer_factory(self)
         topics = [topic_for(context) for context in self.definition.consumes]
@@ -136,14 +143,20 @@ class ServiceRuntime:
         else:
             assert self.bus is not None
             self.runner = InProcessConsumerRunner(self.consumer, bus=self.bus, topics=topics)
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.runner.start()
-                break
+                self._tasks.append(asyncio.create_task(self.runner.run(), name="consumer"))
+                return True
             except Exception as error:  # noqa: BLE001
                 self.startup_error = f"consumer: {error}"
-                await asyncio.sleep(1.0)
-        self._tasks.append(asyncio.create_task(self.runner.run(), name="consumer"))
+                await self._pause(1.0)
+        return False
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, cut short by :meth:`stop`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def committed(self) -> None:
         """Call after a commit that appended events: wakes the relay at once."""
@@ -169,13 +182,14 @@ class ServiceRuntime:
     async def stop(self) -> None:
         """Tell every loop to stop, let each finish its current batch, then cancel what is
         left. Bounded: a task that ignores cancellation is logged, never awaited forever."""
+        self._stopping.set()
+        if self._starting is not None:
+            await finish([self._starting], STOP_GRACE)  # it starts no loop once stopping
         await self.relay.stop()
         if self.runner is not None:
             await self.runner.stop()
         for hook in self.definition.on_stop:
             await hook(self)
-        if self._starting is not None:
-            self._starting.cancel()  # still retrying its start-up: nothing to finish
         await finish(self._tasks, STOP_GRACE)
         with contextlib.suppress(Exception):
             await self.publisher.stop()
