@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.catalogue import DomainEvent, UnknownEventType
 from events.checkpoints import save_consumer_checkpoint
+from events.db import reading
 from events.envelope import Envelope
 from events.observability.metrics import CONSUMED
 from events.sqlutil import insert_absent
@@ -227,7 +228,7 @@ class Consumer:
         )
         if stream_key:
             query = query.where(parked_events.c.stream_key == stream_key)
-        async with self.engine.connect() as connection:
+        async with reading(self.engine) as connection:
             rows = await connection.execute(query.order_by(parked_events.c.id))
             return [dict(row._mapping) for row in rows]
 

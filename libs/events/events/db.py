@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+_READS_ONLY = "guichet_reads_only"
 
 
 def _json_dumps(value: Any) -> str:
@@ -38,6 +42,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     SQLite allows one writer: ``BEGIN IMMEDIATE`` takes the write lock at the start of every
     transaction, so two writers queue (``busy_timeout``) instead of failing on lock upgrade,
     and positions are assigned in commit order (which is what makes ``read_all`` gap-safe).
+    Connections opened with :func:`reading` begin deferred instead: a WAL snapshot, no lock.
     """
     target = async_url(url)
     if target.startswith("sqlite"):
@@ -70,4 +75,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(_READS_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only. On SQLite its transaction is a snapshot that does not
+    take the single write lock, so readers (relay, consumers, queries, /readyz) never queue
+    behind a writer. Its snapshot holds a prefix of ``read_all``'s order: positions are
+    assigned in commit order there. Never write through it (a deferred transaction that
+    writes can fail with "database is locked"): writers use ``engine.begin()``."""
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            await connection.execution_options(**{_READS_ONLY: True})
+        yield connection

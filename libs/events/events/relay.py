@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.checkpoints import load_relay_checkpoint, save_relay_checkpoint
-from events.db import is_postgres
+from events.db import is_postgres, reading
 from events.envelope import Envelope
 from events.observability.metrics import RELAY_LAG, RELAY_PUBLISHED
 from events.store import SqlEventStore
@@ -73,7 +73,7 @@ class OutboxRelay:
         """
         published = 0
         if self._checkpoint is None:
-            async with self.store.engine.connect() as connection:
+            async with reading(self.store.engine) as connection:
                 self._checkpoint = await load_relay_checkpoint(connection, self.name)
         async for batch in self.store.iter_all(self._checkpoint, self.batch_size):
             await self.publisher.publish(batch)

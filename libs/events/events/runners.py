@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from events.bus import InProcessBus, from_kafka_record
 from events.checkpoints import load_consumer_checkpoint
 from events.consumer import Checkpoint, Consumer, Outcome
+from events.db import reading
 from events.envelope import Envelope
 from events.observability.metrics import DEAD_LETTERED
 from events.topics import dead_letter_topic
@@ -163,7 +164,7 @@ class InProcessConsumerRunner:
         """Process everything published so far; returns how many events were seen."""
         seen = 0
         for topic in self.topics:
-            async with self.consumer.engine.connect() as connection:
+            async with reading(self.consumer.engine) as connection:
                 position = await load_consumer_checkpoint(connection, self.consumer.name, topic)
             while not self._stopping.is_set():
                 batch = await self.bus.read(topic, position)

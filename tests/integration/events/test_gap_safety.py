@@ -1,7 +1,9 @@
-"""PostgreSQL: read_all never skips an event whose transaction commits after a later position."""
+"""read_all never skips an event whose transaction commits after a later position (PostgreSQL),
+and on SQLite readers do not queue behind the single writer."""
 
 from __future__ import annotations
 
+import asyncio
 from uuid import uuid4
 
 from events.catalogue import DomainEvent
@@ -39,3 +41,25 @@ async def test_a_reader_resuming_from_a_checkpoint_sees_a_late_committer(pg_stor
         assert await pg_store.read_all(first.position) == []
     labels = [e.data["label"] for e in await pg_store.read_all(first.position)]
     assert labels == ["slow", "fast"]
+
+
+async def test_sqlite_readers_see_the_committed_prefix_without_waiting_for_the_writer(tmp_path):
+    from events.db import create_engine
+    from events.migrations import upgrade_platform
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'events.db'}")
+    await upgrade_platform(engine)
+    store = SqlEventStore(engine, source="/guichet/test")
+    try:
+        await store.append(uuid4(), "s", 0, [Marked(label="first")])
+        async with store.transaction() as writer:
+            await writer.append(uuid4(), "s", 0, [Marked(label="pending")])
+            # A reader taking the write lock would wait busy_timeout (10 s), then fail.
+            visible = await asyncio.wait_for(store.read_all(0), 5)
+            head = await asyncio.wait_for(store.head_position(), 5)
+        assert [e.data["label"] for e in visible] == ["first"]
+        assert head == visible[0].position
+        labels = [e.data["label"] for e in await store.read_all(0)]
+        assert labels == ["first", "pending"]
+    finally:
+        await engine.dispose()

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events.bus import InProcessBus, InProcessPublisher, KafkaPublisher
 from events.checkpoints import load_relay_checkpoint
 from events.consumer import Consumer
-from events.db import create_engine
+from events.db import create_engine, reading
 from events.heap import freeze_startup_heap
 from events.migrations import upgrade, upgrade_platform
 from events.relay import OutboxRelay, Publisher
@@ -114,7 +114,7 @@ class ServiceRuntime:
             return
         if self.bus is not None:
             self.bus.register(self.definition.topic, self.store)
-            async with self.engine.connect() as connection:
+            async with reading(self.engine) as connection:
                 published = await load_relay_checkpoint(connection, self.relay.name)
             await self.bus.advance(self.definition.topic, published)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
@@ -167,7 +167,7 @@ class ServiceRuntime:
         checks: dict[str, str] = {}
         try:
             async with asyncio.timeout(2):
-                async with self.engine.connect() as connection:
+                async with reading(self.engine) as connection:
                     await connection.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except Exception as error:  # noqa: BLE001

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.catalogue import DomainEvent
-from events.db import is_postgres
+from events.db import is_postgres, reading
 from events.envelope import EMPTY_METADATA, JSON, SPEC_VERSION, Envelope, Metadata, PiiMarker
 from events.ids import new_id
 from events.integrity import PayloadProtector, PlainPayloads, canonical_body, link_hash
@@ -161,18 +161,18 @@ class SqlEventStore:
         except ConcurrencyError as error:
             if error.actual is not None:
                 raise
-            async with self.engine.connect() as connection:
+            async with reading(self.engine) as connection:
                 tails = await (await self._rows(connection)).tails([stream_id])
             actual = tails.get(stream_id, (0, None))[0]
             raise ConcurrencyError(stream_id, expected_version, actual) from error
 
     async def read_stream(self, stream_id: UUID, from_version: int = 1) -> list[Envelope]:
-        async with self.engine.connect() as connection:
+        async with reading(self.engine) as connection:
             return await (await self._rows(connection)).read_stream(stream_id, from_version)
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[Envelope]:
         """Up to ``limit`` committed events after the one at ``after_position``, gap-safe."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine) as connection:
             return await (await self._rows(connection)).read_all(after_position, limit)
 
     async def iter_all(
@@ -212,7 +212,7 @@ class SqlEventStore:
 
     async def head_position(self) -> int:
         """The highest position stored (committed or not yet visible to ``read_all``)."""
-        async with self.engine.connect() as connection:
+        async with reading(self.engine) as connection:
             result = await connection.execute(text("SELECT COALESCE(MAX(position), 0) FROM events"))
             return int(result.scalar_one())
 

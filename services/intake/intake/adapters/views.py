@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events.db import reading
 from events.envelope import Envelope
 from events.store import SqlEventStore
 from events.vocabulary import Priority
@@ -82,7 +83,7 @@ class IntakeViews:
         return row if row is not None else await self.request(request_id)
 
     async def _rows(self, statement: Select[Any]) -> list[dict[str, Any]]:
-        async with self.engine.connect() as connection:
+        async with reading(self.engine) as connection:
             return [aware(dict(row._mapping)) for row in await connection.execute(statement)]
 
     async def request(self, request_id: UUID) -> dict[str, Any] | None:

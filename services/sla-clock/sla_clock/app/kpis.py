@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events.db import reading
 from events.vocabulary import Channel, Priority
 from sla_clock.adapters.tables import sla_requests
 from sla_clock.domain.kpi import KpiReport, RequestFacts, compute_kpis
@@ -64,7 +65,7 @@ async def load_rows(engine: AsyncEngine, where: KpiFilter) -> list[Any]:
         query = query.where(c.channel == where.channel.lower())
     if where.priority:
         query = query.where(c.priority == where.priority.lower())
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         return list(await connection.execute(query))
 
 

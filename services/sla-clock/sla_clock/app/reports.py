@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events.db import reading
 from sla_clock.adapters.tables import sla_requests
 from sla_clock.app.kpis import KpiFilter, _met, kpis, load_rows
 
@@ -72,7 +73,7 @@ async def weekly_report(engine: AsyncEngine, week: str, tz: str, now: datetime) 
     before = await load_rows(engine, KpiFilter(start - timedelta(days=7), start))
     current, previous = kpis(rows, now), kpis(before, now)
     slas = _sla_counts(rows, now)
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         unresolved = list(await connection.execute(
             select(sla_requests).where(sla_requests.c.resolved_at.is_(None),
                                        sla_requests.c.received_at < end)

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.catalogue import DomainEvent
 from events.consumer import TRANSIENT_ERRORS
-from events.db import is_postgres
+from events.db import is_postgres, reading
 from events.store import ConcurrencyError
 from events.tables import events as events_table
 from sla_clock.adapters.timers import armed_until, claim, mark_fired
@@ -97,7 +97,7 @@ class Scheduler:
     # --- steps (tests drive these directly) ----------------------------------------------
     async def refill(self) -> int:
         until = self.ctx.now() + self.horizon
-        async with self.engine.connect() as connection:
+        async with reading(self.engine) as connection:
             rows = await armed_until(connection, until, self.capacity)
         added = 0
         for fire_at, timer_id, armed_at, request_id in rows:

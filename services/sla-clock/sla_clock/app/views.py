@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events.db import reading
 from events.store import SqlEventStore
 from sla_clock.adapters.requests import load_state
 from sla_clock.adapters.tables import sla_timers
@@ -27,7 +28,7 @@ def _timer_json(row: dict[str, Any]) -> dict[str, Any]:
 
 async def explain_request(store: SqlEventStore, request_id: UUID) -> dict[str, Any] | None:
     """Each deadline (current and superseded), how it was computed, and its SLA events."""
-    async with store.engine.connect() as connection:
+    async with reading(store.engine) as connection:
         state = await load_state(connection, request_id)
         rows = await timers_of(connection, request_id)
     if state is None:
@@ -57,7 +58,7 @@ async def list_alerts(engine: AsyncEngine, state: str | None, limit: int) -> lis
     if state:
         query = query.where(sla_timers.c.state == state)
     query = query.order_by(sla_timers.c.fire_at.desc()).limit(limit)
-    async with engine.connect() as connection:
+    async with reading(engine) as connection:
         rows = [dict(row._mapping) for row in await connection.execute(query)]
     return [{"request_id": str(r["request_id"]), "alert": r["key"], "state": r["state"],
              "due_at": r["due_at"].isoformat(),
