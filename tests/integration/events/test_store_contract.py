@@ -163,3 +163,49 @@ async def test_iter_all_yields_what_read_all_pages_yield_and_can_stop_early(stor
         assert len(page) == 3
         break
     assert len(await store.read_all(0)) == 14, "an abandoned iteration leaves the store usable"
+
+
+async def test_a_large_append_is_read_back_exactly_and_chains_on(store: SqlEventStore):
+    """Large appends take another path on PostgreSQL (a binary COPY): same contract."""
+    stream = uuid4()
+    stored = await store.append(stream, "counter", 0, bumps(*range(1, 26)), Metadata(actor="bob"))
+    stored += await store.append(stream, "counter", 25, bumps(26))
+    stored += await store.append(stream, "counter", 26, bumps(*range(27, 57)))
+    read = await store.read_stream(stream)
+    assert [e.model_dump(mode="json") for e in read] == [e.model_dump(mode="json") for e in stored]
+    assert [e.stream_version for e in read] == list(range(1, 57))
+    assert [e.position for e in read] == sorted({e.position for e in read})
+    assert read[0].metadata == Metadata(actor="bob") and read[30].metadata == Metadata()
+    verify_chain(read)
+    assert [e.id for e in await store.read_all(0)] == [e.id for e in read]
+
+
+async def test_a_large_append_on_a_stale_tail_is_a_conflict_and_stores_nothing(
+    store: SqlEventStore,
+):
+    other = SqlEventStore(store.engine, source="/guichet/other")
+    stream = uuid4()
+    await store.append(stream, "counter", 0, bumps(*range(20)))
+    await other.append(stream, "counter", 20, bumps(*range(20)))
+    with pytest.raises(ConcurrencyError) as raised:
+        await store.append(stream, "counter", 20, bumps(*range(20)))
+    assert raised.value.actual == 40
+    await store.append(stream, "counter", 40, bumps(*range(20)))
+    events = await store.read_stream(stream)
+    assert [e.stream_version for e in events] == list(range(1, 61))
+    verify_chain(events)
+
+
+async def test_large_appends_in_a_transaction_commit_or_vanish_together(store: SqlEventStore):
+    first, second = uuid4(), uuid4()
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            await tx.append_streams([(first, "counter", 0, bumps(*range(15))),
+                                     (second, "counter", 0, bumps(*range(15)))])
+            raise RuntimeError("the handler failed after appending")
+    assert await store.read_all(0) == []
+    async with store.transaction() as tx:
+        written = await tx.append_streams([(first, "counter", 0, bumps(*range(15))),
+                                           (second, "counter", 0, bumps(*range(15)))])
+    assert await store.read_stream(first) == written[0]
+    assert await store.read_stream(second) == written[1]

@@ -3,15 +3,18 @@
 Why not through SQLAlchemy: an append or a page of replay is a handful of fixed statements,
 and SQLAlchemy's per-statement work (compiled-cache lookup, result metadata, greenlet hop,
 a Python JSON codec per value) cost more CPU than PostgreSQL spent executing them. Here each
-statement is prepared once per connection by asyncpg, all rows of an append go in one
-``INSERT … SELECT FROM unnest(…)``, and JSON columns travel as text decoded by orjson.
-The connection, pool and transaction stay SQLAlchemy's, so services mix these statements
-with their own in one transaction.
+statement is prepared once per connection by asyncpg; the rows of a small append go in one
+``INSERT`` as one JSON document, those of a larger one in a binary ``COPY``; JSON columns
+are read as text decoded by orjson. The connection, pool and transaction stay SQLAlchemy's,
+so services mix these statements with their own in one transaction.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -60,6 +63,21 @@ INSERT = (
 array encoding checks every element's type in Python). Rows are inserted in the document's
 order, so positions ascend with it (and with each stream's versions): the sorted positions
 returned belong to the rows in order."""
+NEXT_POSITIONS = (
+    "SELECT array_agg(nextval('events_position_seq')) FROM generate_series(1, $1)"
+)
+"""``position``'s own sequence (its ``bigserial`` default), in one round trip."""
+COPY_COLUMNS = (
+    "position", "event_id", "version", "data", "prev_hash", "hash",
+    "stream_id", "stream_type", "type", "schema_version", "time", "recorded_at", "metadata", "pii",
+)
+"""Per-event columns first: the others are usually the same for a whole append, so their
+encoding is reused (see :func:`copy_payload`)."""
+COPY_FROM = 10
+"""From this many rows an insert is a binary ``COPY`` after taking the positions from the
+sequence: PostgreSQL then parses no JSON document, uuid or timestamp text, and writes the
+rows with multi-inserts (its CPU per event in 100-event appends: 24 -> 14 µs). Below it, the
+one ``INSERT`` above: one round trip instead of three."""
 _STREAM_VERSION_INDEXES = ("uq_events_stream_version",)
 
 
@@ -77,6 +95,76 @@ async def driver(connection: AsyncConnection, *, in_transaction: bool = False) -
     return native
 
 
+def copy_payload(rows: list[NewEvent], positions: list[int]) -> bytearray:
+    """The rows in PostgreSQL's binary ``COPY`` format, in ``COPY_COLUMNS`` order.
+
+    Written here rather than by asyncpg's ``copy_records_to_table``, whose per-value codec
+    calls cost ~4.5 µs of client CPU per event (this: ~1.2 µs, the JSON document ~1 µs).
+    The columns a row shares with the one before it (same objects: stream, type, time,
+    metadata) are encoded once.
+    """
+    out = bytearray(_COPY_HEADER)
+    dumps, head = orjson.dumps, _COPY_ROW_HEAD.pack
+    shared_key: tuple[Any, ...] = ()
+    shared = b""
+    for new, position in zip(rows, positions, strict=True):
+        fields = new.fields
+        data = dumps(fields["data"], default=str)
+        prev_hash = fields["prev_hash"]
+        out += head(
+            len(COPY_COLUMNS), 8, position, 16, fields["id"].bytes, 4, fields["stream_version"],
+            len(data) + 1,
+        )
+        out += _JSONB
+        out += data
+        out += _NULL if prev_hash is None else _text(prev_hash)
+        out += _text(fields["hash"])
+        key = (fields["stream_id"], fields["stream_type"], fields["type"],
+               fields["schema_version"], fields["time"], fields["recorded_at"], new.metadata,
+               new.pii)
+        if key != shared_key:
+            shared_key, shared = key, _shared_columns(*key)
+        out += shared
+    out += _COPY_TRAILER
+    return out
+
+
+def _shared_columns(
+    stream_id: UUID, stream_type: str, type_: str, schema_version: int, time: datetime,
+    recorded_at: datetime, metadata: dict[str, Any], pii: dict[str, Any] | None,
+) -> bytes:
+    parts = [_COPY_LENGTH.pack(16) + stream_id.bytes, _text(stream_type), _text(type_),
+             _COPY_INT4.pack(4, schema_version), _timestamp(time), _timestamp(recorded_at),
+             _jsonb(metadata), _NULL if pii is None else _jsonb(pii)]
+    return b"".join(parts)
+
+
+def _text(value: str) -> bytes:
+    raw = value.encode()
+    return _COPY_LENGTH.pack(len(raw)) + raw
+
+
+def _jsonb(value: dict[str, Any]) -> bytes:
+    raw = orjson.dumps(value, default=str)
+    return _COPY_LENGTH.pack(len(raw) + 1) + _JSONB + raw
+
+
+def _timestamp(value: datetime) -> bytes:
+    return _COPY_TIMESTAMP.pack(8, (value - _PG_EPOCH) // _MICROSECOND)
+
+
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_COPY_TRAILER = b"\xff\xff"
+_COPY_ROW_HEAD = struct.Struct("!hiqi16siii")
+_COPY_INT4 = struct.Struct("!ii")
+_COPY_TIMESTAMP = struct.Struct("!iq")
+_COPY_LENGTH = struct.Struct("!i")
+_JSONB = b"\x01"
+_NULL = _COPY_LENGTH.pack(-1)
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 class Statements:
     """:class:`events.store.sql.Rows` on one asyncpg connection."""
 
@@ -92,8 +180,10 @@ class Statements:
         return {UUID(bytes=row[0].bytes): (row[1], row[2]) for row in rows}
 
     async def insert(self, rows: list[NewEvent]) -> list[int]:
-        document = orjson.dumps([new.columns() for new in rows], default=str).decode()
         try:
+            if len(rows) >= COPY_FROM:
+                return await self._copy(rows)
+            document = orjson.dumps([new.columns() for new in rows], default=str).decode()
             result = await self.native.fetch(INSERT, document)
         except asyncpg.UniqueViolationError as error:
             if error.constraint_name in _STREAM_VERSION_INDEXES:
@@ -101,6 +191,16 @@ class Statements:
                 raise ConcurrencyError(first["stream_id"], first["stream_version"] - 1) from error
             raise
         return sorted(row[0] for row in result)
+
+    async def _copy(self, rows: list[NewEvent]) -> list[int]:
+        """Positions are taken before the rows are written (outside the caller's transaction,
+        as sequences are): the gap-safe order is ``(tx_id, position)``, and ``tx_id`` is the
+        transaction of the ``COPY``, which is atomic on its own."""
+        positions = sorted(await self.native.fetchval(NEXT_POSITIONS, len(rows)))
+        await self.native.copy_to_table(
+            "events", columns=COPY_COLUMNS, format="binary", source=copy_payload(rows, positions)
+        )
+        return positions
 
     async def read_stream(self, stream_id: UUID, from_version: int) -> list[Envelope]:
         return self._envelopes(await self.native.fetch(READ_STREAM, stream_id, from_version))
