@@ -165,7 +165,7 @@ log4j.logger.kafka.server.KafkaRaftServer=INFO
 EOF
 
   local cluster_id log4j_opt
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  cluster_id="$(kafka_cluster_id)"
   log4j_opt="-Dlog4j.configuration=file:$dir/log4j.properties"
   # shellcheck disable=SC2086
   java $JVM_OPTS "$log4j_opt" -cp "$LIB/*" kafka.tools.StorageTool format \

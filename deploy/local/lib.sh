@@ -22,6 +22,17 @@ free_ports() { # N
   echo "${out[@]}"
 }
 
+# A new KRaft cluster id: 16 random bytes in URL-safe base64 without padding, as
+# `kafka-storage random-uuid` prints. One starting with "-" (1 draw in 64) would be read as an
+# option by the storage tool's argument parser ("--cluster-id: expected one argument"): draw again.
+kafka_cluster_id() {
+  local id=-
+  while [[ $id == -* ]]; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
+  echo "$id"
+}
+
 # Alive and not a zombie (a container's PID 1 may not reap orphans promptly).
 proc_alive() { # pid
   local state
