@@ -90,6 +90,7 @@ class Service:
     kafka_bootstrap: str | None = None
     extra_args: tuple[str, ...] = ()
     environment: dict[str, str] = field(default_factory=dict)
+    app: str = "intake.api:app"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -106,7 +107,7 @@ class Service:
         env.update(self.environment)
         fd, name = tempfile.mkstemp(prefix="bench-intake-", suffix=".log")
         self.log_path = Path(name)
-        command = [sys.executable, "-m", "uvicorn", "intake.api:app", "--host", "127.0.0.1",
+        command = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
                    "--port", str(self.port), "--workers", str(self.workers),
                    "--log-level", "warning", "--no-access-log", *self.extra_args]
         with os.fdopen(fd, "wb") as log:
@@ -493,8 +494,9 @@ class Run:
 async def measure(database_url: str, kafka: str | None, workers: int, *, clients: int = CLIENTS,
                   environment: dict[str, str] | None = None, generators: int = 1,
                   kind: str = "raw", warmup: float = WARMUP_S, seconds: float = TIMED_S,
-                  extra_args: tuple[str, ...] = (), profile: Path | None = None) -> Run:
-    service = Service(database_url, workers, kafka, extra_args, environment or {})
+                  extra_args: tuple[str, ...] = (), profile: Path | None = None,
+                  app: str = "intake.api:app") -> Run:
+    service = Service(database_url, workers, kafka, extra_args, environment or {}, app=app)
     service.start()
     try:
         await service.wait_ready()
@@ -617,7 +619,8 @@ async def standalone(arguments: argparse.Namespace) -> None:
                 environment=environment,
                 generators=arguments.generators, kind=arguments.client,
                 warmup=arguments.warmup or warmup, seconds=arguments.seconds or seconds,
-                extra_args=tuple(arguments.uvicorn_args.split()), profile=arguments.profile)
+                extra_args=tuple(arguments.uvicorn_args.split()), profile=arguments.profile,
+                app=arguments.app)
             print(f"intake {outcome.summary()}\n  responses per second: {outcome.per_second}\n"
                   f"  statuses {outcome.statuses}, errors {outcome.errors}", flush=True)
             if outcome.non_2xx or outcome.transport_errors:
@@ -644,6 +647,8 @@ def main() -> None:
     parser.add_argument("--no-kafka", action="store_true", help="in-process bus instead of Kafka")
     parser.add_argument("--uvicorn-args", default="", help="e.g. '--loop asyncio --http h11'")
     parser.add_argument("--profile", type=Path, help="record py-spy stacks of the service here")
+    parser.add_argument("--app", default="intake.api:app",
+                        help="ASGI app to load; bench.floor_app:app measures the HTTP floor")
     # a generator process (internal)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     for name in ("--url", "--token", "--prefix", "--out"):
