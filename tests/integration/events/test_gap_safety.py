@@ -43,6 +43,34 @@ async def test_a_reader_resuming_from_a_checkpoint_sees_a_late_committer(pg_stor
     assert labels == ["slow", "fast"]
 
 
+
+async def test_a_writing_transaction_in_another_database_of_the_server_holds_nothing_back(
+    pg_store: SqlEventStore, postgres_url: str, tmp_path
+):
+    """Only this database's transactions can write its events: a long bulk load or purge in
+    another service's database (same server) must not stall this one's relay."""
+    import asyncpg
+
+    from events.testing.servers import make_database, to_asyncpg_dsn
+
+    other = await asyncpg.connect(to_asyncpg_dsn(
+        await make_database(postgres_url, f"other_{tmp_path.name[-12:].lower()}")))
+    try:
+        async with other.transaction():
+            await other.fetchval("SELECT pg_current_xact_id()")  # it now holds a transaction id
+            await pg_store.append(uuid4(), "s", 0, [Marked(label="while the other writes")])
+            labels = [e.data["label"] for e in await pg_store.read_all(0)]
+            assert labels == ["while the other writes"]
+            async with pg_store.transaction() as mine:  # ...while one of ours still does
+                await mine.append(uuid4(), "s", 0, [Marked(label="mine, open")])
+                await pg_store.append(uuid4(), "s", 0, [Marked(label="after mine")])
+                labels = [e.data["label"] for e in await pg_store.read_all(0)]
+                assert labels == ["while the other writes"]
+    finally:
+        await other.close()
+    labels = [e.data["label"] for e in await pg_store.read_all(0)]
+    assert labels == ["while the other writes", "mine, open", "after mine"]
+
 async def test_sqlite_readers_see_the_committed_prefix_without_waiting_for_the_writer(tmp_path):
     from events.db import create_engine
     from events.migrations import upgrade_platform

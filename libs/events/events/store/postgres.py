@@ -29,14 +29,27 @@ _COLUMNS = (
     "position, event_id, stream_id, stream_type, version, type, schema_version, time, "
     "recorded_at, data::text, metadata::text, pii::text, prev_hash, hash"
 )
+HORIZON = (
+    "(SELECT COALESCE(min(x), pg_snapshot_xmax(pg_current_snapshot())) "
+    "FROM pg_snapshot_xip(pg_current_snapshot()) AS x "
+    "WHERE x::xid <> ALL (ARRAY(SELECT backend_xid FROM pg_stat_activity "
+    "WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())))"
+)
+"""The oldest transaction still running in this statement's snapshot, leaving out those known
+to run in other databases of the server (they cannot write our events): every transaction
+older than it has ended, and whatever starts later gets a newer id. A running transaction
+that ``pg_stat_activity`` does not attribute to another database (its session hidden from
+this role, a prepared transaction, one that ended between the two looks) is counted: the
+horizon can only be too old, never too new. Without the filter (``pg_snapshot_xmin``) a long
+bulk load or purge in any database of the cluster held back every service's relay."""
 READ_ALL = (
     f"SELECT {_COLUMNS} FROM events "
-    "WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
+    f"WHERE tx_id < {HORIZON} "
     "AND (tx_id, position) > (SELECT e.tx_id, e.position FROM events e WHERE e.position = $1) "
     "ORDER BY tx_id, position LIMIT $2"
 )
 READ_ALL_FROM_START = (
-    f"SELECT {_COLUMNS} FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) "
+    f"SELECT {_COLUMNS} FROM events WHERE tx_id < {HORIZON} "
     "ORDER BY tx_id, position LIMIT $1"
 )
 READ_STREAM = (

@@ -4,9 +4,9 @@ Both dialects pass the same contract tests. What differs is how ``read_all`` sta
 
 * PostgreSQL assigns ``position`` at insert but transactions commit in another order. Each
   row records its transaction id (``tx_id xid8``); a reader only returns rows whose
-  transaction is older than the oldest one still running (``pg_snapshot_xmin``), and walks
-  them in ``(tx_id, position)`` order. No row can later appear before what was already read,
-  and no table lock serialises writers.
+  transaction is older than the oldest one still running in this database
+  (:data:`events.store.postgres.HORIZON`), and walks them in ``(tx_id, position)`` order. No
+  row can later appear before what was already read, and no table lock serialises writers.
 * SQLite has a single writer (``BEGIN IMMEDIATE``): positions are assigned in commit order.
 
 The global order is therefore ``(tx_id, position)`` on PostgreSQL and ``position`` on SQLite;
