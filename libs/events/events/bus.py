@@ -117,10 +117,11 @@ class KafkaPublisher:
 class InProcessBus:
     """The embedded default's bus: topics backed by their producer's store, in one process.
 
-    A topic's messages are its producer's events up to what that producer's relay has
-    published; subscribers read them in the store's order and keep their own durable
-    position, exactly as a Kafka consumer group would keep offsets. Positions are compared
-    as numbers, which holds for the embedded SQLite store (commit order = position order).
+    A topic's messages are its producer's events up to the last one that producer's relay has
+    published; subscribers read them in the store's order (``read_all``) and keep their own
+    durable position, exactly as a Kafka consumer group would keep offsets. "Up to" follows
+    that order, not position numbers: on PostgreSQL ``read_all`` walks ``(tx_id, position)``,
+    where a later event can have a lower position.
     """
 
     def __init__(self) -> None:
@@ -135,18 +136,23 @@ class InProcessBus:
         return sorted(self._stores)
 
     async def advance(self, topic: str, position: int) -> None:
+        """``position``: that of the last event published, in ``read_all`` order (the relay
+        publishes in that order, so each call moves the topic forward)."""
         async with self._changed:
-            if position > self._published[topic]:
-                self._published[topic] = position
+            self._published[topic] = position
             self._changed.notify_all()
 
     async def read(self, topic: str, after: int, limit: int = 500) -> list[Envelope]:
+        """Up to ``limit`` published events after the one at ``after``, in ``read_all`` order."""
         store = self._stores.get(topic)
-        if store is None:
+        last_published = self._published[topic]
+        if store is None or not last_published or after == last_published:
             return []
-        high_water = self._published[topic]
         batch = await store.read_all(after, limit)
-        return [envelope for envelope in batch if (envelope.position or 0) <= high_water]
+        for index, envelope in enumerate(batch):
+            if envelope.position == last_published:
+                return batch[: index + 1]
+        return batch
 
     async def wake(self) -> None:
         """Wake every reader waiting in :meth:`wait_for_more` (a runner that is stopping)."""

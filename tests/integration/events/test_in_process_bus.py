@@ -77,3 +77,42 @@ async def test_consumers_see_only_what_the_relay_published_and_resume_after_rest
                                     topics=[TOPIC])
     assert await again.drain() == 1
     assert await stored_notes(consumer_engine) == ["a", "b", "c"]
+
+
+async def test_on_postgresql_a_consumer_misses_no_event_committed_out_of_position_order(
+    postgres_url, tmp_path, monkeypatch
+):
+    """read_all walks (tx_id, position) there: the event published last can have a lower
+    position than one published before it. The bus must stop at it in that order; comparing
+    position numbers handed the consumer the later one first and lost the other for good."""
+    from sqlalchemy import text
+
+    from events.testing.servers import make_database
+
+    monkeypatch.setattr("events.bus.topic_for", lambda context: TOPIC)
+    url = await make_database(postgres_url, f"bus_{tmp_path.name[-12:].lower()}")
+    engine = create_engine(url)
+    await upgrade_platform(engine)
+    producer = SqlEventStore(engine, source="/guichet/bustest")
+    async with engine.begin() as connection:
+        await connection.run_sync(notes_table.create_all)
+    try:
+        early_xid, late_xid = uuid4(), uuid4()
+        async with producer.transaction() as early:
+            # This transaction takes its id first but writes its event last...
+            await early.connection.execute(text("SELECT pg_current_xact_id()"))
+            [fast] = await producer.append(late_xid, "note", 0, [Noted(text="fast")])
+            [slow] = await early.append(early_xid, "note", 0, [Noted(text="slow")])
+        assert slow.position > fast.position  # ...so read_all gives "slow" (older tx) first
+        assert [e.data["text"] for e in await producer.read_all(0)] == ["slow", "fast"]
+
+        bus = InProcessBus()
+        bus.register(TOPIC, producer)
+        relay = OutboxRelay(producer, InProcessPublisher(bus))
+        runner = InProcessConsumerRunner(note_consumer(engine), bus=bus, topics=[TOPIC])
+        assert await relay.publish_pending() == 2  # one batch: the last published is "fast"
+        await runner.drain()
+        await runner.drain()
+        assert await stored_notes(engine) == ["slow", "fast"]
+    finally:
+        await engine.dispose()
