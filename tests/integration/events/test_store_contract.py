@@ -209,3 +209,21 @@ async def test_large_appends_in_a_transaction_commit_or_vanish_together(store: S
                                            (second, "counter", 0, bumps(*range(15)))])
     assert await store.read_stream(first) == written[0]
     assert await store.read_stream(second) == written[1]
+
+
+class ContactNoted(DomainEvent, type="test.ContactNoted", pii=("contact",),
+                   subject_field="customer_id"):
+    customer_id: str | None = None
+    contact: str
+
+
+async def test_personal_data_is_marked_with_its_subject_or_with_the_stream_when_none_is_known(
+    store: SqlEventStore,
+):
+    known, anonymous = uuid4(), uuid4()
+    await store.append(known, "request", 0, [ContactNoted(customer_id="c-42", contact="a@b.fr")])
+    await store.append(anonymous, "request", 0, [ContactNoted(contact="x@y.fr")])
+    [of_customer] = await store.read_stream(known)
+    [of_sender] = await store.read_stream(anonymous)
+    assert (of_customer.pii.subject, of_customer.pii.fields) == ("c-42", ("contact",))
+    assert (of_sender.pii.subject, of_sender.pii.fields) == (str(anonymous), ("contact",))

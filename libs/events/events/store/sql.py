@@ -312,7 +312,10 @@ class _EnvelopeWriter:
         data = event.__pydantic_serializer__.to_python(event, mode="json")  # model_dump minus 0.5 µs
         pii: PiiMarker | None = None
         if event.pii_fields:
-            subject = str(data[event.subject_field]) if event.subject_field else str(stream_id)
+            subject = data.get(event.subject_field) if event.subject_field else None
+            # No known data subject (a sender who is not a customer): the stream is the subject,
+            # so each anonymous sender's data can be erased on its own.
+            subject = str(stream_id) if subject is None else str(subject)
             data, pii = self.store.protector.protect(subject, tuple(sorted(event.pii_fields)), data)
         event_id = new_id()
         pii_stored = pii.model_dump(mode="json") if pii else None
