@@ -3,7 +3,9 @@
 Kafka: offsets are committed only after the batch's database transactions committed, so a
 crash redelivers and the inbox absorbs the duplicates. A record that is not a valid
 CloudEvent (or an event this code cannot decode) goes to ``<topic>.dlq`` with the error in
-its headers, and consumption continues.
+its headers, and consumption continues. A poll that fails for any other reason (the broker
+or the database gone, offsets refused after a rebalance) is retried with backoff from the
+last committed offsets: the runner never stops on its own, and ``health`` tells /readyz.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class KafkaConsumerRunner:
                                      enable_idempotence=True)
         self.max_records = max_records
         self._stopping = asyncio.Event()
+        self.failing: str | None = None
+        """The error of the last poll when it failed (cleared by the next one that succeeds)."""
         self.caught_up = asyncio.Event()
         """Set once every record already on the assigned partitions when they were first
         assigned has been handled and committed: the backlog left while this consumer was
@@ -77,18 +81,51 @@ class KafkaConsumerRunner:
             await self._dlq.stop()
 
     async def run(self) -> None:
+        backoff = self.RETRY_FIRST
         try:
             while not self._stopping.is_set():
-                batches = await self._kafka.getmany(timeout_ms=200, max_records=self.max_records)
-                for records in batches.values():
-                    await self.handle_records(records)
-                if batches:
-                    await self._kafka.commit()
-                if not self.caught_up.is_set() and await self._backlog_consumed():
-                    self.caught_up.set()
-                    log.info("consumer.caught_up", consumer=self.consumer.name)
+                try:
+                    await self.poll()
+                except Exception as error:  # noqa: BLE001 - retried; nothing was committed
+                    self.failing = f"{type(error).__name__}: {error}"
+                    log.warning("consumer.poll_failed", consumer=self.consumer.name,
+                                error=self.failing, retry_in=backoff)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), backoff)
+                    backoff = min(backoff * 2, self.RETRY_MAX)
+                    await self._rewind_to_committed()
+                else:
+                    self.failing, backoff = None, self.RETRY_FIRST
         finally:
             await self.close()
+
+    RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+
+    async def poll(self) -> None:
+        """One poll: handle what came, then commit its offsets."""
+        batches = await self._kafka.getmany(timeout_ms=200, max_records=self.max_records)
+        for records in batches.values():
+            await self.handle_records(records)
+        if batches:
+            await self._kafka.commit()
+        if not self.caught_up.is_set() and await self._backlog_consumed():
+            self.caught_up.set()
+            log.info("consumer.caught_up", consumer=self.consumer.name)
+
+    async def _rewind_to_committed(self) -> None:
+        """After a failed poll the fetch positions are past records whose offsets were not
+        committed: go back to the committed offsets so they are read again (the inbox drops
+        those whose effect did commit)."""
+        for partition in self._kafka.assignment():
+            try:
+                committed = await self._kafka.committed(partition)
+                if committed is None:
+                    await self._kafka.seek_to_beginning(partition)
+                else:
+                    self._kafka.seek(partition, committed)
+            except Exception as error:  # noqa: BLE001 - a rebalance resets positions anyway
+                log.warning("consumer.rewind_failed", consumer=self.consumer.name,
+                            partition=str(partition), error=repr(error))
 
     async def _backlog_consumed(self) -> bool:
         assigned = self._kafka.assignment()

@@ -224,3 +224,52 @@ async def test_a_malformed_message_goes_to_the_dead_letter_topic_and_consumption
     parked = await runner.consumer.parked(str(good.stream_id))
     assert [p["event_id"] for p in parked] == [str(bad_payload.id), str(good.id)]
     assert "amount" in parked[0]["error"]
+
+
+async def test_a_failed_poll_is_retried_from_the_committed_offsets_and_the_runner_keeps_going(
+    pg_store, kafka_bootstrap, topic, monkeypatch
+):
+    """A poll can fail after its records were fetched (the database gone longer than the
+    consumer's retries, offsets refused after a rebalance, the dead-letter topic unreachable).
+    The runner used to die with it, for good; now it waits, rewinds to the committed offsets
+    so the fetched records are read again, and carries on."""
+    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
+    async with pg_store.engine.begin() as connection:
+        await connection.run_sync(projection.create_all)
+    [stream] = await append_many(pg_store, streams=1, per_stream=6)
+    publisher = KafkaPublisher(kafka_bootstrap)
+    await publisher.start()
+    await OutboxRelay(pg_store, publisher).publish_pending()
+    await publisher.stop()
+
+    effects: list[str] = []
+    runner = KafkaConsumerRunner(tally_consumer(pg_store, "tally", effects),
+                                 bootstrap=kafka_bootstrap, topics=[topic],
+                                 group_id=f"retry-{uuid4().hex[:6]}")
+    monkeypatch.setattr(runner, "RETRY_FIRST", 0.1)
+    handle, failures, seen_failing = runner.handle_records, [], []
+
+    async def fails_twice(records):
+        if len(failures) < 2:
+            failures.append(len(records))
+            raise ConnectionError("database unreachable")
+        seen_failing.append(runner.failing)
+        return await handle(records)
+
+    monkeypatch.setattr(runner, "handle_records", fails_twice)
+    await runner.start()
+    task = asyncio.create_task(runner.run())
+    try:
+        async with asyncio.timeout(30):
+            while len(effects) < 6:
+                assert not task.done(), task
+                await asyncio.sleep(0.1)
+    finally:
+        await runner.stop()
+        await task
+    assert sum(failures) >= 2 and seen_failing[0] == "ConnectionError: database unreachable"
+    assert runner.failing is None
+    assert len(effects) == len(set(effects)) == 6
+    async with pg_store.engine.connect() as connection:
+        row = (await connection.execute(select(tallies))).one()
+    assert (row.stream_id, row.total, row.count) == (str(stream), 21, 6)

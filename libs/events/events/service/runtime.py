@@ -177,6 +177,9 @@ class ServiceRuntime:
         else:
             checks["startup"] = "ok"
         checks["bus"] = "ok" if self.ready.is_set() else "not started"
+        failing = getattr(self.runner, "failing", None)
+        if failing:
+            checks["consumer"] = f"retrying: {failing}"
         return checks
 
     async def stop(self) -> None:
