@@ -15,7 +15,9 @@ Failures:
   (``parked_events``) and reported to the dead-letter topic. **Later events of the same
   stream are parked behind it**, never handled out of order (the SLA clock depends on
   per-request order); :meth:`Consumer.release` replays a stream's parked events in order
-  once the cause is fixed. Events of other streams go on.
+  once the cause is fixed. Events of other streams go on. A transport record that is no
+  event at all parks its stream too when its key names one (released, it is dropped);
+  an event type absent from the catalogue is only copied to the dead-letter topic.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 import orjson
 import structlog
@@ -222,6 +225,28 @@ class Consumer:
             )
         )
 
+    async def park_undecodable(self, record: Any, error: str) -> None:
+        """A transport record that is not an event at all: when its key names a stream, park it
+        so that stream's later events wait behind it, as for an event that fails. Releasing
+        the stream drops it (it can never be decoded; its copy is in the dead-letter topic)."""
+        try:
+            stream_key = str(UUID((record.key or b"").decode()))
+        except ValueError:
+            return
+        where = f"{record.partition}:{record.offset}"
+        async with self.engine.begin() as connection:
+            already = await connection.execute(select(parked_events.c.id).where(
+                parked_events.c.consumer == self.name, parked_events.c.topic == record.topic,
+                parked_events.c.event_id == where, parked_events.c.released_at.is_(None),
+            ).limit(1))
+            if already.first() is not None:  # read again after a failed poll: parked once
+                return
+            await connection.execute(parked_events.insert().values(
+                consumer=self.name, stream_key=stream_key, event_id=where, topic=record.topic,
+                message={"undecodable": {"partition": record.partition, "offset": record.offset}},
+                error=error, parked_at=datetime.now(UTC),
+            ))
+
     async def parked(self, stream_key: str | None = None) -> list[dict[str, Any]]:
         query = select(parked_events).where(
             parked_events.c.consumer == self.name, parked_events.c.released_at.is_(None)
@@ -246,6 +271,9 @@ class Consumer:
             message = row["message"]
             if isinstance(message, str | bytes):
                 message = orjson.loads(message)
+            if "undecodable" in message:
+                outcomes.append(Outcome.IGNORED)
+                continue
             outcomes.append(await self.process(Envelope.model_validate(message)))
         return outcomes
 

@@ -17,6 +17,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from events.bus import InProcessBus, from_kafka_record
+from events.catalogue import REGISTRY
 from events.checkpoints import load_consumer_checkpoint
 from events.consumer import Checkpoint, Consumer, Outcome
 from events.db import reading
@@ -144,15 +145,24 @@ class KafkaConsumerRunner:
         return outcome
 
     async def handle_records(self, records: list[ConsumerRecord]) -> list[Outcome | None]:
-        """One partition's records, in order: malformed ones to the dead-letter topic, the
-        rest processed in one transaction; parked ones reported to the dead-letter topic."""
+        """One partition's records, in order, processed in one transaction. To the dead-letter
+        topic: a record that is not a CloudEvent (its stream, when the key names one, is parked
+        so later events wait behind it), an event type absent from the catalogue (not parked:
+        no handler here can be waiting for it), and what the consumer parked."""
         decoded: list[tuple[ConsumerRecord, Envelope | None]] = []
         for record in records:
             try:
-                decoded.append((record, from_kafka_record(record.value, record.headers)))
+                received = from_kafka_record(record.value, record.headers)
             except ValueError as error:
                 await self.dead_letter(record, str(error))
+                await self.consumer.park_undecodable(record, str(error))
                 decoded.append((record, None))
+                continue
+            if not REGISTRY.knows(received.type):
+                await self.dead_letter(record, f"unknown event type {received.type!r}")
+                decoded.append((record, None))
+                continue
+            decoded.append((record, received))
         envelopes = [envelope for _, envelope in decoded if envelope is not None]
         processed = iter(await self.consumer.process_many(envelopes) if envelopes else [])
         outcomes: list[Outcome | None] = []

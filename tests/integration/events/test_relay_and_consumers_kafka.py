@@ -273,3 +273,57 @@ async def test_a_failed_poll_is_retried_from_the_committed_offsets_and_the_runne
     async with pg_store.engine.connect() as connection:
         row = (await connection.execute(select(tallies))).one()
     assert (row.stream_id, row.total, row.count) == (str(stream), 21, 6)
+
+
+async def test_a_record_that_is_no_event_parks_its_stream_and_an_unknown_type_is_dead_lettered(
+    pg_store, kafka_bootstrap, topic, monkeypatch
+):
+    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
+    async with pg_store.engine.begin() as connection:
+        await connection.run_sync(projection.create_all)
+    [blocked] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=5)])
+    [free] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=2)])
+    unknown = free.model_copy(update={"id": uuid4(), "type": "elsewhere.Invented",
+                                      "stream_version": 2})
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    stream_key = str(blocked.stream_id).encode()
+    await producer.send_and_wait(topic, b"\x00garbage", key=stream_key, headers=[])
+    for envelope in (blocked, unknown, free):
+        key, value, headers = to_kafka_record(envelope)
+        await producer.send_and_wait(topic, value, key=key, headers=headers)
+    await producer.stop()
+
+    runner = KafkaConsumerRunner(tally_consumer(pg_store, "tally"), bootstrap=kafka_bootstrap,
+                                 topics=[topic], group_id=f"raw-{uuid4().hex[:6]}")
+    await runner.start()
+    task = asyncio.create_task(runner.run())
+    dead = await read_topic(kafka_bootstrap, dead_letter_topic(topic), expected=3)
+    async with asyncio.timeout(20):
+        while True:
+            if await tallied(pg_store):
+                break
+            await asyncio.sleep(0.2)
+    await runner.stop()
+    await task
+
+    errors = sorted(dict(r.headers)["dlq_error"].decode() for r in dead)
+    assert [e.split(":")[0] for e in errors] == [
+        "parked", "record value is not JSON", "unknown event type 'elsewhere.Invented'"]
+    # The stream of the unknown type went on; the stream of the undecodable record waits.
+    assert await tallied(pg_store) == [(str(free.stream_id), 2)]
+    parked = await runner.consumer.parked(str(blocked.stream_id))
+    assert [p["event_id"] for p in parked][1:] == [str(blocked.id)]
+    assert "not JSON" in parked[0]["error"]
+    assert await runner.consumer.parked(str(free.stream_id)) == []
+    # Released: the undecodable record is dropped (its copy is in the DLQ), the event handled.
+    assert await runner.consumer.release(str(blocked.stream_id)) == [
+        Outcome.IGNORED, Outcome.PROCESSED]
+    assert await tallied(pg_store) == sorted([(str(blocked.stream_id), 5),
+                                              (str(free.stream_id), 2)])
+
+
+async def tallied(store: SqlEventStore) -> list[tuple[str, int]]:
+    async with store.engine.connect() as connection:
+        rows = (await connection.execute(select(tallies).order_by(tallies.c.stream_id))).all()
+    return sorted((r.stream_id, r.total) for r in rows)

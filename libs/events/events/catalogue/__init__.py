@@ -84,6 +84,9 @@ class Registry:
     def add_upcaster(self, event_type: str, from_version: int, function: Upcaster) -> None:
         self._upcasters[(event_type, from_version)] = function
 
+    def knows(self, event_type: str) -> bool:
+        return event_type in self._models
+
     def model(self, event_type: str) -> type[DomainEvent]:
         try:
             return self._models[event_type]
