@@ -134,6 +134,24 @@ def test_an_oversized_body_is_413_problem_json(tmp_path):
         assert response.json()["status"] == 413
 
 
+def test_an_oversized_chunked_body_is_413_and_a_small_one_goes_through(tmp_path):
+    """No Content-Length: the limit is applied while reading (it used to surface as a 400
+    from the framework's body parsing)."""
+    def chunks(*parts: bytes):
+        yield from parts
+
+    with client_for(tmp_path, max_body_bytes=1000) as client:
+        headers = bearer() | {"content-type": "application/json"}
+        too_big = client.post("/greetings", content=chunks(b'{"name": "', b"x" * 3000, b'"}'),
+                              headers=headers)
+        small = client.post("/greetings", content=chunks(b'{"name": "bo', b'b", "times": 2}'),
+                            headers=headers)
+    assert too_big.status_code == 413
+    assert too_big.headers["content-type"] == "application/problem+json"
+    assert too_big.json()["title"] == "Payload too large"
+    assert (small.status_code, small.json()["text"]) == (200, "hello bobhello bob")
+
+
 def test_responses_carry_request_and_correlation_ids(tmp_path):
     with client_for(tmp_path) as client:
         response = client.get("/healthz", headers={"X-Correlation-ID": "corr-1"})

@@ -50,28 +50,42 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _BodyTooLarge()
-            return message
+        if "chunked" in headers.get("transfer-encoding", ""):
+            # No length announced: read the body here, within the limit, before the app runs
+            # (an error raised from inside the framework's body parsing would become a 400).
+            buffered = await self._read_within_limit(receive)
+            if buffered is None:
+                await self._too_large(scope, send)
+                HTTP_LATENCY.labels(self.service, scope["method"], "unmatched", "413").observe(
+                    time.perf_counter() - started)
+                structlog.contextvars.clear_contextvars()
+                return
+            receive = _replaying(buffered, receive)
 
         try:
-            await self.app(scope, limited_receive, send_with_ids)
-        except _BodyTooLarge:
-            await self._too_large(scope, send)
-            status = 413
+            await self.app(scope, receive, send_with_ids)
         finally:
             route: Any = scope.get("route")
             template = getattr(route, "path", "unmatched")
             elapsed = time.perf_counter() - started
             HTTP_LATENCY.labels(self.service, scope["method"], template, str(status)).observe(elapsed)
             structlog.contextvars.clear_contextvars()
+
+    async def _read_within_limit(self, receive: Receive) -> bytes | None:
+        """The whole request body, or None as soon as it exceeds the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)  # the client left: the app sees an empty body
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(body)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
         body = orjson.dumps({
@@ -87,5 +101,15 @@ class RequestContextMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-class _BodyTooLarge(Exception):
-    pass
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the already-read body over once, then defers to the server."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
