@@ -149,3 +149,17 @@ def test_state_folded_from_stored_events_equals_state_after_the_decisions():
     for event in request.pending:
         replayed._apply(event)
     assert vars(replayed) | {"pending": []} == vars(request) | {"pending": []}
+
+
+def test_a_requalification_that_changes_no_matrix_input_keeps_a_priority_changed_by_hand():
+    request = qualified()
+    request.change_priority(Priority.P2, PriorityCriterion.DEADLINE, "échéance contractuelle", NOW)
+    request.pending.clear()
+    request.qualify("technical", CustomerProfile.B2C, Impact.MEDIUM, Urgency.LOW,
+                    Workaround.AVAILABLE, NOW)
+    assert types(request) == ["RequestQualified"]
+    assert request.pending[0].priority == "p2" and request.priority == Priority.P2
+    request.qualify("technical", CustomerProfile.B2C, Impact.CRITICAL, Urgency.HIGH,
+                    Workaround.NONE, NOW, reason="tout le site est coupé")
+    change = request.pending[-1]
+    assert (change.old, change.new, change.criterion) == ("p2", "p1", "impact")

@@ -96,7 +96,9 @@ class ServiceRequest(RequestFollowUp):
         matrix: PriorityMatrix = DEFAULT_PRIORITY_MATRIX, routing: RoutingTable = DEFAULT_ROUTING,
     ) -> None:
         """Qualify (or requalify): the priority comes from the matrix. A requalification that
-        changes the priority records `PriorityChanged`, naming the criterion that changed."""
+        changes the priority records `PriorityChanged`, naming the criterion that changed.
+        One that changes none of the matrix's inputs keeps the current priority: a priority
+        changed by hand on another objective criterion (a deadline) stands."""
         self._ensure_open()
         old = self.priority
         new = matrix.priority_for(impact, urgency, workaround)
@@ -110,7 +112,10 @@ class ServiceRequest(RequestFollowUp):
                 ) if before != after),
                 None,
             )
-            change = validate_priority_change(old, new, criterion, reason)
+            if criterion is None:
+                new = old
+            else:
+                change = validate_priority_change(old, new, criterion, reason)
         self.record(ev.RequestQualified(
             request_id=self.id, category=category, profile=profile.value, impact=impact.value,
             urgency=urgency.value, workaround=workaround.value, priority=new.value, at=at,
