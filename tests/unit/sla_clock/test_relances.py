@@ -60,3 +60,55 @@ def test_inconsistent_rules_are_rejected() -> None:
 def test_naive_datetimes_are_rejected() -> None:
     with pytest.raises(ValueError):
         next_relance(datetime(2025, 3, 3, 12))
+
+
+# --- collection relances: mandatory information missing at reception (DOMAIN §1, §6) -------
+
+from sla_clock.domain.business_calendar import BusinessCalendar  # noqa: E402
+from sla_clock.domain.relances import next_collection_relance  # noqa: E402
+
+FRANCE = BusinessCalendar(name="france")
+MONDAY_10_PARIS = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+def test_the_first_collection_relance_is_due_one_business_day_after_reception() -> None:
+    assert next_collection_relance(MONDAY_10_PARIS, FRANCE) == NextRelance(
+        RelanceAction.FIRST_RELANCE,
+        datetime(2026, 3, 3, 9, tzinfo=UTC),  # Tuesday 10:00 Paris
+        datetime(2026, 3, 4, 9, tzinfo=UTC),  # latest Wednesday 10:00 Paris
+    )
+
+
+def test_a_collection_relance_never_falls_due_on_a_weekend() -> None:
+    friday_15_paris = datetime(2026, 3, 6, 14, tzinfo=UTC)
+    result = next_collection_relance(friday_15_paris, FRANCE)
+    assert result.due_at == datetime(2026, 3, 9, 14, tzinfo=UTC)  # Monday 15:00 Paris
+    assert result.latest_at == datetime(2026, 3, 10, 14, tzinfo=UTC)
+
+
+def test_a_collection_relance_skips_public_holidays() -> None:
+    thursday_before_good_friday = datetime(2026, 4, 2, 8, tzinfo=UTC)  # 10:00 Paris
+    # Friday 3 April is not a French holiday, Monday 6 April (Easter Monday) is.
+    assert next_collection_relance(thursday_before_good_friday, FRANCE).latest_at == \
+        datetime(2026, 4, 7, 8, tzinfo=UTC)
+
+
+def test_after_the_first_collection_relance_sent_the_usual_schedule_follows() -> None:
+    first = datetime(2026, 3, 3, 10, tzinfo=UTC)
+    assert next_collection_relance(MONDAY_10_PARIS, FRANCE, [first]) == NextRelance(
+        RelanceAction.SECOND_RELANCE, first + 3 * DAY, first + 5 * DAY
+    )
+    second = first + 4 * DAY
+    assert next_collection_relance(MONDAY_10_PARIS, FRANCE, [first, second]) == NextRelance(
+        RelanceAction.ESCALATE_OR_CLOSE, first + 10 * DAY, first + 10 * DAY
+    )
+
+
+def test_the_collection_delay_is_configurable() -> None:
+    rules = RelanceRules(collection_first_due=timedelta(hours=14),
+                         collection_first_latest=timedelta(hours=21))
+    assert next_collection_relance(MONDAY_10_PARIS, FRANCE, rules=rules).due_at == \
+        datetime(2026, 3, 4, 9, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        RelanceRules(collection_first_due=timedelta(hours=14),
+                     collection_first_latest=timedelta(hours=7))

@@ -133,3 +133,97 @@ def test_a_fired_warning_becomes_an_sla_warning_event_that_tells_to_inform_the_c
                       timer.explanation, T0)
     assert event.event_type == "sla_clock.SlaWarning" and "customer" in event.advice
     assert event.policy_version == 1
+
+
+# --- collection relances: a request flagged with missing mandatory information --------------
+
+def flagged(missing=("subject", "description")):
+    return ev.RequestReceived(request_id=RID, reference="R-1", channel="email", received_at=T0,
+                              missing_fields=missing)
+
+
+def completed(still_missing=(), at=T0 + timedelta(hours=2)):
+    return ev.RequestDetailsCompleted(request_id=RID, subject="s", description="d",
+                                      missing_fields=still_missing, at=at)
+
+
+def collection_sent(at):
+    return doc.RelanceSent(request_id=RID, relance_id=uuid4(), kind="collection", ordinal=1,
+                           channel="email", content="c", sent_at=at)
+
+
+def collection(timers):
+    return [t for t in timers if t.key.startswith("collection:")]
+
+
+def test_a_flagged_request_gets_a_collection_relance_one_business_day_after_reception():
+    [timer] = collection(desired_timers(fold(flagged()), RULES))
+    assert (timer.key, timer.threshold) == ("collection:1", "due")
+    assert timer.fire_at == timer.due_at == T0 + timedelta(days=1)  # Tuesday 10:00 Paris
+    assert timer.explanation["missing_fields"] == ["subject", "description"]
+    assert timer.explanation["basis"] == "business" and timer.explanation["calendar"] == "france"
+    event = event_for(RID, timer.key, timer.threshold, timer.fire_at, timer.due_at,
+                      timer.explanation, timer.fire_at)
+    assert event.event_type == "sla_clock.RelanceDue"
+    assert (event.kind, event.ordinal, event.missing_fields) == (
+        "collection", 1, ("subject", "description"))
+    assert event.customer_due_at == T0 and event.latest_at == T0 + timedelta(days=2)
+
+
+def test_a_complete_request_gets_no_collection_relance():
+    assert collection(desired_timers(fold(received()), RULES)) == []
+
+
+def test_completing_the_details_stops_the_collection_relances_but_not_while_some_are_missing():
+    partly = fold(flagged(), completed(still_missing=("description",)))
+    [timer] = collection(desired_timers(partly, RULES))
+    assert timer.explanation["missing_fields"] == ["description"]
+    assert timer.due_at == T0 + timedelta(days=1)  # still counted from reception
+    assert collection(desired_timers(evolve(partly, completed()), RULES)) == []
+
+
+def test_resolving_or_closing_stops_the_collection_relances():
+    resolved = ev.RequestResolved(request_id=RID, resolution="done", at=T0 + timedelta(hours=1))
+    closed = ev.RequestClosed(request_id=RID, reason="no_answer_timeout", at=T0 + timedelta(hours=1))
+    assert collection(desired_timers(fold(flagged(), resolved), RULES)) == []
+    assert collection(desired_timers(fold(flagged(), closed), RULES)) == []
+
+
+def test_collection_relances_sent_move_the_schedule_on_to_escalation():
+    first = T0 + timedelta(days=1, hours=1)
+    state = fold(flagged(), collection_sent(first))
+    [second] = collection(desired_timers(state, RULES))
+    assert (second.key, second.due_at) == ("collection:2", first + timedelta(days=3))
+    state = evolve(state, collection_sent(first + timedelta(days=4)))
+    [escalation] = collection(desired_timers(state, RULES))
+    assert (escalation.key, escalation.due_at) == ("collection:escalation", first + timedelta(days=10))
+    event = event_for(RID, escalation.key, escalation.threshold, escalation.fire_at,
+                      escalation.due_at, escalation.explanation, escalation.fire_at)
+    assert event.event_type == "sla_clock.EscalationDue" and event.kind == "collection"
+
+
+def test_a_customer_response_relance_still_says_so():
+    waiting = fold(received(), ev.AwaitingCustomer(request_id=RID, at=T0, expected="x",
+                                                   customer_due_at=T0 + timedelta(days=1)))
+    timer = by_key(desired_timers(waiting, RULES))[("relance:1", "due")]
+    event = event_for(RID, timer.key, timer.threshold, timer.fire_at, timer.due_at,
+                      timer.explanation, timer.fire_at)
+    assert (event.kind, event.missing_fields) == ("customer_response", ())
+
+
+def test_the_flag_survives_the_json_round_trip_and_old_states_decode():
+    state = fold(flagged(), collection_sent(T0 + timedelta(days=1)))
+    assert decode(encode(state)) == state
+    old = encode(fold(received()))
+    del old["missing_fields"], old["collection_relances_sent"]
+    assert decode(old) == fold(received())
+
+
+def test_relance_events_stored_before_the_kind_field_still_validate():
+    from events.catalogue import sla_clock as sla
+
+    stored = {"request_id": str(RID), "ordinal": 1, "customer_due_at": T0.isoformat(),
+              "due_at": T0.isoformat(), "latest_at": T0.isoformat(), "emitted_at": T0.isoformat()}
+    assert sla.RelanceDue.model_validate(stored).kind == "customer_response"
+    del stored["ordinal"], stored["latest_at"]
+    assert sla.EscalationDue.model_validate(stored).kind == "customer_response"

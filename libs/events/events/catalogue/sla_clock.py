@@ -6,13 +6,16 @@ breaches, alerts and relance reminders of that request, each emitted exactly onc
 versions, so every rule change is itself recorded.
 
 ``kind`` names the deadline: ``first_response``, ``next_update``, ``resolution`` or
-``commitment:<commitment id>``.
+``commitment:<commitment id>``. On ``RelanceDue`` / ``EscalationDue`` it names the relance
+schedule instead: ``customer_response`` (the customer missed the date of an
+``AwaitingCustomer``) or ``collection`` (mandatory information was missing at reception,
+DOMAIN §1: the request was accepted and flagged, and the information must be collected).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from events.catalogue import DomainEvent
@@ -53,9 +56,17 @@ class SlaAlertRaised(DomainEvent, type="sla_clock.SlaAlertRaised"):
     emitted_at: datetime
 
 
+RelanceKind = Literal["customer_response", "collection"]
+
+
 class RelanceDue(DomainEvent, type="sla_clock.RelanceDue"):
     """The customer missed ``customer_due_at``: relance number ``ordinal`` should go out
-    from ``due_at``, at the latest by ``latest_at``."""
+    from ``due_at``, at the latest by ``latest_at``.
+
+    ``kind`` ``customer_response`` (the default, what events stored before the field meant):
+    ``customer_due_at`` is the date set by ``AwaitingCustomer``. ``collection``: mandatory
+    information was missing at reception; ``customer_due_at`` is then the reception instant
+    (when that information was due) and ``missing_fields`` says what to ask for."""
 
     request_id: UUID
     ordinal: int
@@ -63,15 +74,20 @@ class RelanceDue(DomainEvent, type="sla_clock.RelanceDue"):
     due_at: datetime
     latest_at: datetime
     emitted_at: datetime
+    kind: RelanceKind = "customer_response"
+    missing_fields: tuple[str, ...] = ()
 
 
 class EscalationDue(DomainEvent, type="sla_clock.EscalationDue"):
-    """No answer 10 days after the first relance (and two relances sent): escalate or close."""
+    """No answer 10 days after the first relance (and two relances sent): escalate or close.
+    ``kind`` and ``missing_fields`` as in ``RelanceDue``."""
 
     request_id: UUID
     customer_due_at: datetime
     due_at: datetime
     emitted_at: datetime
+    kind: RelanceKind = "customer_response"
+    missing_fields: tuple[str, ...] = ()
 
 
 class SlaPolicyDefined(DomainEvent, type="sla_clock.SlaPolicyDefined"):

@@ -36,13 +36,24 @@ async def sync_timers(
     fire instant (to wake the scheduler), or None.
 
     An armed timer no longer wanted is cancelled. A wanted timer that already exists in any
-    state is left alone: one that fired never fires again for the same due instant."""
-    rows = await connection.execute(
-        select(sla_timers.c.id, sla_timers.c.key, sla_timers.c.threshold, sla_timers.c.due_at)
+    state is left alone: one that fired never fires again for the same due instant. A wanted
+    timer still armed gets its explanation refreshed when it changed (e.g. the fields still
+    missing for a collection relance), so the event it emits tells what is true when it fires."""
+    rows = list(await connection.execute(
+        select(sla_timers.c.id, sla_timers.c.key, sla_timers.c.threshold, sla_timers.c.due_at,
+               sla_timers.c.explanation)
         .where(sla_timers.c.request_id == request_id, sla_timers.c.state == ARMED)
-    )
+    ))
     armed = {(r.key, r.threshold, r.due_at): r.id for r in rows}
+    explained = {r.id: r.explanation for r in rows}
     identities = {spec.identity for spec in wanted}
+    for spec in wanted:
+        timer_id = armed.get(spec.identity)
+        if timer_id is not None and explained[timer_id] != spec.explanation:
+            await connection.execute(
+                update(sla_timers).where(sla_timers.c.id == timer_id, sla_timers.c.state == ARMED)
+                .values(explanation=spec.explanation)
+            )
     stale = [timer_id for identity, timer_id in armed.items() if identity not in identities]
     if stale:
         await connection.execute(

@@ -28,7 +28,7 @@ CONSUMED_EVENTS: tuple[type[DomainEvent], ...] = (
     ev.RequestAssigned, ev.RequestTransferred, ev.WorkStarted, ev.InteractionRecorded,
     ev.CommitmentMade, ev.CommitmentFulfilled, ev.AwaitingCustomer, ev.CustomerReplied,
     ev.RequestEscalated, ev.EscalationTaken, ev.RequestResolved, ev.RequestClosed,
-    ev.RequestReopened, ev.SatisfactionRecorded, doc.RelanceSent,
+    ev.RequestReopened, ev.SatisfactionRecorded, ev.RequestDetailsCompleted, doc.RelanceSent,
 )
 
 

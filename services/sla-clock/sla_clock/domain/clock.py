@@ -18,7 +18,14 @@ from events.vocabulary import Channel, Priority
 from .alerts import DEFAULT_ALERT_RULES, AlertKind, AlertRules
 from .deadlines import Calendars, Deadline, PausedTime, RequestDeadlines, compute_deadlines
 from .policy import SlaPolicy
-from .relances import DEFAULT_RELANCE_RULES, RelanceAction, RelanceRules, next_relance
+from .relances import (
+    DEFAULT_RELANCE_RULES,
+    NextRelance,
+    RelanceAction,
+    RelanceRules,
+    next_collection_relance,
+    next_relance,
+)
 from .request_state import RequestState
 from .thresholds import warning_share
 
@@ -176,12 +183,37 @@ def _relance_timers(state: RequestState, rules: RelanceRules) -> list[TimerSpec]
     return [TimerSpec(key, DUE, nxt.due_at, nxt.due_at, why)]
 
 
+COLLECTION_KEYS = {RelanceAction.FIRST_RELANCE: "collection:1",
+                   RelanceAction.SECOND_RELANCE: "collection:2",
+                   RelanceAction.ESCALATE_OR_CLOSE: "collection:escalation"}
+
+
+def _collection_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec]:
+    """The next collection relance while mandatory information is missing (relances module);
+    none once nothing is missing (the caller also drops it once resolved or closed)."""
+    if not state.missing_fields:
+        return []
+    sent = state.collection_relances_sent
+    nxt: NextRelance = next_collection_relance(state.received_at, rules.calendars.business, sent,
+                                               rules.relances)
+    first = not sent
+    why = {"relance_kind": "collection", "customer_due_at": state.received_at.isoformat(),
+           "missing_fields": list(state.missing_fields), "latest_at": nxt.latest_at.isoformat(),
+           "relances_sent": [t.isoformat() for t in sent],
+           "basis": "business" if first else "clock",
+           "calendar": rules.calendar_name if first else "24/7",
+           "rule": "1 business day after reception (latest 2)" if first else
+                   "3-5 days after the first relance sent; escalate or close 10 days after it"}
+    return [TimerSpec(COLLECTION_KEYS[nxt.action], DUE, nxt.due_at, nxt.due_at, why)]
+
+
 def desired_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec]:
     """Every timer the request needs now (none once closed), in fire order."""
     if state.status == "closed":
         return []
     timers = _relance_timers(state, rules.relances)
     if state.resolved_at is None:
+        timers += _collection_timers(state, rules)
         timers += _sla_timers(state, rules) + _commitment_timers(state)
         timers += _alert_timers(state, rules.alerts)
     return sorted(timers, key=lambda t: (t.fire_at, t.key, t.threshold))

@@ -48,10 +48,13 @@ def event_for(
                                   since=datetime.fromisoformat(explanation["since"]),
                                   due_at=due_at, emitted_at=emitted_at)
     customer_due = datetime.fromisoformat(explanation["customer_due_at"])
-    if key == "escalation":
+    # Timers armed before collection relances existed carry no relance_kind: customer_response.
+    kind = explanation.get("relance_kind", "customer_response")
+    missing = tuple(explanation.get("missing_fields", ()))
+    if key in ("escalation", "collection:escalation"):
         return sla.EscalationDue(request_id=request_id, customer_due_at=customer_due, due_at=due_at,
-                                 emitted_at=emitted_at)
+                                 emitted_at=emitted_at, kind=kind, missing_fields=missing)
     return sla.RelanceDue(request_id=request_id, ordinal=int(key.rsplit(":", 1)[1]),
                           customer_due_at=customer_due, due_at=due_at,
                           latest_at=datetime.fromisoformat(explanation["latest_at"]),
-                          emitted_at=emitted_at)
+                          emitted_at=emitted_at, kind=kind, missing_fields=missing)

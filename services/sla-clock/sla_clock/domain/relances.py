@@ -13,6 +13,28 @@ deux tentatives, le dossier doit être escaladé ou clos". Hence:
 
 Days are clock days of 24 hours (the seed says "jours", not "jours ouvrés"). The schedule
 stops as soon as the customer answers: the caller then stops asking.
+
+Collection relances (``next_collection_relance``): a request received with mandatory
+information missing is accepted and flagged (DOMAIN §1), and that information must be
+collected from the customer (DOMAIN §6, "relance de collecte"). Decision:
+
+* the information was due *at reception* (mandatory fields are enforced at entry), so the
+  reception instant is the missed deadline the §6 schedule counts from;
+* FIRST collection relance: due 1 business day after reception, latest 2 business days after
+  (``collection_first_due`` / ``collection_first_latest``, business time on the policy's
+  business calendar, a business day being the policy's ``BUSINESS_DAY`` of 7 h). This is the
+  "24–48 h after the deadline" window carried onto the business calendar the SLA targets
+  already use, the way the policy carries "2 business days" (14 business hours): received
+  Monday 10:00 (Paris) -> due Tuesday 10:00, latest Wednesday 10:00; received Friday 15:00
+  -> due Monday 15:00, never on a weekend, a holiday or at night, when nobody can send it
+  (a clock-time 24 h would fall due on Saturday). No cut-off: it is "the same time, next
+  business day";
+* SECOND relance and ESCALATE_OR_CLOSE: exactly the rules above (3–5 clock days after the
+  first collection relance was *sent*, escalate or close 10 days after it), since from then
+  on it is the customer's silence that is measured, as for any relance.
+
+The caller stops the schedule once nothing is missing any more (or the request is resolved
+or closed).
 """
 
 from __future__ import annotations
@@ -22,7 +44,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from .business_calendar import BusinessCalendar
 from .instants import to_utc
+from .policy import BUSINESS_DAY
 
 
 class RelanceAction(StrEnum):
@@ -38,11 +62,15 @@ class RelanceRules:
     second_due: timedelta = timedelta(days=3)
     second_latest: timedelta = timedelta(days=5)
     escalate_after_first: timedelta = timedelta(days=10)
+    # Business time (see the module docstring): 1–2 business days after reception.
+    collection_first_due: timedelta = BUSINESS_DAY
+    collection_first_latest: timedelta = 2 * BUSINESS_DAY
 
     def __post_init__(self) -> None:
         if not (
             timedelta(0) <= self.first_due <= self.first_latest
             and timedelta(0) < self.second_due <= self.second_latest
+            and timedelta(0) <= self.collection_first_due <= self.collection_first_latest
         ):
             raise ValueError("each relance window must satisfy 0 <= due <= latest")
 
@@ -79,3 +107,23 @@ def next_relance(
         )
     escalate = max(first + rules.escalate_after_first, sent[1])
     return NextRelance(RelanceAction.ESCALATE_OR_CLOSE, escalate, escalate)
+
+
+def next_collection_relance(
+    received_at: datetime,
+    calendar: BusinessCalendar,
+    relances_sent_at: Sequence[datetime] = (),
+    rules: RelanceRules = DEFAULT_RELANCE_RULES,
+) -> NextRelance:
+    """Next action to collect the mandatory information missing from a request received at
+    ``received_at``, given the collection relances sent so far (see the module docstring):
+    the first counts in business time on ``calendar`` from reception, the next ones follow
+    ``next_relance`` from the first one sent."""
+    received = to_utc(received_at)
+    if relances_sent_at:
+        return next_relance(received, relances_sent_at, rules)
+    return NextRelance(
+        RelanceAction.FIRST_RELANCE,
+        calendar.add_business_time(received, rules.collection_first_due),
+        calendar.add_business_time(received, rules.collection_first_latest),
+    )

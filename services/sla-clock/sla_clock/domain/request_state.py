@@ -13,7 +13,12 @@ Decisions (documented here because intake leaves them to us):
   next-update clock;
 * awaiting the customer pauses resolution and the update cadence (not the first response);
 * a reopened request counts its resolution again from the reopening, with a full target;
-* until qualified, a request is treated as P3 (the least urgent priority).
+* until qualified, a request is treated as P3 (the least urgent priority);
+* ``missing_fields`` is what intake flagged as missing at reception (``RequestReceived``),
+  replaced by each ``RequestDetailsCompleted`` (which carries what is *still* missing); while
+  it is not empty a collection relance schedule runs (see ``relances``). A ``RelanceSent`` of
+  kind ``collection`` sent while something is missing counts as a collection relance sent
+  (and, as before, any relance sent while awaiting the customer counts for that schedule).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from events.catalogue import intake as ev
 
 from .instants import to_utc
 
+COLLECTION = "collection"
 OUTBOUND = frozenset({"outbound", "out", "outgoing", "to_customer"})
 
 
@@ -68,6 +74,8 @@ class RequestState:
     commitments: tuple[Commitment, ...] = ()
     customer_due_at: datetime | None = None
     relances_sent: tuple[datetime, ...] = ()
+    missing_fields: tuple[str, ...] = ()
+    collection_relances_sent: tuple[datetime, ...] = ()
 
     @property
     def count_start(self) -> datetime:
@@ -144,8 +152,19 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:  # noqa: C9
         case ev.SatisfactionRecorded(csat=csat, nps=nps):
             return replace(state, csat=state.csat if csat is None else float(csat),
                            nps=state.nps if nps is None else nps)
-        case doc.RelanceSent(sent_at=at) if state.paused_since is not None:
-            return replace(state, relances_sent=state.relances_sent + (to_utc(at),))
+        case ev.RequestDetailsCompleted(missing_fields=still_missing):
+            return replace(state, missing_fields=tuple(still_missing))
+        case doc.RelanceSent():
+            return _relance_sent(state, event)
+    return state
+
+
+def _relance_sent(state: RequestState, event: doc.RelanceSent) -> RequestState:
+    at = to_utc(event.sent_at)
+    if state.paused_since is not None:
+        state = replace(state, relances_sent=state.relances_sent + (at,))
+    if state.missing_fields and event.kind.lower() == COLLECTION:
+        state = replace(state, collection_relances_sent=state.collection_relances_sent + (at,))
     return state
 
 
@@ -164,7 +183,8 @@ def evolve(state: RequestState | None, event: DomainEvent) -> RequestState | Non
             return state
         received = to_utc(event.received_at)
         return RequestState(event.request_id, received, event.channel.lower(), event.reference,
-                            resolution_start=received, last_activity_at=received)
+                            resolution_start=received, last_activity_at=received,
+                            missing_fields=tuple(event.missing_fields))
     if state is None:
         return None
     new = _apply(state, event)

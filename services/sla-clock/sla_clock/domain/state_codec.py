@@ -30,6 +30,8 @@ def encode(state: RequestState) -> dict[str, Any]:
         "first_contact": state.first_contact, "csat": state.csat, "nps": state.nps,
         "pauses": [[_s(a), _s(b)] for a, b in state.pauses],
         "relances_sent": [_s(t) for t in state.relances_sent],
+        "missing_fields": list(state.missing_fields),
+        "collection_relances_sent": [_s(t) for t in state.collection_relances_sent],
         "commitments": [
             {"commitment_id": str(c.commitment_id), "deliverable": c.deliverable,
              "made_at": _s(c.made_at), "due_at": _s(c.due_at), "fulfilled_at": _s(c.fulfilled_at)}
@@ -47,6 +49,9 @@ def decode(data: dict[str, Any]) -> RequestState:
         request_id=UUID(data["request_id"]),
         pauses=tuple((_t(a), _t(b)) for a, b in data["pauses"]),
         relances_sent=tuple(_t(t) for t in data["relances_sent"]),
+        # Absent from states saved before collection relances existed.
+        missing_fields=tuple(data.get("missing_fields", ())),
+        collection_relances_sent=tuple(_t(t) for t in data.get("collection_relances_sent", ())),
         commitments=tuple(
             Commitment(UUID(c["commitment_id"]), c["deliverable"],
                        datetime.fromisoformat(c["made_at"]), datetime.fromisoformat(c["due_at"]),
