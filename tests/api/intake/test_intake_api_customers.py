@@ -63,6 +63,11 @@ def test_merge_into_existing_at_creation_keeps_both_records_reachable(desk):
     assert survivor["merged_ids"] == [merged["customer_id"]]
     history = desk.get(f"/customers/{merged['customer_id']}/history").json()["entries"]
     assert [e["type"] for e in history] == ["intake.CustomerRegistered", "intake.CustomersMerged"]
+    survivor_history = desk.get(f"/customers/{existing['customer_id']}/history").json()
+    assert [e["type"] for e in survivor_history["entries"]] == [
+        "intake.CustomerRegistered", "intake.CustomerAbsorbed"]
+    assert survivor_history["merged"] == [{"customer_id": merged["customer_id"],
+                                           "history": f"/customers/{merged['customer_id']}/history"}]
     assert [c["customer_id"] for c in desk.get("/customers").json()["items"]] == [existing["customer_id"]]
 
 
@@ -136,3 +141,72 @@ def test_customers_are_searched_by_name_email_or_phone(desk):
 def test_an_unknown_customer_is_404(desk):
     assert desk.get(f"/customers/{uuid4()}").status_code == 404
     assert desk.get(f"/customers/{uuid4()}/history").status_code == 404
+
+
+def merge(desk, client, merged: dict, survivor: dict, reason: str = "même personne") -> dict:
+    response = client.post(f"/customers/{merged['customer_id']}/merge",
+                           headers=desk.auth | {"If-Match": f'"{merged["version"]}"'},
+                           json={"survivor_id": survivor["customer_id"], "reason": reason})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def other_customer(desk, first_name: str = "Paul", last_name: str = "Durand") -> dict:
+    return desk.new_customer(first_name=first_name, last_name=last_name,
+                             email=f"{first_name}.{last_name}@exemple.fr".lower(), phone=None)
+
+
+def test_a_merge_shows_in_the_survivors_history_which_leads_to_the_absorbed_record(desk, client):
+    survivor, absorbed = desk.new_customer(), other_customer(desk)
+    merge(desk, client, absorbed, survivor, reason="même personne, deux fiches")
+    read = desk.get(f"/customers/{survivor['customer_id']}")
+    assert read.json()["version"] == 2 and read.headers["ETag"] == '"2"'  # the survivor changed too
+    history = desk.get(f"/customers/{survivor['customer_id']}/history").json()
+    last = history["entries"][-1]
+    assert (last["type"], last["version"], last["actor"]) == ("intake.CustomerAbsorbed", 2, "alice")
+    assert last["data"] == {"survivor_id": survivor["customer_id"], "merged_id": absorbed["customer_id"],
+                            "reason": "même personne, deux fiches"}
+    assert history["merged_into"] is None
+    [link] = history["merged"]
+    assert link["customer_id"] == absorbed["customer_id"]
+    absorbed_history = desk.get(link["history"]).json()  # the absorbed record's own history, intact
+    assert absorbed_history["customer_id"] == absorbed["customer_id"]
+    assert [e["type"] for e in absorbed_history["entries"]] == [
+        "intake.CustomerRegistered", "intake.CustomersMerged"]
+    assert absorbed_history["entries"][-1]["data"] == last["data"]
+    assert absorbed_history["merged_into"] == {
+        "customer_id": survivor["customer_id"], "history": f"/customers/{survivor['customer_id']}/history"}
+    assert absorbed_history["merged"] == []
+    # The survivor is not frozen: it is updated with the ETag that counts the merge.
+    updated = client.patch(f"/customers/{survivor['customer_id']}", headers=desk.auth | {"If-Match": '"2"'},
+                           json={"address": {"city": "Lyon"}})
+    assert updated.status_code == 200, updated.text
+
+
+def test_requests_of_merged_records_are_listed_under_their_survivor(desk, client):
+    first, second, third = desk.new_customer(), other_customer(desk), other_customer(desk, "Anne", "Roy")
+
+    def requests_of(customer: dict) -> set[str]:
+        page = desk.get("/requests", customer_id=customer["customer_id"]).json()
+        return {r["request_id"] for r in page["items"]}
+
+    of_second = desk.new_request(customer_id=second["customer_id"])["request_id"]
+    of_third = desk.new_request(customer_id=third["customer_id"])["request_id"]
+    of_first = desk.new_request(customer_id=first["customer_id"])["request_id"]
+    merge(desk, client, second, first)
+    assert requests_of(first) == {of_first, of_second}
+    assert requests_of(second) == {of_second}  # the absorbed record's own list is unchanged
+    later = desk.new_request(customer_id=second["customer_id"])  # recorded against the survivor
+    assert later["customer_id"] == first["customer_id"]
+    # Merges chain: the first record merged in turn into the third brings its absorbed record along.
+    merge(desk, client, desk.get(f"/customers/{first['customer_id']}").json(), third)
+    assert requests_of(third) == {of_third, of_first, of_second, later["request_id"]}
+    assert requests_of(first) == {of_first, of_second, later["request_id"]}
+    # A request naming a record absorbed twice over is recorded against the last survivor.
+    assert desk.new_request(customer_id=second["customer_id"])["customer_id"] == third["customer_id"]
+    everything = requests_of(third)
+    page = desk.get("/requests", customer_id=third["customer_id"], limit=2).json()
+    rest = desk.get("/requests", customer_id=third["customer_id"], limit=2, cursor=page["next_cursor"]).json()
+    more = desk.get("/requests", customer_id=third["customer_id"], limit=2, cursor=rest["next_cursor"]).json()
+    assert {r["request_id"] for r in page["items"] + rest["items"] + more["items"]} == everything
+    assert len(everything) == 5 and more["next_cursor"] is None

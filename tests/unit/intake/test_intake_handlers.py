@@ -149,4 +149,5 @@ async def test_a_duplicate_customer_needs_a_decision(bus, uow):
     merged = await bus.handle(c.RegisterCustomer(metadata=META, details=details, merge_into=first.id))
     assert merged.merged_into == first.id
     assert [type(e).__name__ for e in uow.events] == [
-        "CustomerRegistered", "CustomerRegistered", "CustomersMerged"]
+        "CustomerRegistered", "CustomerAbsorbed", "CustomerRegistered", "CustomersMerged"]
+    assert first.absorbed == (merged.id,) and first.version == 2

@@ -57,7 +57,20 @@ class CustomerUpdated(
 
 
 class CustomersMerged(DomainEvent, type="intake.CustomersMerged"):
-    """``merged_id`` now redirects to ``survivor_id``; both streams stay readable."""
+    """On the merged record's stream: ``merged_id`` now redirects to ``survivor_id``; both
+    streams stay readable. Published once per merge; the survivor's stream records the same
+    merge as ``CustomerAbsorbed``, in the same transaction (merges recorded before that event
+    existed have no twin: the read model's ``merged_into`` still links them)."""
+
+    survivor_id: UUID
+    merged_id: UUID
+    reason: str
+
+
+class CustomerAbsorbed(DomainEvent, type="intake.CustomerAbsorbed"):
+    """On the survivor's stream: the record ``merged_id`` was merged into this one
+    (``survivor_id``), for ``reason``. The absorbed record keeps its own stream and history;
+    the merged side of the same merge is ``CustomersMerged``."""
 
     survivor_id: UUID
     merged_id: UUID

@@ -57,6 +57,7 @@ class RequestFilters:
     team: str | None = None
     agent: str | None = None
     customer_id: UUID | None = None
+    """Also matches the requests of the records merged into this customer, at any depth."""
     flagged: bool | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
@@ -101,7 +102,7 @@ class IntakeViews:
             t.channel.in_(list(f.channel)) if f.channel else None,
             t.team == f.team if f.team else None,
             t.agent == f.agent if f.agent else None,
-            t.customer_id == f.customer_id if f.customer_id else None,
+            _of_customer(t.customer_id, f.customer_id) if f.customer_id else None,
             t.flagged.is_(f.flagged) if f.flagged is not None else None,
             t.received_at >= f.received_from.astimezone(UTC) if f.received_from else None,
             t.received_at < f.received_to.astimezone(UTC) if f.received_to else None,
@@ -151,7 +152,8 @@ class IntakeViews:
         if not rows:
             return None
         merged = await self._rows(
-            select(customers.c.customer_id).where(customers.c.merged_into == customer_id))
+            select(customers.c.customer_id).where(customers.c.merged_into == customer_id)
+            .order_by(customers.c.updated_at, customers.c.customer_id))  # merge order
         return rows[0] | {"merged_ids": [row["customer_id"] for row in merged]}
 
     async def customers(
@@ -173,6 +175,16 @@ class IntakeViews:
         more = len(rows) > limit
         rows = [row | {"merged_ids": []} for row in rows[:limit]]
         return rows, (encode_cursor("customer", rows[-1]["customer_id"]) if more else None)
+
+
+def _of_customer(column: Any, customer_id: UUID) -> Any:
+    """`column` names this customer or a record merged into it, directly or through a chain of
+    merges (A into B, then B into C: C's requests include A's). A recursive query over the
+    customers read model: merges cannot loop (a merged record is never a survivor)."""
+    c = customers.c
+    absorbed = select(c.customer_id).where(c.merged_into == customer_id).cte("absorbed", recursive=True)
+    absorbed = absorbed.union(select(c.customer_id).where(c.merged_into == absorbed.c.customer_id))
+    return or_(column == customer_id, column.in_(select(absorbed.c.customer_id)))
 
 
 def _uuid_cursor(cursor: str) -> UUID:

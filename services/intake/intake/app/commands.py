@@ -1,11 +1,13 @@
 """Commands: what an agent (or a channel) asks intake to do. Imperative, frozen, no behaviour.
 
 Commands on an existing request or customer carry the `expected_version` the client read
-(If-Match); `metadata` says who asked and in which correlation chain.
+(If-Match) and name, in `if_match_field`, the field holding the id of the stream it guards;
+`metadata` says who asked and in which correlation chain.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
 
 from events.envelope import Metadata
@@ -51,6 +53,8 @@ class ReceiveRequest:
 
 @dataclass(frozen=True, kw_only=True)
 class RequestCommand:
+    if_match_field: ClassVar[str] = "request_id"
+
     request_id: UUID
     expected_version: int
     metadata: Metadata
@@ -187,6 +191,8 @@ class RegisterCustomer:
 
 @dataclass(frozen=True, kw_only=True)
 class UpdateCustomer:
+    if_match_field: ClassVar[str] = "customer_id"
+
     customer_id: UUID
     expected_version: int
     metadata: Metadata
@@ -196,6 +202,10 @@ class UpdateCustomer:
 
 @dataclass(frozen=True, kw_only=True)
 class MergeCustomers:
+    """If-Match guards the merged record; the survivor's stream records the merge too."""
+
+    if_match_field: ClassVar[str] = "merged_id"
+
     merged_id: UUID
     survivor_id: UUID
     reason: str

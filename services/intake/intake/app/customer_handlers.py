@@ -29,7 +29,7 @@ async def register_customer(
         uow.customers.add(customer)
         if cmd.merge_into is not None:
             survivor = await _survivor(uow, cmd.merge_into, "duplicate_decision.customer_id")
-            customer.merge_into(survivor.id, f"duplicate of {survivor.id}, merged at creation")
+            customer.merge_into(survivor, f"duplicate of {survivor.id}, merged at creation")
         await uow.commit(cmd.metadata)
     return customer
 
@@ -50,11 +50,13 @@ async def update_customer(
 async def merge_customers(
     cmd: c.MergeCustomers, uow: UnitOfWork, clock: Clock, rules: IntakeRules
 ) -> Customer:
-    """`merged_id` becomes a redirect to `survivor_id`; both histories stay readable."""
+    """`merged_id` becomes a redirect to `survivor_id`, whose stream records the merge too; both
+    histories stay readable. If-Match guards the merged record (the one the client acts on); the
+    survivor is read as it is now."""
     async with uow:
         merged = await _current(uow, cmd.merged_id, cmd.expected_version)
         survivor = await _survivor(uow, cmd.survivor_id, "survivor_id")
-        merged.merge_into(survivor.id, cmd.reason)
+        merged.merge_into(survivor, cmd.reason)
         await uow.commit(cmd.metadata)
     return merged
 

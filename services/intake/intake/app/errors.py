@@ -22,10 +22,13 @@ class UnknownReference(Exception):
 
 
 class StaleVersion(Exception):
-    """The client's If-Match names a version that is no longer the current one."""
+    """The client's If-Match names a version that is no longer the current one: seen when the
+    command read the stream, or when it wrote to it and lost the race with a concurrent write
+    (`current` is then None unless the store said which version it found)."""
 
-    def __init__(self, current: int, expected: int) -> None:
-        super().__init__(f"at version {current}, not {expected}")
+    def __init__(self, current: int | None, expected: int) -> None:
+        found = "a later version" if current is None else f"version {current}"
+        super().__init__(f"at {found}, not {expected}")
         self.current = current
         self.expected = expected
 

@@ -127,11 +127,14 @@ async def _customer_profile(uow: UnitOfWork, customer_id: UUID | None) -> Custom
 
 
 async def usable_customer(uow: UnitOfWork, customer_id: UUID | None) -> str | None:
-    """The id to record for `customer_id`: a merged customer's survivor; unknown ids refused."""
+    """The id to record for `customer_id`: a merged customer's survivor (at the end of a chain
+    of merges); unknown ids refused."""
     if customer_id is None:
         return None
     try:
         customer = await uow.customers.get(customer_id)
     except NotFound:
         raise UnknownReference("customer_id", f"no customer {customer_id}") from None
-    return str(customer.merged_into or customer.id)
+    while customer.merged_into is not None:  # merges cannot loop: a survivor is never merged yet
+        customer = await uow.customers.get(customer.merged_into)
+    return str(customer.id)

@@ -1,8 +1,10 @@
 """The customer aggregate: registration, changes and merges of one customer record (DOMAIN §2, §10).
 
 Entry checks (`customers.check_customer`) and duplicate scoring (`duplicates`) run before
-these commands; the aggregate records what was decided. A merged record becomes a redirect
-to its survivor: it stays readable, with its whole history, and is never changed again.
+these commands; the aggregate records what was decided. A merge is recorded on both records:
+`CustomersMerged` on the merged one, which becomes a redirect to its survivor (readable, with
+its whole history, never changed again), and `CustomerAbsorbed` on the survivor, whose history
+thus shows the merge and names the absorbed record.
 """
 
 from dataclasses import asdict, replace
@@ -31,6 +33,8 @@ class Customer(Aggregate):
         self.prospection_consent = False
         self.duplicate_override_reason: str | None = None
         self.merged_into: UUID | None = None
+        self.absorbed: tuple[UUID, ...] = ()
+        """Records merged into this one, oldest merge first (those recorded by `CustomerAbsorbed`)."""
         self.exists = False
         """False when the stream folded is not a customer's (ids are global)."""
 
@@ -64,13 +68,17 @@ class Customer(Aggregate):
             self.record(ev.CustomerUpdated(customer_id=self.id, changes=changes))
         return changes
 
-    def merge_into(self, survivor_id: UUID, reason: str) -> None:
+    def merge_into(self, survivor: "Customer", reason: str) -> None:
+        """Record the merge on both streams: this record redirects to `survivor`, which absorbs it."""
         self._ensure_not_merged()
-        if survivor_id == self.id:
+        if survivor.id == self.id:
             raise CustomerAlreadyMerged("a customer cannot be merged into itself")
+        survivor._ensure_not_merged()
         if is_blank(reason):
             raise CustomerAlreadyMerged("a merge needs a reason")
-        self.record(ev.CustomersMerged(survivor_id=survivor_id, merged_id=self.id, reason=reason.strip()))
+        reason = reason.strip()
+        self.record(ev.CustomersMerged(survivor_id=survivor.id, merged_id=self.id, reason=reason))
+        survivor.record(ev.CustomerAbsorbed(survivor_id=survivor.id, merged_id=self.id, reason=reason))
 
     def identity(self) -> CustomerIdentity:
         d = self.draft
@@ -102,6 +110,9 @@ class Customer(Aggregate):
     def when_CustomersMerged(self, e: ev.CustomersMerged) -> None:
         if e.merged_id == self.id:
             self.merged_into = e.survivor_id
+
+    def when_CustomerAbsorbed(self, e: ev.CustomerAbsorbed) -> None:
+        self.absorbed = (*self.absorbed, e.merged_id)
 
 
 def _plain(value: Any) -> Any:

@@ -119,6 +119,17 @@ class HistoryEntry(BaseModel):
     data: dict[str, object]
 
 
+class LinkedRecord(BaseModel):
+    customer_id: UUID
+    history: str = Field(description="Path of that record's own history.")
+
+
 class CustomerHistory(BaseModel):
     customer_id: UUID
-    entries: list[HistoryEntry]
+    merged_into: LinkedRecord | None = Field(
+        description="Set when this record was merged: the survivor, whose history goes on.")
+    merged: list[LinkedRecord] = Field(
+        description="Records merged into this one; each keeps its own history, reachable here.")
+    entries: list[HistoryEntry] = Field(
+        description="Oldest first. A merge is recorded on both records: intake.CustomersMerged "
+        "on the merged one, intake.CustomerAbsorbed (data.merged_id) on the survivor.")

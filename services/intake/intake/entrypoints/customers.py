@@ -140,4 +140,15 @@ async def customer_history(customer_id: UUID, views: ViewsDep) -> s.CustomerHist
     if envelopes is None:
         raise NotFound("customer", customer_id)
     entries = [s.HistoryEntry(**timeline_entry(e).model_dump()) for e in envelopes]
-    return s.CustomerHistory(customer_id=customer_id, entries=entries)
+    # The links come from the read model: it also knows merges recorded before the survivor's
+    # stream recorded them (`CustomerAbsorbed`).
+    row = await views.customer(customer_id) or {"merged_into": None, "merged_ids": []}
+    return s.CustomerHistory(
+        customer_id=customer_id, entries=entries,
+        merged_into=_linked(row["merged_into"]) if row["merged_into"] else None,
+        merged=[_linked(merged_id) for merged_id in row["merged_ids"]],
+    )
+
+
+def _linked(customer_id: UUID) -> s.LinkedRecord:
+    return s.LinkedRecord(customer_id=customer_id, history=f"/customers/{customer_id}/history")

@@ -49,6 +49,10 @@ def to_problem(error: Exception) -> Problem | None:
     if isinstance(error, NotFound):
         return Problem(404, "not-found", f"Unknown {error.kind}", str(error))
     if isinstance(error, StaleVersion):
+        if error.current is None:  # lost the race at write time: same problem, version unknown
+            return Problem(412, "precondition-failed", "If-Match does not match",
+                           f"the resource changed after version {error.expected} while this command "
+                           "was being saved: read it again")
         return stale(error.current, error.expected)
     if isinstance(error, UnknownReference):
         return field_problem(error.field, error.message)

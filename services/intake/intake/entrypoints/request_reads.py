@@ -74,7 +74,8 @@ async def list_requests(
     channel: Annotated[list[Channel] | None, Query()] = None,
     team: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=128)] = None,
-    customer_id: UUID | None = None,
+    customer_id: Annotated[UUID | None, Query(
+        description="Also lists the requests of the records merged into this customer")] = None,
     flagged: bool | None = None,
     received_from: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
     received_to: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
