@@ -27,4 +27,4 @@ def test_channels_are_one_topic_per_context_with_cloudevent_headers():
     message = document["components"]["messages"]["intake_RequestReceived"]
     assert message["headers"] == {"$ref": "#/components/schemas/CloudEventHeaders"}
     assert "received_at" in message["payload"]["required"]
-    assert message["x-personal-data-fields"] == ["contact"]
+    assert message["x-personal-data-fields"] == ["contact", "description", "subject"]

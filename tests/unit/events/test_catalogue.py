@@ -119,3 +119,18 @@ def test_a_trusted_envelope_is_the_validated_one_and_copies_like_it():
     assert trusted.cloudevent_attributes() == validated.cloudevent_attributes()
     moved = trusted.model_copy(update={"position": 8})
     assert moved.position == 8 and trusted.position == 7
+
+
+def test_free_text_a_customer_or_agent_writes_about_a_person_is_marked_as_personal_data():
+    from events.catalogue import intake
+
+    expected = {
+        intake.RequestReceived: {"contact", "subject", "description"},
+        intake.RequestDetailsCompleted: {"contact", "subject", "description"},
+        intake.InteractionRecorded: {"subject", "summary", "actions", "next_step"},
+        intake.AwaitingCustomer: {"expected"},
+        intake.RequestResolved: {"resolution"},
+        intake.SatisfactionRecorded: {"comment"},
+    }
+    for event_type, fields in expected.items():
+        assert event_type.pii_fields == fields, event_type.event_type

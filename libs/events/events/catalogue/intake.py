@@ -78,7 +78,8 @@ class CustomerAbsorbed(DomainEvent, type="intake.CustomerAbsorbed"):
 
 
 class RequestReceived(
-    DomainEvent, type="intake.RequestReceived", pii=("contact",), subject_field="customer_id"
+    DomainEvent, type="intake.RequestReceived", pii=("contact", "subject", "description"),
+    subject_field="customer_id",
 ):
     request_id: UUID
     reference: str
@@ -142,7 +143,10 @@ class WorkStarted(DomainEvent, type="intake.WorkStarted"):
     at: datetime
 
 
-class InteractionRecorded(DomainEvent, type="intake.InteractionRecorded", pii=("summary",)):
+class InteractionRecorded(
+    DomainEvent, type="intake.InteractionRecorded",
+    pii=("subject", "summary", "actions", "next_step"),
+):
     """``informs_customer`` marks a status update sent to the customer (re-arms the update clock)."""
 
     request_id: UUID
@@ -173,7 +177,7 @@ class CommitmentFulfilled(DomainEvent, type="intake.CommitmentFulfilled"):
     at: datetime
 
 
-class AwaitingCustomer(DomainEvent, type="intake.AwaitingCustomer"):
+class AwaitingCustomer(DomainEvent, type="intake.AwaitingCustomer", pii=("expected",)):
     """The request waits for the customer; the resolution clock pauses until they reply."""
 
     request_id: UUID
@@ -201,7 +205,7 @@ class EscalationTaken(DomainEvent, type="intake.EscalationTaken"):
     at: datetime
 
 
-class RequestResolved(DomainEvent, type="intake.RequestResolved"):
+class RequestResolved(DomainEvent, type="intake.RequestResolved", pii=("resolution",)):
     request_id: UUID
     resolution: str
     first_contact: bool = False
@@ -222,7 +226,7 @@ class RequestReopened(DomainEvent, type="intake.RequestReopened"):
     at: datetime
 
 
-class SatisfactionRecorded(DomainEvent, type="intake.SatisfactionRecorded"):
+class SatisfactionRecorded(DomainEvent, type="intake.SatisfactionRecorded", pii=("comment",)):
     request_id: UUID
     csat: int | None = None
     nps: int | None = None
@@ -231,7 +235,8 @@ class SatisfactionRecorded(DomainEvent, type="intake.SatisfactionRecorded"):
 
 
 class RequestDetailsCompleted(
-    DomainEvent, type="intake.RequestDetailsCompleted", pii=("contact",), subject_field="customer_id"
+    DomainEvent, type="intake.RequestDetailsCompleted", pii=("contact", "subject", "description"),
+    subject_field="customer_id",
 ):
     """Information missing at reception was supplied; ``missing_fields`` is what is still missing."""
 
