@@ -12,10 +12,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 
-from events.bus import KafkaPublisher, to_kafka_record
+from events.bus import KafkaPublisher, from_kafka_record, to_kafka_record
 from events.catalogue import DomainEvent
 from events.consumer import Consumer, Outcome
-from events.envelope import Envelope
+from events.envelope import Envelope, Metadata
 from events.relay import OutboxRelay
 from events.runners import KafkaConsumerRunner
 from events.store import SqlEventStore
@@ -327,3 +327,26 @@ async def tallied(store: SqlEventStore) -> list[tuple[str, int]]:
     async with store.engine.connect() as connection:
         rows = (await connection.execute(select(tallies).order_by(tallies.c.stream_id))).all()
     return sorted((r.stream_id, r.total) for r in rows)
+
+
+async def test_the_w3c_trace_context_and_correlation_travel_in_the_kafka_headers(
+    pg_store, kafka_bootstrap, topic, monkeypatch
+):
+    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    correlation = uuid4()
+    metadata = Metadata(traceparent=traceparent, tracestate="guichet=1",
+                        correlation_id=correlation, actor="alice")
+    [stored] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=1)], metadata)
+    publisher = KafkaPublisher(kafka_bootstrap)
+    await publisher.start()
+    try:
+        await OutboxRelay(pg_store, publisher).publish_pending()
+    finally:
+        await publisher.stop()
+    [record] = await read_topic(kafka_bootstrap, topic, expected=1)
+    headers = dict(record.headers)
+    assert headers["traceparent"] == traceparent.encode()
+    assert headers["tracestate"] == b"guichet=1"
+    assert from_kafka_record(record.value, record.headers).metadata == metadata
+    assert headers["ce_id"] == str(stored.id).encode()

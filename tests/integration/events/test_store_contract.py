@@ -88,6 +88,14 @@ async def test_the_event_log_refuses_updates_and_deletes(store: SqlEventStore):
     assert len(await store.read_all(0)) == 1
 
 
+async def test_postgresql_refuses_truncating_the_event_log(pg_store: SqlEventStore):
+    await pg_store.append(uuid4(), "counter", 0, bumps(1))
+    with pytest.raises(DBAPIError, match="append-only: TRUNCATE"):
+        async with pg_store.engine.begin() as connection:
+            await connection.execute(text("TRUNCATE events"))
+    assert len(await pg_store.read_all(0)) == 1
+
+
 async def test_each_stream_carries_a_verifiable_hash_chain(store: SqlEventStore):
     stream = uuid4()
     await store.append(stream, "counter", 0, bumps(1, 2))
