@@ -50,12 +50,16 @@ class OutboxRelay:
         name: str = "outbox",
         batch_size: int = 1000,
         poll_interval: float = 0.05,
+        leadership_check: float = 1.0,
     ) -> None:
         self.store = store
         self.publisher = publisher
         self.name = name
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.leadership_check = leadership_check
+        """Seconds between checks that the advisory lock's session is still alive: when its
+        connection drops, PostgreSQL releases the lock and another instance may lead."""
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._lock_key = zlib.crc32(f"guichet-relay:{name}".encode())
@@ -88,18 +92,33 @@ class OutboxRelay:
         return published
 
     async def run(self) -> None:
-        """Publish until :meth:`stop`; survives publisher and database outages by retrying."""
-        async with self._leadership() as _:
-            self._checkpoint = None  # read again: the previous leader may have moved it
-            backoff = self.poll_interval
-            while not self._stopping.is_set():
-                try:
-                    await self.publish_pending()
-                    backoff = self.poll_interval
-                except Exception as error:  # noqa: BLE001 - any failure is retried, never fatal
-                    log.warning("relay.publish_failed", relay=self.name, error=repr(error))
-                    backoff = min(max(backoff * 2, 0.2), 5.0)
-                await self._sleep(backoff)
+        """Publish until :meth:`stop`; survives publisher and database outages by retrying,
+        and the loss of its leadership (the lock's connection gone) by standing down and
+        competing for it again."""
+        while not self._stopping.is_set():
+            try:
+                async with self._leadership() as lock:
+                    await self._lead(lock)
+            except Exception as error:  # noqa: BLE001 - lost or never had it: compete again
+                log.warning("relay.leadership_lost", relay=self.name, error=repr(error))
+                await self._sleep(1.0)
+
+    async def _lead(self, lock: AsyncConnection | None) -> None:
+        self._checkpoint = None  # read again: the previous leader may have moved it
+        backoff = self.poll_interval
+        next_check = time.monotonic() + self.leadership_check
+        while not self._stopping.is_set():
+            if lock is not None and time.monotonic() >= next_check:
+                await lock.execute(text("SELECT 1"))  # raises once the lock's session is gone
+                await lock.commit()
+                next_check = time.monotonic() + self.leadership_check
+            try:
+                await self.publish_pending()
+                backoff = self.poll_interval
+            except Exception as error:  # noqa: BLE001 - any failure is retried, never fatal
+                log.warning("relay.publish_failed", relay=self.name, error=repr(error))
+                backoff = min(max(backoff * 2, 0.2), 5.0)
+            await self._sleep(backoff)
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -350,3 +350,54 @@ async def test_the_w3c_trace_context_and_correlation_travel_in_the_kafka_headers
     assert headers["tracestate"] == b"guichet=1"
     assert from_kafka_record(record.value, record.headers).metadata == metadata
     assert headers["ce_id"] == str(stored.id).encode()
+
+
+async def test_a_relay_whose_lock_session_dies_stands_down_so_two_never_publish_together(
+    pg_store, kafka_bootstrap, topic, monkeypatch
+):
+    """PostgreSQL releases an advisory lock with its session. The leader used to go on
+    publishing after its lock's connection died while a second instance took the lock: both
+    published everything. Now the leader notices, stands down and competes again."""
+    from sqlalchemy import text
+
+    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
+
+    async def lock_holders(relay: OutboxRelay) -> list[int]:
+        async with pg_store.engine.connect() as connection:
+            rows = await connection.execute(text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND ((classid::bigint << 32) | objid::bigint) = :key"), {"key": relay._lock_key})
+            return [row.pid for row in rows]
+
+    async def wait_for_one_holder(relay: OutboxRelay) -> int:
+        async with asyncio.timeout(20):
+            while True:
+                holders = await lock_holders(relay)
+                if len(holders) == 1:
+                    return holders[0]
+                await asyncio.sleep(0.05)
+
+    publishers, relays, tasks = [], [], []
+    for _ in range(2):
+        publisher = KafkaPublisher(kafka_bootstrap)
+        await publisher.start()
+        publishers.append(publisher)
+        relays.append(OutboxRelay(pg_store, publisher, leadership_check=0.1))
+    try:
+        tasks.append(asyncio.create_task(relays[0].run()))
+        first_leader = await wait_for_one_holder(relays[0])
+        async with pg_store.engine.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"),
+                                     {"pid": first_leader})
+        tasks.append(asyncio.create_task(relays[1].run()))
+        await asyncio.sleep(1.0)  # the first relay has noticed; one of the two leads now
+        await wait_for_one_holder(relays[0])
+        await append_many(pg_store, streams=4, per_stream=5)
+        records = await read_topic(kafka_bootstrap, topic, expected=21, timeout=6)
+        assert len(records) == 20  # published once: not by two leaders
+    finally:
+        for relay in relays:
+            await relay.stop()
+        await asyncio.gather(*tasks)
+        for publisher in publishers:
+            await publisher.stop()
