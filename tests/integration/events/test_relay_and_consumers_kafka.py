@@ -120,6 +120,18 @@ async def test_relay_killed_mid_batch_then_restarted_publishes_every_event_in_or
         assert firsts == sorted(firsts)
 
 
+async def tallies_on(store: SqlEventStore, topic: str, monkeypatch) -> None:
+    """Events of this module go to ``topic``; the tally projection's table exists."""
+    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
+    async with store.engine.begin() as connection:
+        await connection.run_sync(projection.create_all)
+
+
+async def the_only_tally(store: SqlEventStore):
+    async with store.engine.connect() as connection:
+        return (await connection.execute(select(tallies))).one()
+
+
 def tally_consumer(store: SqlEventStore, name: str, effects: list[str] | None = None) -> Consumer:
     async def add(envelope: Envelope, event: DomainEvent, connection) -> None:
         assert isinstance(event, Tallied)
@@ -141,9 +153,7 @@ def tally_consumer(store: SqlEventStore, name: str, effects: list[str] | None = 
 async def test_a_consumer_killed_after_its_effect_but_before_its_offset_commit_applies_it_once(
     pg_store, kafka_bootstrap, topic, monkeypatch
 ):
-    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
-    async with pg_store.engine.begin() as connection:
-        await connection.run_sync(projection.create_all)
+    await tallies_on(pg_store, topic, monkeypatch)
     [stream] = await append_many(pg_store, streams=1, per_stream=5)
     publisher = KafkaPublisher(kafka_bootstrap)
     await publisher.start()
@@ -175,51 +185,30 @@ async def test_a_consumer_killed_after_its_effect_but_before_its_offset_commit_a
                     outcomes.append(await second.handle_record(record))
     await second.close()
     assert outcomes == [Outcome.DUPLICATE] * 5 and effects == []
-    async with pg_store.engine.connect() as connection:
-        row = (await connection.execute(select(tallies))).one()
+    row = await the_only_tally(pg_store)
     assert (row.stream_id, row.total, row.count) == (str(stream), 15, 5)
 
 
 async def test_a_malformed_message_goes_to_the_dead_letter_topic_and_consumption_continues(
     pg_store, kafka_bootstrap, topic, monkeypatch
 ):
-    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
-    async with pg_store.engine.begin() as connection:
-        await connection.run_sync(projection.create_all)
+    await tallies_on(pg_store, topic, monkeypatch)
     [good] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=7)])
     [other] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=3)])
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
-    await producer.start()
-    await producer.send_and_wait(topic, b"{not json", key=b"x", headers=[("ce_type", b"?")])
     bad_payload = good.model_copy(update={"data": {"amount": "seven"}, "id": uuid4()})
-    key, value, headers = to_kafka_record(bad_payload)
-    await producer.send_and_wait(topic, value, key=key, headers=headers)
-    for envelope in (good, other):
-        key, value, headers = to_kafka_record(envelope)
-        await producer.send_and_wait(topic, value, key=key, headers=headers)
-    await producer.stop()
-
+    await produce(kafka_bootstrap, topic, (b"{not json", b"x", [("ce_type", b"?")]),
+                  bad_payload, good, other)
     runner = KafkaConsumerRunner(tally_consumer(pg_store, "tally"), bootstrap=kafka_bootstrap,
                                  topics=[topic], group_id=f"dlq-{uuid4().hex[:6]}")
-    await runner.start()
-    task = asyncio.create_task(runner.run())
-    dead = await read_topic(kafka_bootstrap, dead_letter_topic(topic), expected=3)
-    async with asyncio.timeout(20):
-        while True:
-            async with pg_store.engine.connect() as connection:
-                rows = (await connection.execute(select(tallies))).all()
-            if rows:
-                break
-            await asyncio.sleep(0.2)
-    await runner.stop()
-    await task
+    dead = await run_until_tallied(runner, pg_store, kafka_bootstrap, dead_letters=3)
+    rows = await tallied(pg_store)
 
     errors = sorted(dict(r.headers)["dlq_error"].decode() for r in dead)
     assert len(dead) == 3
     assert sum("not JSON" in e for e in errors) == 1 and sum("parked" in e for e in errors) == 2
     assert {r.value for r in dead} >= {b"{not json", orjson.dumps({"amount": "seven"})}
     # The event of another stream went on: consumption continued past the bad ones.
-    assert [(r.stream_id, r.total) for r in rows] == [(str(other.stream_id), 3)]
+    assert rows == [(str(other.stream_id), 3)]
     # The malformed event's stream was parked, the valid event of the same stream parked behind it.
     parked = await runner.consumer.parked(str(good.stream_id))
     assert [p["event_id"] for p in parked] == [str(bad_payload.id), str(good.id)]
@@ -233,9 +222,7 @@ async def test_a_failed_poll_is_retried_from_the_committed_offsets_and_the_runne
     consumer's retries, offsets refused after a rebalance, the dead-letter topic unreachable).
     The runner used to die with it, for good; now it waits, rewinds to the committed offsets
     so the fetched records are read again, and carries on."""
-    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
-    async with pg_store.engine.begin() as connection:
-        await connection.run_sync(projection.create_all)
+    await tallies_on(pg_store, topic, monkeypatch)
     [stream] = await append_many(pg_store, streams=1, per_stream=6)
     publisher = KafkaPublisher(kafka_bootstrap)
     await publisher.start()
@@ -270,42 +257,23 @@ async def test_a_failed_poll_is_retried_from_the_committed_offsets_and_the_runne
     assert sum(failures) >= 2 and seen_failing[0] == "ConnectionError: database unreachable"
     assert runner.failing is None
     assert len(effects) == len(set(effects)) == 6
-    async with pg_store.engine.connect() as connection:
-        row = (await connection.execute(select(tallies))).one()
+    row = await the_only_tally(pg_store)
     assert (row.stream_id, row.total, row.count) == (str(stream), 21, 6)
 
 
 async def test_a_record_that_is_no_event_parks_its_stream_and_an_unknown_type_is_dead_lettered(
     pg_store, kafka_bootstrap, topic, monkeypatch
 ):
-    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
-    async with pg_store.engine.begin() as connection:
-        await connection.run_sync(projection.create_all)
+    await tallies_on(pg_store, topic, monkeypatch)
     [blocked] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=5)])
     [free] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=2)])
     unknown = free.model_copy(update={"id": uuid4(), "type": "elsewhere.Invented",
                                       "stream_version": 2})
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
-    await producer.start()
-    stream_key = str(blocked.stream_id).encode()
-    await producer.send_and_wait(topic, b"\x00garbage", key=stream_key, headers=[])
-    for envelope in (blocked, unknown, free):
-        key, value, headers = to_kafka_record(envelope)
-        await producer.send_and_wait(topic, value, key=key, headers=headers)
-    await producer.stop()
-
+    await produce(kafka_bootstrap, topic, (b"\x00garbage", str(blocked.stream_id).encode(), []),
+                  blocked, unknown, free)
     runner = KafkaConsumerRunner(tally_consumer(pg_store, "tally"), bootstrap=kafka_bootstrap,
                                  topics=[topic], group_id=f"raw-{uuid4().hex[:6]}")
-    await runner.start()
-    task = asyncio.create_task(runner.run())
-    dead = await read_topic(kafka_bootstrap, dead_letter_topic(topic), expected=3)
-    async with asyncio.timeout(20):
-        while True:
-            if await tallied(pg_store):
-                break
-            await asyncio.sleep(0.2)
-    await runner.stop()
-    await task
+    dead = await run_until_tallied(runner, pg_store, kafka_bootstrap, dead_letters=3)
 
     errors = sorted(dict(r.headers)["dlq_error"].decode() for r in dead)
     assert [e.split(":")[0] for e in errors] == [
@@ -321,6 +289,41 @@ async def test_a_record_that_is_no_event_parks_its_stream_and_an_unknown_type_is
         Outcome.IGNORED, Outcome.PROCESSED]
     assert await tallied(pg_store) == sorted([(str(blocked.stream_id), 5),
                                               (str(free.stream_id), 2)])
+
+
+async def produce(bootstrap: str, topic: str, *messages) -> None:
+    """Envelopes in CloudEvents binary mode, or raw ``(value, key, headers)`` records."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for message in messages:
+            if isinstance(message, Envelope):
+                key, value, headers = to_kafka_record(message)
+            else:
+                value, key, headers = message
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def run_until_tallied(runner: KafkaConsumerRunner, store: SqlEventStore, bootstrap: str,
+                            *, dead_letters: int) -> list:
+    """Run the consumer until ``dead_letters`` records reached the dead-letter topic and a
+    tally exists; returns the dead letters."""
+    topic = runner.topics[0]
+    await runner.start()
+    task = asyncio.create_task(runner.run())
+    try:
+        dead = await read_topic(bootstrap, dead_letter_topic(topic), expected=dead_letters)
+        async with asyncio.timeout(20):
+            while True:
+                if await tallied(store):
+                    break
+                await asyncio.sleep(0.2)
+    finally:
+        await runner.stop()
+        await task
+    return dead
 
 
 async def tallied(store: SqlEventStore) -> list[tuple[str, int]]:
