@@ -204,25 +204,9 @@ class Consumer:
         return {row[0] for row in rows}
 
     async def _park(self, connection: AsyncConnection, envelope: Envelope, error: str) -> None:
-        already = await connection.execute(
-            select(parked_events.c.id).where(
-                parked_events.c.consumer == self.name,
-                parked_events.c.event_id == str(envelope.id),
-                parked_events.c.released_at.is_(None),
-            ).limit(1)
-        )
-        if already.first() is not None:  # redelivered while parked: parked once
-            return
-        await connection.execute(
-            parked_events.insert().values(
-                consumer=self.name,
-                stream_key=str(envelope.stream_id),
-                event_id=str(envelope.id),
-                topic=None,
-                message=envelope.model_dump(mode="json"),
-                error=error,
-                parked_at=datetime.now(UTC),
-            )
+        await self._insert_parked(
+            connection, stream_key=str(envelope.stream_id), event_id=str(envelope.id),
+            topic=None, message=envelope.model_dump(mode="json"), error=error,
         )
 
     async def park_undecodable(self, record: Any, error: str) -> None:
@@ -233,19 +217,34 @@ class Consumer:
             stream_key = str(UUID((record.key or b"").decode()))
         except ValueError:
             return
-        where = f"{record.partition}:{record.offset}"
         async with self.engine.begin() as connection:
-            already = await connection.execute(select(parked_events.c.id).where(
-                parked_events.c.consumer == self.name, parked_events.c.topic == record.topic,
-                parked_events.c.event_id == where, parked_events.c.released_at.is_(None),
-            ).limit(1))
-            if already.first() is not None:  # read again after a failed poll: parked once
-                return
-            await connection.execute(parked_events.insert().values(
-                consumer=self.name, stream_key=stream_key, event_id=where, topic=record.topic,
+            await self._insert_parked(
+                connection, stream_key=stream_key, event_id=f"{record.partition}:{record.offset}",
+                topic=record.topic, error=error,
                 message={"undecodable": {"partition": record.partition, "offset": record.offset}},
-                error=error, parked_at=datetime.now(UTC),
-            ))
+            )
+
+    async def _insert_parked(
+        self, connection: AsyncConnection, *, stream_key: str, event_id: str, topic: str | None,
+        message: dict[str, Any], error: str,
+    ) -> None:
+        """Park once: a redelivery of what is already parked (and not released) adds nothing."""
+        already = await connection.execute(
+            select(parked_events.c.id).where(
+                parked_events.c.consumer == self.name,
+                parked_events.c.event_id == event_id,
+                parked_events.c.topic.is_not_distinct_from(topic),
+                parked_events.c.released_at.is_(None),
+            ).limit(1)
+        )
+        if already.first() is not None:
+            return
+        await connection.execute(
+            parked_events.insert().values(
+                consumer=self.name, stream_key=stream_key, event_id=event_id, topic=topic,
+                message=message, error=error, parked_at=datetime.now(UTC),
+            )
+        )
 
     async def parked(self, stream_key: str | None = None) -> list[dict[str, Any]]:
         query = select(parked_events).where(

@@ -5,7 +5,7 @@ crash redelivers and the inbox absorbs the duplicates. A record that is not a va
 CloudEvent (or an event this code cannot decode) goes to ``<topic>.dlq`` with the error in
 its headers, and consumption continues. A poll that fails for any other reason (the broker
 or the database gone, offsets refused after a rebalance) is retried with backoff from the
-last committed offsets: the runner never stops on its own, and ``health`` tells /readyz.
+last committed offsets: the runner never stops on its own, and ``failing`` tells /readyz.
 """
 
 from __future__ import annotations
@@ -28,7 +28,16 @@ from events.topics import dead_letter_topic
 log = structlog.get_logger(__name__)
 
 
+async def pause(stopping: asyncio.Event, seconds: float) -> None:
+    """Sleep ``seconds``, cut short when ``stopping`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
+
+
 class KafkaConsumerRunner:
+    RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+    """Seconds between retries of a failed poll: doubled each time up to the maximum."""
+
     def __init__(
         self,
         consumer: Consumer,
@@ -91,16 +100,13 @@ class KafkaConsumerRunner:
                     self.failing = f"{type(error).__name__}: {error}"
                     log.warning("consumer.poll_failed", consumer=self.consumer.name,
                                 error=self.failing, retry_in=backoff)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), backoff)
+                    await pause(self._stopping, backoff)
                     backoff = min(backoff * 2, self.RETRY_MAX)
                     await self._rewind_to_committed()
                 else:
                     self.failing, backoff = None, self.RETRY_FIRST
         finally:
             await self.close()
-
-    RETRY_FIRST, RETRY_MAX = 0.5, 30.0
 
     async def poll(self) -> None:
         """One poll: handle what came, then commit its offsets."""

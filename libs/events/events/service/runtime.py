@@ -25,7 +25,7 @@ from events.db import create_engine, reading
 from events.heap import freeze_startup_heap
 from events.migrations import upgrade, upgrade_platform
 from events.relay import OutboxRelay, Publisher
-from events.runners import InProcessConsumerRunner, KafkaConsumerRunner
+from events.runners import InProcessConsumerRunner, KafkaConsumerRunner, pause
 from events.service.settings import ServiceSettings
 from events.store import SqlEventStore
 from events.topics import topic_for
@@ -108,7 +108,7 @@ class ServiceRuntime:
                 self.startup_error = f"{type(error).__name__}: {error}"
                 log.warning("service.startup_retry", service=self.definition.name,
                             error=self.startup_error, retry_in=delay)
-                await self._pause(delay)
+                await pause(self._stopping, delay)
                 delay = min(delay * 2, 10.0)
         if self._stopping.is_set():
             return
@@ -150,13 +150,8 @@ class ServiceRuntime:
                 return True
             except Exception as error:  # noqa: BLE001
                 self.startup_error = f"consumer: {error}"
-                await self._pause(1.0)
+                await pause(self._stopping, 1.0)
         return False
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep, cut short by :meth:`stop`."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def committed(self) -> None:
         """Call after a commit that appended events: wakes the relay at once."""
