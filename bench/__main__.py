@@ -42,7 +42,8 @@ BENCH_MODULES: list[str] = ["bench.event_platform"]
 SUBPROCESS_TIMEOUT_S = 300
 # A script's own "name: 123 calls/s (target 456, ratio 0.27)" line becomes a Result.
 _SCRIPT_FIGURE = re.compile(
-    r"^(?P<name>[^:\n]+): (?P<value>[\d,.]+) (?P<unit>[\w/]+)\s*\(target (?P<target>[\d,.]+)")
+    r"^(?P<name>[^:\n]+): (?P<value>[\d,.]+) (?P<unit>[\w/]+)\s*\(target (?P<target>[\d,.]+)"
+)
 
 
 def _short(module: str) -> str:
@@ -80,8 +81,13 @@ def machine() -> dict[str, Any]:
         memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
     except OSError:
         memory_kb = 0
-    return {"cpu": cpu, "cpus": os.cpu_count(), "memory_gib": round(memory_kb / 2**20, 1),
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def acquire_servers(need_kafka: bool) -> tuple[Any, Any]:
@@ -103,8 +109,13 @@ def acquire_servers(need_kafka: bool) -> tuple[Any, Any]:
 def run_script(path: Path) -> tuple[list[Result], dict[str, Any]]:
     began = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                              timeout=SUBPROCESS_TIMEOUT_S, cwd=BENCH_DIR.parent)
+        proc = subprocess.run(
+            [sys.executable, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_TIMEOUT_S,
+            cwd=BENCH_DIR.parent,
+        )
         output, code = proc.stdout + proc.stderr, proc.returncode
     except subprocess.TimeoutExpired:
         output, code = f"timed out after {SUBPROCESS_TIMEOUT_S}s", -1
@@ -113,11 +124,21 @@ def run_script(path: Path) -> tuple[list[Result], dict[str, Any]]:
         print(f"  | {line}")
         match = _SCRIPT_FIGURE.match(line)
         if match:
-            results.append(Result(
-                match["name"].strip(), float(match["value"].replace(",", "")), unit=match["unit"],
-                target=float(match["target"].replace(",", "")), group=_short(path.stem)))
-    return results, {"script": path.name, "exit_code": code, "output": output,
-                     "seconds": round(time.perf_counter() - began, 1)}
+            results.append(
+                Result(
+                    match["name"].strip(),
+                    float(match["value"].replace(",", "")),
+                    unit=match["unit"],
+                    target=float(match["target"].replace(",", "")),
+                    group=_short(path.stem),
+                )
+            )
+    return results, {
+        "script": path.name,
+        "exit_code": code,
+        "output": output,
+        "seconds": round(time.perf_counter() - began, 1),
+    }
 
 
 async def run_modules(ctx: Context, modules: list[str]) -> tuple[list[Result], list[str]]:
@@ -142,9 +163,12 @@ def main() -> int:
     started = time.perf_counter()
     modules, scripts = discover()
     info = {"started_at": datetime.now(UTC).isoformat(), "scale": scale(), "machine": machine()}
-    print(f"Guichet benchmarks, BENCH_SCALE={scale():g}, on {info['machine']['cpus']}x "
-          f"{info['machine']['cpu']}, {info['machine']['memory_gib']} GiB, "
-          f"Python {info['machine']['python']}", flush=True)
+    print(
+        f"Guichet benchmarks, BENCH_SCALE={scale():g}, on {info['machine']['cpus']}x "
+        f"{info['machine']['cpu']}, {info['machine']['memory_gib']} GiB, "
+        f"Python {info['machine']['python']}",
+        flush=True,
+    )
 
     results: list[Result] = []
     failures: list[str] = []
@@ -152,14 +176,19 @@ def main() -> int:
     if modules:
         postgres, kafka = acquire_servers(need_kafka=True)
         try:
-            fsync_note = ("fsync=on (local server started with GUICHET_PG_FSYNC=on)"
-                          if postgres.origin == "local" else
-                          f"{postgres.origin} server: fsync as configured (see below)")
-            print(f"PostgreSQL: {postgres.origin}, {fsync_note}; "
-                  f"Kafka: {kafka.origin if kafka else 'none'} {kafka.bootstrap if kafka else ''}",
-                  flush=True)
-            ctx = Context(postgres_url=postgres.url,
-                          kafka_bootstrap=kafka.bootstrap if kafka else None, scale=scale())
+            fsync_note = (
+                "fsync=on (local server started with GUICHET_PG_FSYNC=on)"
+                if postgres.origin == "local"
+                else f"{postgres.origin} server: fsync as configured (see below)"
+            )
+            print(
+                f"PostgreSQL: {postgres.origin}, {fsync_note}; "
+                f"Kafka: {kafka.origin if kafka else 'none'} {kafka.bootstrap if kafka else ''}",
+                flush=True,
+            )
+            ctx = Context(
+                postgres_url=postgres.url, kafka_bootstrap=kafka.bootstrap if kafka else None, scale=scale()
+            )
             ctx.environment["postgres_origin"] = postgres.origin
             ctx.environment["kafka_origin"] = kafka.origin if kafka else None
             module_results, failures = asyncio.run(run_modules(ctx, modules))
@@ -181,9 +210,11 @@ def main() -> int:
     print("\n== summary", flush=True)
     if ctx is not None:
         pg = ctx.environment.get("postgres", {})
-        print(f"PostgreSQL {pg.get('server_version', '?')}: fsync={pg.get('fsync', '?')}, "
-              f"synchronous_commit={pg.get('synchronous_commit', '?')}, "
-              f"shared_buffers={pg.get('shared_buffers', '?')}")
+        print(
+            f"PostgreSQL {pg.get('server_version', '?')}: fsync={pg.get('fsync', '?')}, "
+            f"synchronous_commit={pg.get('synchronous_commit', '?')}, "
+            f"shared_buffers={pg.get('shared_buffers', '?')}"
+        )
     for result in results:
         print(result.line())
     for failure in failures:
@@ -192,15 +223,22 @@ def main() -> int:
     print(f"(total {elapsed:.0f} s; written to {RESULTS.relative_to(BENCH_DIR.parent)})")
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        **info,
-        "seconds": round(elapsed, 1),
-        "environment": ctx.environment if ctx else {},
-        "notes": ctx.notes if ctx else [],
-        "results": [r.as_json() for r in results],
-        "scripts": scripts_out,
-        "failures": failures,
-    }, indent=2, default=str) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                **info,
+                "seconds": round(elapsed, 1),
+                "environment": ctx.environment if ctx else {},
+                "notes": ctx.notes if ctx else [],
+                "results": [r.as_json() for r in results],
+                "scripts": scripts_out,
+                "failures": failures,
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n"
+    )
     return 1 if failures else 0
 
 

@@ -60,7 +60,10 @@ CLIENTS = 50
 #: (uvicorn workers, service environment): the production defaults with one and two workers,
 #: then two workers with a connection pool as large as the concurrency (no waiting for it).
 CONFIGURATIONS: tuple[tuple[int, dict[str, str]], ...] = (
-    (1, {}), (2, {}), (2, {"GUICHET_DB_POOL_SIZE": "30"}))
+    (1, {}),
+    (2, {}),
+    (2, {"GUICHET_DB_POOL_SIZE": "30"}),
+)
 WARMUP_S, TIMED_S = 2.0, 8.0
 THROUGHPUT_TARGET = 2_000  # requests/s
 P99_TARGET_MS = 50.0
@@ -68,8 +71,7 @@ READY_TIMEOUT_S = 120.0
 SECRET = "bench-intake-" + secrets.token_hex(16)
 CHANNELS = ("phone", "email", "web_form", "chat", "letter", "visit")
 #: py-spy options for ``--profile``: only samples holding the GIL (waits and idle threads out).
-PYSPY_ARGS = tuple(os.environ.get(
-    "BENCH_PYSPY_ARGS", "--format raw --nonblocking --gil --rate 250").split())
+PYSPY_ARGS = tuple(os.environ.get("BENCH_PYSPY_ARGS", "--format raw --nonblocking --gil --rate 250").split())
 
 
 # --------------------------------------------------------------------------- the service
@@ -107,12 +109,26 @@ class Service:
         env.update(self.environment)
         fd, name = tempfile.mkstemp(prefix="bench-intake-", suffix=".log")
         self.log_path = Path(name)
-        command = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
-                   "--port", str(self.port), "--workers", str(self.workers),
-                   "--log-level", "warning", "--no-access-log", *self.extra_args]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            *self.extra_args,
+        ]
         with os.fdopen(fd, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def pids(self) -> list[int]:
         """The serving processes: the one process, or the workers under uvicorn's supervisor."""
@@ -223,19 +239,25 @@ class CpuMeter:
     def _sample(self) -> dict[str, Any]:
         line = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
         busy = sum(int(v) for v in line) - int(line[3]) - int(line[4])  # minus idle and iowait
-        return {"machine": busy / os.sysconf("SC_CLK_TCK"),
-                **{name: cpu_of(pids()) for name, pids in self.groups.items()}}
+        return {
+            "machine": busy / os.sysconf("SC_CLK_TCK"),
+            **{name: cpu_of(pids()) for name, pids in self.groups.items()},
+        }
 
     def start(self) -> None:
         self.before = self._sample()
 
     def stop(self) -> dict[str, float]:
         after = self._sample()
-        used = {name: sum(value - self.before[name].get(pid, 0.0) for pid, value in after[name].items())
-                for name in self.groups}
+        used = {
+            name: sum(value - self.before[name].get(pid, 0.0) for pid, value in after[name].items())
+            for name in self.groups
+        }
         if len(after["service"]) > 1:  # each worker: is the load balanced?
-            used |= {f"worker {i}": value - self.before["service"].get(pid, 0.0)
-                     for i, (pid, value) in enumerate(sorted(after["service"].items()), start=1)}
+            used |= {
+                f"worker {i}": value - self.before["service"].get(pid, 0.0)
+                for i, (pid, value) in enumerate(sorted(after["service"].items()), start=1)
+            }
         return used | {"machine": after["machine"] - self.before["machine"]}
 
 
@@ -245,13 +267,20 @@ class CpuMeter:
 def bodies(prefix: str, count: int) -> list[bytes]:
     """Valid ``RequestCreate`` bodies, nothing missing (not flagged), varied by channel."""
     received = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    return [orjson.dumps({
-        "channel": CHANNELS[i % len(CHANNELS)], "received_at": received,
-        "contact": f"client{i}@example.org", "subject": f"Portail inaccessible {prefix}-{i}",
-        "description": "Le client ne peut plus se connecter au portail depuis ce matin; "
-                       "message d'erreur 'session expirée' après la saisie du mot de passe.",
-        "category": "technical",
-    }) for i in range(count)]
+    return [
+        orjson.dumps(
+            {
+                "channel": CHANNELS[i % len(CHANNELS)],
+                "received_at": received,
+                "contact": f"client{i}@example.org",
+                "subject": f"Portail inaccessible {prefix}-{i}",
+                "description": "Le client ne peut plus se connecter au portail depuis ce matin; "
+                "message d'erreur 'session expirée' après la saisie du mot de passe.",
+                "category": "technical",
+            }
+        )
+        for i in range(count)
+    ]
 
 
 @dataclass
@@ -290,17 +319,20 @@ class RawClient:
 
     def __init__(self, host: str, port: int, token: str) -> None:
         self.host, self.port = host, port
-        self.head = (f"POST /requests HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                     f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-                     "Accept: application/json\r\n").encode()
+        self.head = (
+            f"POST /requests HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            "Accept: application/json\r\n"
+        ).encode()
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, body: bytes, key: str) -> int:
         if self.reader is None or self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.write(self.head + f"Idempotency-Key: {key}\r\nContent-Length: {len(body)}"
-                          "\r\n\r\n".encode() + body)
+        self.writer.write(
+            self.head + f"Idempotency-Key: {key}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+        )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status, length, close = int(head[9:12]), 0, False
         for line in head.split(b"\r\n")[1:]:
@@ -322,8 +354,16 @@ class RawClient:
                 await writer.wait_closed()
 
 
-async def generate(base_url: str, token: str, clients: int, start_at: float, timed_from: float,
-                   stop_at: float, kind: str, prefix: str) -> Tally:
+async def generate(
+    base_url: str,
+    token: str,
+    clients: int,
+    start_at: float,
+    timed_from: float,
+    stop_at: float,
+    kind: str,
+    prefix: str,
+) -> Tally:
     """``clients`` tasks posting back to back from ``start_at`` until ``stop_at``
     (``time.time()`` instants); responses sent before ``timed_from`` are the warm-up."""
     import httpx
@@ -331,8 +371,15 @@ async def generate(base_url: str, token: str, clients: int, start_at: float, tim
     tally = Tally()
     pool = bodies(prefix, 997)
     host, port = base_url.removeprefix("http://").split(":")
-    http = httpx.AsyncClient(base_url=base_url, timeout=30, limits=httpx.Limits(
-        max_connections=clients, max_keepalive_connections=clients)) if kind == "httpx" else None
+    http = (
+        httpx.AsyncClient(
+            base_url=base_url,
+            timeout=30,
+            limits=httpx.Limits(max_connections=clients, max_keepalive_connections=clients),
+        )
+        if kind == "httpx"
+        else None
+    )
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     async def client(n: int) -> None:
@@ -348,8 +395,11 @@ async def generate(base_url: str, token: str, clients: int, start_at: float, tim
                         status = await raw.post(body, key)
                     else:
                         assert http is not None
-                        status = (await http.post("/requests", content=body,
-                                                  headers=headers | {"Idempotency-Key": key})).status_code
+                        status = (
+                            await http.post(
+                                "/requests", content=body, headers=headers | {"Idempotency-Key": key}
+                            )
+                        ).status_code
                 except Exception as error:  # noqa: BLE001 - counted and reported
                     tally.errors[type(error).__name__] = tally.errors.get(type(error).__name__, 0) + 1
                     if raw is not None:
@@ -377,14 +427,24 @@ def generator_main(arguments: argparse.Namespace) -> None:
         import uvloop
 
         uvloop.install()
-    tally = asyncio.run(generate(arguments.url, arguments.token, arguments.clients,
-                                 arguments.start_at, arguments.timed_from, arguments.stop_at,
-                                 arguments.client, arguments.prefix))
+    tally = asyncio.run(
+        generate(
+            arguments.url,
+            arguments.token,
+            arguments.clients,
+            arguments.start_at,
+            arguments.timed_from,
+            arguments.stop_at,
+            arguments.client,
+            arguments.prefix,
+        )
+    )
     Path(arguments.out).write_text(json.dumps(tally.__dict__))
 
 
-async def load(service: Service, clients: int, generators: int, kind: str, warmup: float,
-               seconds: float, prefix: str) -> tuple[Tally, dict[str, float]]:
+async def load(
+    service: Service, clients: int, generators: int, kind: str, warmup: float, seconds: float, prefix: str
+) -> tuple[Tally, dict[str, float]]:
     """``generators`` processes sharing ``clients`` connections: their merged tally, and the
     CPU seconds used during the timed phase, by whom."""
     token = issue_token("bench-agent", team="support", secret=SECRET, ttl=timedelta(hours=1))
@@ -392,12 +452,35 @@ async def load(service: Service, clients: int, generators: int, kind: str, warmu
     timed_from, stop_at = start_at + warmup, start_at + warmup + seconds
     share = [clients // generators + (1 if g < clients % generators else 0) for g in range(generators)]
     outputs = [Path(tempfile.mkstemp(prefix="bench-intake-load-", suffix=".json")[1]) for _ in share]
-    processes = [await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.bench_intake", "--generate", "--url", service.base_url,
-        "--token", token, "--clients", str(n), "--client", kind, "--prefix", f"{prefix}g{g}",
-        "--start-at", repr(start_at), "--timed-from", repr(timed_from), "--stop-at", repr(stop_at),
-        "--out", str(outputs[g]), cwd=REPO, stderr=asyncio.subprocess.PIPE)
-        for g, n in enumerate(share)]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.bench_intake",
+            "--generate",
+            "--url",
+            service.base_url,
+            "--token",
+            token,
+            "--clients",
+            str(n),
+            "--client",
+            kind,
+            "--prefix",
+            f"{prefix}g{g}",
+            "--start-at",
+            repr(start_at),
+            "--timed-from",
+            repr(timed_from),
+            "--stop-at",
+            repr(stop_at),
+            "--out",
+            str(outputs[g]),
+            cwd=REPO,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for g, n in enumerate(share)
+    ]
     await asyncio.sleep(max(0.0, timed_from - time.time()))
     meter = CpuMeter(service.pids(), await postmaster_of(service.database_url))
     meter.start()
@@ -426,8 +509,9 @@ def percentile(ordered: list[float], p: float) -> float:
 async def received_events(database_url: str) -> int:
     connection = await asyncpg.connect(to_asyncpg_dsn(database_url))
     try:
-        return int(await connection.fetchval(
-            "SELECT count(*) FROM events WHERE type = 'intake.RequestReceived'"))
+        return int(
+            await connection.fetchval("SELECT count(*) FROM events WHERE type = 'intake.RequestReceived'")
+        )
     finally:
         await connection.close()
 
@@ -435,8 +519,10 @@ async def received_events(database_url: str) -> int:
 async def server_settings(database_url: str) -> dict[str, str]:
     connection = await asyncpg.connect(to_asyncpg_dsn(database_url))
     try:
-        return {name: await connection.fetchval(f"SHOW {name}") for name in (
-            "server_version", "fsync", "synchronous_commit", "shared_buffers", "max_connections")}
+        return {
+            name: await connection.fetchval(f"SHOW {name}")
+            for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers", "max_connections")
+        }
     finally:
         await connection.close()
 
@@ -478,32 +564,52 @@ class Run:
         service = self.cores.get("service", 0.0)
         per_request = service / self.throughput * 1e3 if self.throughput else float("nan")
         others = self.cores.get("machine", 0.0) - sum(
-            v for k, v in self.cores.items() if k != "machine" and not k.startswith("worker "))
-        return ("cores used: " + ", ".join(f"{name} {value:.2f}" for name, value in self.cores.items())
-                + f" (Kafka + anything else {max(others, 0.0):.2f}); service CPU "
-                f"{per_request:.2f} ms/request")
+            v for k, v in self.cores.items() if k != "machine" and not k.startswith("worker ")
+        )
+        return (
+            "cores used: "
+            + ", ".join(f"{name} {value:.2f}" for name, value in self.cores.items())
+            + f" (Kafka + anything else {max(others, 0.0):.2f}); service CPU "
+            f"{per_request:.2f} ms/request"
+        )
 
     def summary(self) -> str:
-        return (f"{self.label}: {self.throughput:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p90 "
-                f"{self.p90_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, max {self.max_ms:.0f} ms, non-2xx "
-                f"{self.non_2xx}, transport errors {self.transport_errors}, RequestReceived events "
-                f"{self.events:,} / 201s {self.created:,} {'OK' if self.consistent else 'MISMATCH'}; "
-                f"{self.cpu_text}")
+        return (
+            f"{self.label}: {self.throughput:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p90 "
+            f"{self.p90_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, max {self.max_ms:.0f} ms, non-2xx "
+            f"{self.non_2xx}, transport errors {self.transport_errors}, RequestReceived events "
+            f"{self.events:,} / 201s {self.created:,} {'OK' if self.consistent else 'MISMATCH'}; "
+            f"{self.cpu_text}"
+        )
 
 
-async def measure(database_url: str, kafka: str | None, workers: int, *, clients: int = CLIENTS,
-                  environment: dict[str, str] | None = None, generators: int = 1,
-                  kind: str = "raw", warmup: float = WARMUP_S, seconds: float = TIMED_S,
-                  extra_args: tuple[str, ...] = (), profile: Path | None = None,
-                  app: str = "intake.api:app") -> Run:
+async def measure(
+    database_url: str,
+    kafka: str | None,
+    workers: int,
+    *,
+    clients: int = CLIENTS,
+    environment: dict[str, str] | None = None,
+    generators: int = 1,
+    kind: str = "raw",
+    warmup: float = WARMUP_S,
+    seconds: float = TIMED_S,
+    extra_args: tuple[str, ...] = (),
+    profile: Path | None = None,
+    app: str = "intake.api:app",
+) -> Run:
     service = Service(database_url, workers, kafka, extra_args, environment or {}, app=app)
     service.start()
     try:
         await service.wait_ready()
-        spies = (asyncio.create_task(record_profiles(service, profile, warmup + 1.0, seconds))
-                 if profile is not None else None)
-        tally, cpu = await load(service, clients, generators, kind, warmup, seconds,
-                                prefix=f"w{workers}-{secrets.token_hex(3)}")
+        spies = (
+            asyncio.create_task(record_profiles(service, profile, warmup + 1.0, seconds))
+            if profile is not None
+            else None
+        )
+        tally, cpu = await load(
+            service, clients, generators, kind, warmup, seconds, prefix=f"w{workers}-{secrets.token_hex(3)}"
+        )
         if spies is not None:
             await spies
     finally:
@@ -512,16 +618,25 @@ async def measure(database_url: str, kafka: str | None, workers: int, *, clients
     latencies = sorted(tally.latencies)
     timed = sum(tally.timed_statuses.values())
     return Run(
-        workers=workers, environment=service.environment, seconds=seconds, timed=timed,
+        workers=workers,
+        environment=service.environment,
+        seconds=seconds,
+        timed=timed,
         throughput=timed / seconds,
-        p50_ms=percentile(latencies, 0.50) * 1e3, p90_ms=percentile(latencies, 0.90) * 1e3,
-        p99_ms=percentile(latencies, 0.99) * 1e3, max_ms=latencies[-1] * 1e3 if latencies else 0.0,
+        p50_ms=percentile(latencies, 0.50) * 1e3,
+        p90_ms=percentile(latencies, 0.90) * 1e3,
+        p99_ms=percentile(latencies, 0.99) * 1e3,
+        max_ms=latencies[-1] * 1e3 if latencies else 0.0,
         created=tally.statuses.get(201, 0),
         non_2xx=sum(n for status, n in tally.statuses.items() if not 200 <= status < 300),
-        transport_errors=sum(tally.errors.values()), events=events,
-        cores={name: used / seconds for name, used in cpu.items()}, statuses=tally.statuses,
-        errors=tally.errors, per_second=[tally.per_second[k] for k in sorted(tally.per_second)],
-        log=log)
+        transport_errors=sum(tally.errors.values()),
+        events=events,
+        cores={name: used / seconds for name, used in cpu.items()},
+        statuses=tally.statuses,
+        errors=tally.errors,
+        per_second=[tally.per_second[k] for k in sorted(tally.per_second)],
+        log=log,
+    )
 
 
 async def record_profiles(service: Service, directory: Path, delay: float, seconds: float) -> None:
@@ -530,10 +645,22 @@ async def record_profiles(service: Service, directory: Path, delay: float, secon
     if not spy.exists():
         raise RuntimeError(f"{spy} missing: install py-spy into the venv to profile")
     await asyncio.sleep(delay)
-    processes = [await asyncio.create_subprocess_exec(
-        str(spy), "record", "--pid", str(pid), "--duration", str(int(seconds)), *PYSPY_ARGS,
-        "-o", str(directory / f"w{service.workers}-{pid}.txt"),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE) for pid in service.pids()]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            str(spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            *PYSPY_ARGS,
+            "-o",
+            str(directory / f"w{service.workers}-{pid}.txt"),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for pid in service.pids()
+    ]
     for process in processes:
         _, err = await process.communicate()
         if process.returncode != 0:
@@ -546,30 +673,71 @@ async def record_profiles(service: Service, directory: Path, delay: float, secon
 def results_of(runs: list[Run], clients: int) -> list[Result]:
     best = max(runs, key=lambda run: run.throughput)
     results = [
-        Result(f"intake POST /requests (c={clients}, best of {len(runs)} configurations)",
-               best.throughput, "requests/s", target=THROUGHPUT_TARGET, count=best.timed,
-               seconds=best.seconds, group="intake",
-               detail=f"{best.label}: p50 {best.p50_ms:.1f} ms, p99 {best.p99_ms:.1f} ms, "
-                      f"non-2xx {best.non_2xx}",
-               extra={"runs": [{k: v for k, v in run.__dict__.items() if k != "log"}
-                               | {"consistent": run.consistent} for run in runs]}),
-        Result(f"intake POST /requests p99 (c={clients}, {best.label})", best.p99_ms, "ms",
-               target=P99_TARGET_MS, lower_is_better=True, group="intake", count=best.timed),
+        Result(
+            f"intake POST /requests (c={clients}, best of {len(runs)} configurations)",
+            best.throughput,
+            "requests/s",
+            target=THROUGHPUT_TARGET,
+            count=best.timed,
+            seconds=best.seconds,
+            group="intake",
+            detail=f"{best.label}: p50 {best.p50_ms:.1f} ms, p99 {best.p99_ms:.1f} ms, "
+            f"non-2xx {best.non_2xx}",
+            extra={
+                "runs": [
+                    {k: v for k, v in run.__dict__.items() if k != "log"} | {"consistent": run.consistent}
+                    for run in runs
+                ]
+            },
+        ),
+        Result(
+            f"intake POST /requests p99 (c={clients}, {best.label})",
+            best.p99_ms,
+            "ms",
+            target=P99_TARGET_MS,
+            lower_is_better=True,
+            group="intake",
+            count=best.timed,
+        ),
     ]
     for run in runs:
         label = f"intake {run.label}"
         results += [
-            Result(f"{label}: throughput", run.throughput, "requests/s", group="intake",
-                   count=run.timed, seconds=run.seconds, detail=run.cpu_text),
-            Result(f"{label}: latency p50", run.p50_ms, "ms", group="intake",
-                   detail=f"p90 {run.p90_ms:.1f} ms, max {run.max_ms:.0f} ms"),
+            Result(
+                f"{label}: throughput",
+                run.throughput,
+                "requests/s",
+                group="intake",
+                count=run.timed,
+                seconds=run.seconds,
+                detail=run.cpu_text,
+            ),
+            Result(
+                f"{label}: latency p50",
+                run.p50_ms,
+                "ms",
+                group="intake",
+                detail=f"p90 {run.p90_ms:.1f} ms, max {run.max_ms:.0f} ms",
+            ),
             Result(f"{label}: latency p99", run.p99_ms, "ms", group="intake"),
-            Result(f"{label}: non-2xx + transport errors", run.non_2xx + run.transport_errors,
-                   "responses", target=0, lower_is_better=True, group="intake",
-                   detail=f"statuses {run.statuses}, errors {run.errors}"),
-            Result(f"{label}: RequestReceived events - 201 responses", abs(run.events - run.created),
-                   "events", target=0, lower_is_better=True, group="intake",
-                   detail=f"{run.events:,} events, {run.created:,} x 201 (warm-up included)"),
+            Result(
+                f"{label}: non-2xx + transport errors",
+                run.non_2xx + run.transport_errors,
+                "responses",
+                target=0,
+                lower_is_better=True,
+                group="intake",
+                detail=f"statuses {run.statuses}, errors {run.errors}",
+            ),
+            Result(
+                f"{label}: RequestReceived events - 201 responses",
+                abs(run.events - run.created),
+                "events",
+                target=0,
+                lower_is_better=True,
+                group="intake",
+                detail=f"{run.events:,} events, {run.created:,} x 201 (warm-up included)",
+            ),
         ]
     return results
 
@@ -586,12 +754,15 @@ async def run(ctx: Context) -> list[Result]:
         url = await ctx.database("bench_intake" if n == 0 else f"bench_intake_{n}")
         if "postgres" not in ctx.environment:  # when the platform bench did not run
             ctx.environment["postgres"] = await server_settings(url)
-        outcome = await measure(url, ctx.kafka_bootstrap, workers, environment=environment,
-                                warmup=warmup, seconds=seconds)
+        outcome = await measure(
+            url, ctx.kafka_bootstrap, workers, environment=environment, warmup=warmup, seconds=seconds
+        )
         print(f"  intake {outcome.summary()}", flush=True)
         if outcome.non_2xx or outcome.transport_errors:
-            ctx.note(f"intake {outcome.label}: errors {outcome.statuses} {outcome.errors}; "
-                     f"service log tail:\n{outcome.log[-2000:]}")
+            ctx.note(
+                f"intake {outcome.label}: errors {outcome.statuses} {outcome.errors}; "
+                f"service log tail:\n{outcome.log[-2000:]}"
+            )
         runs.append(outcome)
     return results_of(runs, CLIENTS)
 
@@ -610,19 +781,32 @@ async def standalone(arguments: argparse.Namespace) -> None:
         arguments.profile.mkdir(parents=True, exist_ok=True)
     try:
         runs = []
-        configurations = [(int(w), dict(e.split("=", 1) for e in arguments.env))
-                          for w in arguments.workers.split(",")] if arguments.workers else CONFIGURATIONS
+        configurations = (
+            [(int(w), dict(e.split("=", 1) for e in arguments.env)) for w in arguments.workers.split(",")]
+            if arguments.workers
+            else CONFIGURATIONS
+        )
         for n, (workers, environment) in enumerate(configurations):
             url = await make_database(postgres.url, f"bench_intake_{n}")
             outcome = await measure(
-                url, kafka.bootstrap if kafka else None, workers, clients=arguments.clients,
+                url,
+                kafka.bootstrap if kafka else None,
+                workers,
+                clients=arguments.clients,
                 environment=environment,
-                generators=arguments.generators, kind=arguments.client,
-                warmup=arguments.warmup or warmup, seconds=arguments.seconds or seconds,
-                extra_args=tuple(arguments.uvicorn_args.split()), profile=arguments.profile,
-                app=arguments.app)
-            print(f"intake {outcome.summary()}\n  responses per second: {outcome.per_second}\n"
-                  f"  statuses {outcome.statuses}, errors {outcome.errors}", flush=True)
+                generators=arguments.generators,
+                kind=arguments.client,
+                warmup=arguments.warmup or warmup,
+                seconds=arguments.seconds or seconds,
+                extra_args=tuple(arguments.uvicorn_args.split()),
+                profile=arguments.profile,
+                app=arguments.app,
+            )
+            print(
+                f"intake {outcome.summary()}\n  responses per second: {outcome.per_second}\n"
+                f"  statuses {outcome.statuses}, errors {outcome.errors}",
+                flush=True,
+            )
             if outcome.non_2xx or outcome.transport_errors:
                 print(f"  service log (tail):\n{outcome.log[-6000:]}")
             runs.append(outcome)
@@ -637,8 +821,13 @@ async def standalone(arguments: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", help="e.g. 1,2 (default: the bench's configurations)")
-    parser.add_argument("--env", action="append", default=[], metavar="GUICHET_X=value",
-                        help="service setting for --workers runs (repeatable)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="GUICHET_X=value",
+        help="service setting for --workers runs (repeatable)",
+    )
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--generators", type=int, default=1, help="load generator processes")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
@@ -647,8 +836,11 @@ def main() -> None:
     parser.add_argument("--no-kafka", action="store_true", help="in-process bus instead of Kafka")
     parser.add_argument("--uvicorn-args", default="", help="e.g. '--loop asyncio --http h11'")
     parser.add_argument("--profile", type=Path, help="record py-spy stacks of the service here")
-    parser.add_argument("--app", default="intake.api:app",
-                        help="ASGI app to load; bench.floor_app:app measures the HTTP floor")
+    parser.add_argument(
+        "--app",
+        default="intake.api:app",
+        help="ASGI app to load; bench.floor_app:app measures the HTTP floor",
+    )
     # a generator process (internal)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     for name in ("--url", "--token", "--prefix", "--out"):

@@ -40,11 +40,23 @@ MIGRATIONS = Path(__file__).resolve().parents[1] / "services" / "sla-clock" / "s
 REQUESTS, BURST = 1_000_000, 5_000
 LATE_P99_TARGET_S, RSS_TARGET_MIB, RECOVERY_TARGET_S = 1.0, 1024, 30.0
 RULES = ClockRules(DEFAULT_POLICY, Calendars(default_calendars()["france"]), "france")
-REQUEST_COLUMNS = ("request_id", "reference", "received_at", "channel", "priority", "status",
-                   "first_response_at", "reopened_count", "escalated", "interactions",
-                   "policy_version", "calendar", "state", "updated_at")
-TIMER_COLUMNS = ("request_id", "key", "threshold", "fire_at", "due_at", "state", "explanation",
-                 "armed_at")
+REQUEST_COLUMNS = (
+    "request_id",
+    "reference",
+    "received_at",
+    "channel",
+    "priority",
+    "status",
+    "first_response_at",
+    "reopened_count",
+    "escalated",
+    "interactions",
+    "policy_version",
+    "calendar",
+    "state",
+    "updated_at",
+)
+TIMER_COLUMNS = ("request_id", "key", "threshold", "fire_at", "due_at", "state", "explanation", "armed_at")
 
 
 def rss_mib() -> float:
@@ -57,10 +69,18 @@ def rss_mib() -> float:
 
 def _shape(received: datetime, priority: str, updated: datetime | None) -> tuple[Any, list[Any]]:
     """(state template, timers) computed by the projection's own pure functions."""
-    state = RequestState(uuid.UUID(int=0), received, "phone", "R", priority=priority,
-                         status="in_progress", resolution_start=received,
-                         first_response_at=updated, last_update_at=updated,
-                         last_activity_at=updated or received)
+    state = RequestState(
+        uuid.UUID(int=0),
+        received,
+        "phone",
+        "R",
+        priority=priority,
+        status="in_progress",
+        resolution_start=received,
+        first_response_at=updated,
+        last_update_at=updated,
+        last_activity_at=updated or received,
+    )
     return encode(state), desired_timers(state, RULES)
 
 
@@ -71,13 +91,32 @@ def _rows(count: int, shapes: list[tuple[datetime, str, datetime | None]], now: 
     for i in range(count):
         received, priority, updated = shapes[i % len(shapes)]
         template, specs = cache.get((received, priority, updated)) or cache.setdefault(
-            (received, priority, updated), _shape(received, priority, updated))
+            (received, priority, updated), _shape(received, priority, updated)
+        )
         rid = uuid.uuid4()
         state = orjson.dumps({**template, "request_id": str(rid)}).decode()
-        requests.append((rid, "R", received, "phone", priority, "in_progress", updated, 0, False, 0,
-                         1, "france", state, now))
-        timers += [(rid, s.key, s.threshold, s.fire_at, s.due_at, "armed",
-                    orjson.dumps(s.explanation).decode(), now) for s in specs]
+        requests.append(
+            (
+                rid,
+                "R",
+                received,
+                "phone",
+                priority,
+                "in_progress",
+                updated,
+                0,
+                False,
+                0,
+                1,
+                "france",
+                state,
+                now,
+            )
+        )
+        timers += [
+            (rid, s.key, s.threshold, s.fire_at, s.due_at, "armed", orjson.dumps(s.explanation).decode(), now)
+            for s in specs
+        ]
         if len(requests) >= 50_000:
             yield requests, timers
             requests, timers = [], []
@@ -91,10 +130,8 @@ async def load(dsn: str, count: int, shapes: list[Any], now: datetime) -> float:
     connection = await asyncpg.connect(dsn)
     try:
         for requests, timers in _rows(count, shapes, now):
-            await connection.copy_records_to_table("sla_requests", records=requests,
-                                                   columns=REQUEST_COLUMNS)
-            await connection.copy_records_to_table("sla_timers", records=timers,
-                                                   columns=TIMER_COLUMNS)
+            await connection.copy_records_to_table("sla_requests", records=requests, columns=REQUEST_COLUMNS)
+            await connection.copy_records_to_table("sla_timers", records=timers, columns=TIMER_COLUMNS)
         await connection.execute("ANALYZE sla_timers; ANALYZE sla_requests")
     finally:
         await connection.close()
@@ -104,8 +141,11 @@ async def load(dsn: str, count: int, shapes: list[Any], now: datetime) -> float:
 def background_shapes(now: datetime) -> list[Any]:
     """P2/P3 requests received over the last 20 h, updated 5 min ago: nothing due for hours."""
     updated = now - timedelta(minutes=5)
-    return [(now.replace(second=0, microsecond=0) - timedelta(minutes=m), p, updated)
-            for m in range(60, 20 * 60) for p in ("p2", "p3")]
+    return [
+        (now.replace(second=0, microsecond=0) - timedelta(minutes=m), p, updated)
+        for m in range(60, 20 * 60)
+        for p in ("p2", "p3")
+    ]
 
 
 def burst_shape(at: datetime) -> list[Any]:
@@ -151,8 +191,11 @@ async def run(ctx: Context) -> list[Result]:
     second = first + timedelta(seconds=15)
     loaded += await load(dsn, burst, burst_shape(first), now)
     loaded += await load(dsn, burst, burst_shape(second), now)
-    print(f"  sla-clock: loaded in {loaded:.1f} s; {burst:,} warnings due at {first:%H:%M:%S} "
-          f"and {burst:,} at {second:%H:%M:%S} (the second while the scheduler is down)", flush=True)
+    print(
+        f"  sla-clock: loaded in {loaded:.1f} s; {burst:,} warnings due at {first:%H:%M:%S} "
+        f"and {burst:,} at {second:%H:%M:%S} (the second while the scheduler is down)",
+        flush=True,
+    )
     if datetime.now(UTC) > first - timedelta(seconds=3):
         ctx.note("sla-clock: the load overran the first burst; its lateness includes the load")
     gc.collect()
@@ -184,17 +227,37 @@ async def run(ctx: Context) -> list[Result]:
         ("restart recovery", recovery, "s", RECOVERY_TARGET_S),
     ]
     for name, value, unit, target in lines:
-        text = f"sla-clock {name}: {value:.3f} {unit}" if unit == "s" else \
-            f"sla-clock {name}: {value:.0f} {unit}"
+        text = (
+            f"sla-clock {name}: {value:.3f} {unit}"
+            if unit == "s"
+            else f"sla-clock {name}: {value:.0f} {unit}"
+        )
         if target is not None:
             text += f" (target <= {target:g} {unit}) {verdict(value <= target)}"
         print("  " + text, flush=True)
-        results.append(Result(f"sla-clock {name}", value, unit, group="sla-clock", count=burst,
-                              detail="" if target is None else
-                              f"lower is better: target <= {target:g} {unit} {verdict(value <= target)}"))
-    results.append(Result("sla-clock bulk load", count / loaded, "requests/s", group="sla-clock",
-                          count=count, seconds=loaded,
-                          detail=f"{count:,} requests + their timers, COPY"))
+        results.append(
+            Result(
+                f"sla-clock {name}",
+                value,
+                unit,
+                group="sla-clock",
+                count=burst,
+                detail=""
+                if target is None
+                else f"lower is better: target <= {target:g} {unit} {verdict(value <= target)}",
+            )
+        )
+    results.append(
+        Result(
+            "sla-clock bulk load",
+            count / loaded,
+            "requests/s",
+            group="sla-clock",
+            count=count,
+            seconds=loaded,
+            detail=f"{count:,} requests + their timers, COPY",
+        )
+    )
     return results
 
 

@@ -74,13 +74,14 @@ class Result:
         value = f"{self.name}: {_number(self.value)} {self.unit}"
         verdict = {True: "PASS", False: "FAIL", None: ""}[self.passed]
         if self.baseline is not None:
-            text = (f"{value} | {self.baseline_label}: {self.baseline:,.0f} {self.unit} | "
-                    f"ratio {self.ratio:.2f}x (target >= {self.target:g}x) {verdict}")
+            text = (
+                f"{value} | {self.baseline_label}: {self.baseline:,.0f} {self.unit} | "
+                f"ratio {self.ratio:.2f}x (target >= {self.target:g}x) {verdict}"
+            )
         elif self.target is not None and self.lower_is_better:
             text = f"{value} | target <= {_number(self.target)} {self.unit} {verdict}"
         elif self.target is not None:
-            text = (f"{value} | target >= {self.target:,.0f} {self.unit} | "
-                    f"ratio {self.ratio:.2f}x {verdict}")
+            text = f"{value} | target >= {self.target:,.0f} {self.unit} | ratio {self.ratio:.2f}x {verdict}"
         else:
             text = f"{value} | no target (info)"
         if self.detail:

@@ -56,9 +56,7 @@ async def _append_single(store: Any, concurrency: int, per_worker: int) -> tuple
     return concurrency * per_worker, time.perf_counter() - began
 
 
-async def _append_batched(
-    store: Any, concurrency: int, per_worker: int, batch: int
-) -> tuple[int, float]:
+async def _append_batched(store: Any, concurrency: int, per_worker: int, batch: int) -> tuple[int, float]:
     async def worker() -> None:
         stream = uuid.uuid4()
         for start in range(0, per_worker - per_worker % batch, batch):
@@ -95,9 +93,7 @@ async def _create_topic(bootstrap: str, topic: str, partitions: int = 3) -> None
     await admin.start()
     try:
         with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(
-                [NewTopic(topic, num_partitions=partitions, replication_factor=1)]
-            )
+            await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
     finally:
         await admin.close()
 
@@ -114,9 +110,12 @@ async def _consume(ctx: Context, bootstrap: str, topic: str, wanted: int) -> tup
     try:
         await upgrade_platform(engine)
         async with engine.begin() as connection:
-            await connection.execute(text(
-                "CREATE TABLE bench_ticket_notes (ticket_id uuid PRIMARY KEY, "
-                "notes int NOT NULL, last_seq int NOT NULL, author text NOT NULL)"))
+            await connection.execute(
+                text(
+                    "CREATE TABLE bench_ticket_notes (ticket_id uuid PRIMARY KEY, "
+                    "notes int NOT NULL, last_seq int NOT NULL, author text NOT NULL)"
+                )
+            )
         handled = 0
         done = asyncio.Event()
         first: list[float] = []
@@ -124,9 +123,11 @@ async def _consume(ctx: Context, bootstrap: str, topic: str, wanted: int) -> tup
         async def on_noted(envelope: Any, event: Any, connection: AsyncConnection) -> None:
             nonlocal handled
             await connection.execute(
-                text("INSERT INTO bench_ticket_notes VALUES (:id, 1, :seq, :author) "
-                     "ON CONFLICT (ticket_id) DO UPDATE SET notes = bench_ticket_notes.notes + 1,"
-                     " last_seq = EXCLUDED.last_seq"),
+                text(
+                    "INSERT INTO bench_ticket_notes VALUES (:id, 1, :seq, :author) "
+                    "ON CONFLICT (ticket_id) DO UPDATE SET notes = bench_ticket_notes.notes + 1,"
+                    " last_seq = EXCLUDED.last_seq"
+                ),
                 {"id": event.ticket_id, "seq": event.seq, "author": event.author},
             )
             handled += 1
@@ -136,8 +137,9 @@ async def _consume(ctx: Context, bootstrap: str, topic: str, wanted: int) -> tup
                 done.set()
 
         consumer = Consumer("bench-projection", engine, {"bench.TicketNoted": on_noted})
-        runner = KafkaConsumerRunner(consumer, bootstrap=bootstrap, topics=[topic],
-                                     group_id=f"bench-{uuid.uuid4().hex[:8]}")
+        runner = KafkaConsumerRunner(
+            consumer, bootstrap=bootstrap, topics=[topic], group_id=f"bench-{uuid.uuid4().hex[:8]}"
+        )
         await runner.start()
         task = asyncio.create_task(runner.run())
         try:
@@ -157,8 +159,14 @@ async def _consume(ctx: Context, bootstrap: str, topic: str, wanted: int) -> tup
 async def _server_settings(engine: Any) -> dict[str, str]:
     async with engine.connect() as connection:
         settings = {}
-        for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers",
-                     "wal_level", "max_connections"):
+        for name in (
+            "server_version",
+            "fsync",
+            "synchronous_commit",
+            "shared_buffers",
+            "wal_level",
+            "max_connections",
+        ):
             settings[name] = (await connection.execute(text(f"SHOW {name}"))).scalar_one()
         return settings
 
@@ -190,8 +198,7 @@ async def run(ctx: Context) -> list[Result]:
         ours_single, t_single = await _append_single(store, SINGLE_C, n_single // SINGLE_C)
         n_c1 = max(n_single // 10, 100)
         ours_c1, t_c1 = await _append_single(store, 1, n_c1)
-        print(f"  ours: {n_batch} events in appends of {BATCH} from {BATCH_C} tasks ...",
-              flush=True)
+        print(f"  ours: {n_batch} events in appends of {BATCH} from {BATCH_C} tasks ...", flush=True)
         ours_batch, t_batch = await _append_batched(store, BATCH_C, n_batch // BATCH_C, BATCH)
 
         # --- the eventsourcing library, same server, its own database
@@ -199,28 +206,48 @@ async def run(ctx: Context) -> list[Result]:
         app = await asyncio.to_thread(es.open_app, es_url, SINGLE_C)
         try:
             await asyncio.to_thread(es.append_single, app, SINGLE_C, 5)  # warm-up
-            print(f"  eventsourcing: {n_single} single-event saves from {SINGLE_C} threads ...",
-                  flush=True)
+            print(f"  eventsourcing: {n_single} single-event saves from {SINGLE_C} threads ...", flush=True)
             es_single, te_single = await asyncio.to_thread(
-                es.append_single, app, SINGLE_C, n_single // SINGLE_C)
-            print(f"  eventsourcing: {n_batch} events in saves of {BATCH} from {BATCH_C} "
-                  "threads ...", flush=True)
+                es.append_single, app, SINGLE_C, n_single // SINGLE_C
+            )
+            print(
+                f"  eventsourcing: {n_batch} events in saves of {BATCH} from {BATCH_C} threads ...",
+                flush=True,
+            )
             es_batch, te_batch = await asyncio.to_thread(
-                es.append_batched, app, BATCH_C, n_batch // BATCH_C, BATCH)
+                es.append_batched, app, BATCH_C, n_batch // BATCH_C, BATCH
+            )
         finally:
             await asyncio.to_thread(app.close)
 
         results += [
-            Result(f"append single (c={SINGLE_C})", ours_single / t_single,
-                   target=APPEND_TARGET_RATIO, baseline=es_single / te_single,
-                   baseline_label="eventsourcing", count=ours_single, seconds=t_single,
-                   extra={"eventsourcing_count": es_single, "eventsourcing_seconds": te_single}),
-            Result(f"append batched ({BATCH}/append, c={BATCH_C})", ours_batch / t_batch,
-                   target=APPEND_TARGET_RATIO, baseline=es_batch / te_batch,
-                   baseline_label="eventsourcing", count=ours_batch, seconds=t_batch,
-                   extra={"eventsourcing_count": es_batch, "eventsourcing_seconds": te_batch}),
-            Result("append single (c=1)", ours_c1 / t_c1, count=ours_c1, seconds=t_c1,
-                   detail=f"latency {1000 * t_c1 / ours_c1:.2f} ms/append"),
+            Result(
+                f"append single (c={SINGLE_C})",
+                ours_single / t_single,
+                target=APPEND_TARGET_RATIO,
+                baseline=es_single / te_single,
+                baseline_label="eventsourcing",
+                count=ours_single,
+                seconds=t_single,
+                extra={"eventsourcing_count": es_single, "eventsourcing_seconds": te_single},
+            ),
+            Result(
+                f"append batched ({BATCH}/append, c={BATCH_C})",
+                ours_batch / t_batch,
+                target=APPEND_TARGET_RATIO,
+                baseline=es_batch / te_batch,
+                baseline_label="eventsourcing",
+                count=ours_batch,
+                seconds=t_batch,
+                extra={"eventsourcing_count": es_batch, "eventsourcing_seconds": te_batch},
+            ),
+            Result(
+                "append single (c=1)",
+                ours_c1 / t_c1,
+                count=ours_c1,
+                seconds=t_c1,
+                detail=f"latency {1000 * t_c1 / ours_c1:.2f} ms/append",
+            ),
         ]
         for result in results:
             print("  " + result.line(), flush=True)
@@ -233,13 +260,25 @@ async def run(ctx: Context) -> list[Result]:
             await autocommit.execute(text("VACUUM (ANALYZE) events"))
         print("  replay: again, the table vacuumed (as autovacuum leaves it) ...", flush=True)
         replayed, t_replay, shape = await _replay(store)
-        results.append(Result("replay (read_all -> projection)", replayed / t_replay,
-                              target=REPLAY_TARGET, count=replayed, seconds=t_replay,
-                              detail=f"{replayed} events, {shape['streams']} streams, "
-                                     "table vacuumed"))
-        results.append(Result("replay, first read after the writes", fresh / t_fresh,
-                              count=fresh, seconds=t_fresh,
-                              detail="PostgreSQL sets hint bits on this first read"))
+        results.append(
+            Result(
+                "replay (read_all -> projection)",
+                replayed / t_replay,
+                target=REPLAY_TARGET,
+                count=replayed,
+                seconds=t_replay,
+                detail=f"{replayed} events, {shape['streams']} streams, table vacuumed",
+            )
+        )
+        results.append(
+            Result(
+                "replay, first read after the writes",
+                fresh / t_fresh,
+                count=fresh,
+                seconds=t_fresh,
+                detail="PostgreSQL sets hint bits on this first read",
+            )
+        )
         for result in results[-2:]:
             print("  " + result.line(), flush=True)
 
@@ -261,17 +300,30 @@ async def run(ctx: Context) -> list[Result]:
                 t_relay = time.perf_counter() - began
             finally:
                 await publisher.stop()
-            results.append(Result("relay (outbox -> Kafka)", published / t_relay,
-                                  target=RELAY_TARGET, count=published, seconds=t_relay,
-                                  detail="batch 1000, acks=all, idempotent"))
+            results.append(
+                Result(
+                    "relay (outbox -> Kafka)",
+                    published / t_relay,
+                    target=RELAY_TARGET,
+                    count=published,
+                    seconds=t_relay,
+                    detail="batch 1000, acks=all, idempotent",
+                )
+            )
             print("  " + results[-1].line(), flush=True)
 
             wanted = min(n_consume, published)
             print(f"  consumer: {wanted} events from Kafka into a projection ...", flush=True)
             consumed, t_consume = await _consume(ctx, ctx.kafka_bootstrap, topic, wanted)
-            results.append(Result("consumer (Kafka -> inbox + projection)",
-                                  consumed / t_consume, count=consumed, seconds=t_consume,
-                                  detail="1 transaction per poll"))
+            results.append(
+                Result(
+                    "consumer (Kafka -> inbox + projection)",
+                    consumed / t_consume,
+                    count=consumed,
+                    seconds=t_consume,
+                    detail="1 transaction per poll",
+                )
+            )
             print("  " + results[-1].line(), flush=True)
         else:
             ctx.note("no Kafka: relay and consumer figures skipped")

@@ -82,9 +82,7 @@ def append_single(app: TicketApp, concurrency: int, per_worker: int) -> tuple[in
     return concurrency * per_worker, _run_workers(concurrency, work)
 
 
-def append_batched(
-    app: TicketApp, concurrency: int, per_worker: int, batch: int
-) -> tuple[int, float]:
+def append_batched(app: TicketApp, concurrency: int, per_worker: int, batch: int) -> tuple[int, float]:
     """Each thread: saves of ``batch`` pending events each (the first batch opens the ticket)."""
 
     def work(index: int) -> None:

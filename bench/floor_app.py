@@ -25,7 +25,9 @@ router = APIRouter()
 
 @router.post("/requests", status_code=status.HTTP_201_CREATED, response_model=RequestRead)
 async def receive_request(
-    body: RequestCreate, metadata: MetadataDep, response: Response,
+    body: RequestCreate,
+    metadata: MetadataDep,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> RequestRead:
     hashlib.sha256(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
@@ -34,18 +36,49 @@ async def receive_request(
     response.headers["Location"] = f"/requests/{request_id}"
     response.headers["ETag"] = '"1"'
     return RequestRead(
-        request_id=request_id, reference="REQ-2026-000001", version=1, status="received",
-        allowed_actions=["acknowledge", "start"], channel=body.channel,
-        received_at=body.received_at or now, recorded_at=now, updated_at=now,
-        customer_id=body.customer_id, contact=body.contact, subject=body.subject,
-        description=body.description, category=body.category, profile=None, impact=None,
-        urgency=None, workaround=None, priority=None, queue_exception=None, team=None,
-        agent=None, transfers=0, flagged=False, missing_fields=[], escalated_to=None,
-        escalation_taken_by=None, acknowledged_at=None, resolved_at=None, closed_at=None,
-        commitments=[], interactions=0, csat=None, nps=None,
+        request_id=request_id,
+        reference="REQ-2026-000001",
+        version=1,
+        status="received",
+        allowed_actions=["acknowledge", "start"],
+        channel=body.channel,
+        received_at=body.received_at or now,
+        recorded_at=now,
+        updated_at=now,
+        customer_id=body.customer_id,
+        contact=body.contact,
+        subject=body.subject,
+        description=body.description,
+        category=body.category,
+        profile=None,
+        impact=None,
+        urgency=None,
+        workaround=None,
+        priority=None,
+        queue_exception=None,
+        team=None,
+        agent=None,
+        transfers=0,
+        flagged=False,
+        missing_fields=[],
+        escalated_to=None,
+        escalation_taken_by=None,
+        acknowledged_at=None,
+        resolved_at=None,
+        closed_at=None,
+        commitments=[],
+        interactions=0,
+        csat=None,
+        nps=None,
     )
 
 
-app = create_service_app(ServiceDefinition(
-    name="intake-floor", context="intake_floor", default_port=8091, title="Intake HTTP floor",
-    routers=(router,)))
+app = create_service_app(
+    ServiceDefinition(
+        name="intake-floor",
+        context="intake_floor",
+        default_port=8091,
+        title="Intake HTTP floor",
+        routers=(router,),
+    )
+)

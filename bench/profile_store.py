@@ -48,8 +48,10 @@ async def main(which: str) -> None:
     profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     count = outcome[0]
-    print(f"{which}: {count} events in {wall:.2f} s wall = {count / wall:,.0f} events/s "
-          f"(profiled); process CPU {cpu:.2f} s = {100 * cpu / wall:.0f}% of one core")
+    print(
+        f"{which}: {count} events in {wall:.2f} s wall = {count / wall:,.0f} events/s "
+        f"(profiled); process CPU {cpu:.2f} s = {100 * cpu / wall:.0f}% of one core"
+    )
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(int(os.environ.get("TOP", "25")))
     stats.sort_stats("cumulative").print_stats(int(os.environ.get("TOP", "25")))

@@ -7,8 +7,10 @@ from uuid import UUID
 from events.catalogue import DomainEvent
 
 AUTHOR = "agent-042@support"
-TEXT = ("Customer called back about the missing attachment; asked to resend the signed form "
-        "before Friday. Escalation not needed, SLA clock unaffected. ") * 2
+TEXT = (
+    "Customer called back about the missing attachment; asked to resend the signed form "
+    "before Friday. Escalation not needed, SLA clock unaffected. "
+) * 2
 STREAM_TYPE = "bench_ticket"
 
 

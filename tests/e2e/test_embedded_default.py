@@ -37,8 +37,11 @@ def test_all_five_services_start_on_sqlite_and_answer_readyz(tmp_path):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
     environment |= {"GUICHET_BASE_PORT": str(base), "GUICHET_DATA_DIR": str(tmp_path / "data")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "events.service.serve"], env=environment,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [sys.executable, "-m", "events.service.serve"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         statuses: dict[str, int] = {}

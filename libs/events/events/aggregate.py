@@ -36,9 +36,9 @@ async def load(tx: Transaction, cls: type[A], stream_id: UUID) -> A:
     """The aggregate at its latest version; :class:`StreamNotFound` if it has no events."""
     aggregate: A | None = None
     if cls.snapshot_every:
-        row = (await tx.connection.execute(
-            select(snapshots).where(snapshots.c.stream_id == stream_id)
-        )).first()
+        row = (
+            await tx.connection.execute(select(snapshots).where(snapshots.c.stream_id == stream_id))
+        ).first()
         if row is not None and row.schema_version == cls.snapshot_version:
             aggregate = cls.from_snapshot(stream_id, row.state)
             aggregate.version = row.version
@@ -50,9 +50,7 @@ async def load(tx: Transaction, cls: type[A], stream_id: UUID) -> A:
     return aggregate
 
 
-async def save(
-    tx: Transaction, aggregate: Aggregate, metadata: Metadata | None = None
-) -> list[Envelope]:
+async def save(tx: Transaction, aggregate: Aggregate, metadata: Metadata | None = None) -> list[Envelope]:
     """Append the aggregate's pending events, expecting the version it was loaded at."""
     if not aggregate.pending:
         return []
@@ -64,9 +62,15 @@ async def save(
     aggregate.pending = []
     every = type(aggregate).snapshot_every
     if every and aggregate.version // every > before // every:
-        await upsert(tx.connection, snapshots, {
-            "stream_id": aggregate.id, "version": aggregate.version,
-            "schema_version": type(aggregate).snapshot_version,
-            "state": aggregate.snapshot_state(),
-        }, ["stream_id"])
+        await upsert(
+            tx.connection,
+            snapshots,
+            {
+                "stream_id": aggregate.id,
+                "version": aggregate.version,
+                "schema_version": type(aggregate).snapshot_version,
+                "state": aggregate.snapshot_state(),
+            },
+            ["stream_id"],
+        )
     return stored

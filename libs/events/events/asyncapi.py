@@ -16,8 +16,17 @@ from events.topics import dead_letter_topic, topic_for
 CE_HEADERS = {
     "type": "object",
     "description": "CloudEvents 1.0 binary mode: every attribute is a ce_<name> Kafka header.",
-    "required": ["ce_id", "ce_source", "ce_specversion", "ce_type", "ce_time", "ce_subject",
-                 "ce_streamid", "ce_sequence", "ce_schemaversion"],
+    "required": [
+        "ce_id",
+        "ce_source",
+        "ce_specversion",
+        "ce_type",
+        "ce_time",
+        "ce_subject",
+        "ce_streamid",
+        "ce_sequence",
+        "ce_schemaversion",
+    ],
     "properties": {
         "ce_id": {"type": "string", "description": "event id, UUIDv7 (sortable by time)"},
         "ce_source": {"type": "string", "examples": ["/guichet/intake"]},

@@ -25,10 +25,7 @@ CE_PREFIX = "ce_"
 
 def to_kafka_record(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     """(key, value, headers) of an envelope in CloudEvents binary mode."""
-    headers = [
-        (CE_PREFIX + name, value.encode())
-        for name, value in envelope.cloudevent_attributes().items()
-    ]
+    headers = [(CE_PREFIX + name, value.encode()) for name, value in envelope.cloudevent_attributes().items()]
     headers.append(("content-type", b"application/json"))
     for name in ("traceparent", "tracestate"):
         value = getattr(envelope.metadata, name)
@@ -40,7 +37,7 @@ def to_kafka_record(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, b
 def from_kafka_record(value: bytes | None, headers: Any) -> Envelope:
     """Parse a binary-mode record; raises ``ValueError`` for anything malformed."""
     attributes = {
-        name[len(CE_PREFIX):]: raw.decode("utf-8", "replace")
+        name[len(CE_PREFIX) :]: raw.decode("utf-8", "replace")
         for name, raw in (headers or ())
         if name.startswith(CE_PREFIX)
     }

@@ -42,7 +42,6 @@ async def save_consumer_checkpoint(
     await upsert(
         connection,
         consumer_checkpoints,
-        {"consumer": consumer, "source": source, "position": position,
-         "updated_at": datetime.now(UTC)},
+        {"consumer": consumer, "source": source, "position": position, "updated_at": datetime.now(UTC)},
         ["consumer", "source"],
     )

@@ -119,9 +119,13 @@ class Consumer:
                 isolate = True
                 continue
             except TRANSIENT_ERRORS as error:
-                log.warning("consumer.transient_error", consumer=self.name,
-                            event_ids=[str(e.id) for e in envelopes[:5]], error=repr(error),
-                            retry_in=delay)
+                log.warning(
+                    "consumer.transient_error",
+                    consumer=self.name,
+                    event_ids=[str(e.id) for e in envelopes[:5]],
+                    error=repr(error),
+                    retry_in=delay,
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff)
                 continue
@@ -137,18 +141,21 @@ class Consumer:
         ``isolate``)."""
         async with self.engine.begin() as connection:
             if checkpoint:
-                await save_consumer_checkpoint(
-                    connection, self.name, checkpoint.source, checkpoint.position
-                )
+                await save_consumer_checkpoint(connection, self.name, checkpoint.source, checkpoint.position)
             handled = [envelope for envelope in envelopes if envelope.type in self.handlers]
             if not handled:
                 return [Outcome.IGNORED] * len(envelopes)
             parked = await self._parked_streams(connection, {str(e.stream_id) for e in handled})
             now = datetime.now(UTC)
-            new = await insert_absent(connection, inbox, [
-                {"consumer": self.name, "event_id": envelope_id, "processed_at": now}
-                for envelope_id in dict.fromkeys(envelope.id for envelope in handled)
-            ], returning="event_id")
+            new = await insert_absent(
+                connection,
+                inbox,
+                [
+                    {"consumer": self.name, "event_id": envelope_id, "processed_at": now}
+                    for envelope_id in dict.fromkeys(envelope.id for envelope in handled)
+                ],
+                returning="event_id",
+            )
             outcomes = []
             for envelope in envelopes:
                 if envelope.type not in self.handlers:
@@ -183,8 +190,14 @@ class Consumer:
                     raise _HandlerFailed from failure
                 error = repr(failure)
                 parked.add(stream_key)
-                log.error("consumer.parked", consumer=self.name, event_id=str(envelope.id),
-                          stream_id=stream_key, type=envelope.type, error=error)
+                log.error(
+                    "consumer.parked",
+                    consumer=self.name,
+                    event_id=str(envelope.id),
+                    stream_id=stream_key,
+                    type=envelope.type,
+                    error=error,
+                )
         # The savepoint undid the handler's effects; the inbox row goes too, so that releasing
         # the stream later processes this event for real.
         await connection.execute(
@@ -195,7 +208,9 @@ class Consumer:
 
     async def _parked_streams(self, connection: AsyncConnection, stream_keys: set[str]) -> set[str]:
         rows = await connection.execute(
-            select(parked_events.c.stream_key).distinct().where(
+            select(parked_events.c.stream_key)
+            .distinct()
+            .where(
                 parked_events.c.consumer == self.name,
                 parked_events.c.stream_key.in_(sorted(stream_keys)),
                 parked_events.c.released_at.is_(None),
@@ -205,8 +220,12 @@ class Consumer:
 
     async def _park(self, connection: AsyncConnection, envelope: Envelope, error: str) -> None:
         await self._insert_parked(
-            connection, stream_key=str(envelope.stream_id), event_id=str(envelope.id),
-            topic=None, message=envelope.model_dump(mode="json"), error=error,
+            connection,
+            stream_key=str(envelope.stream_id),
+            event_id=str(envelope.id),
+            topic=None,
+            message=envelope.model_dump(mode="json"),
+            error=error,
         )
 
     async def park_undecodable(self, record: Any, error: str) -> None:
@@ -219,30 +238,46 @@ class Consumer:
             return
         async with self.engine.begin() as connection:
             await self._insert_parked(
-                connection, stream_key=stream_key, event_id=f"{record.partition}:{record.offset}",
-                topic=record.topic, error=error,
+                connection,
+                stream_key=stream_key,
+                event_id=f"{record.partition}:{record.offset}",
+                topic=record.topic,
+                error=error,
                 message={"undecodable": {"partition": record.partition, "offset": record.offset}},
             )
 
     async def _insert_parked(
-        self, connection: AsyncConnection, *, stream_key: str, event_id: str, topic: str | None,
-        message: dict[str, Any], error: str,
+        self,
+        connection: AsyncConnection,
+        *,
+        stream_key: str,
+        event_id: str,
+        topic: str | None,
+        message: dict[str, Any],
+        error: str,
     ) -> None:
         """Park once: a redelivery of what is already parked (and not released) adds nothing."""
         already = await connection.execute(
-            select(parked_events.c.id).where(
+            select(parked_events.c.id)
+            .where(
                 parked_events.c.consumer == self.name,
                 parked_events.c.event_id == event_id,
                 parked_events.c.topic.is_not_distinct_from(topic),
                 parked_events.c.released_at.is_(None),
-            ).limit(1)
+            )
+            .limit(1)
         )
         if already.first() is not None:
             return
         await connection.execute(
             parked_events.insert().values(
-                consumer=self.name, stream_key=stream_key, event_id=event_id, topic=topic,
-                message=message, error=error, parked_at=datetime.now(UTC),
+                consumer=self.name,
+                stream_key=stream_key,
+                event_id=event_id,
+                topic=topic,
+                message=message,
+                error=error,
+                parked_at=datetime.now(UTC),
             )
         )
 

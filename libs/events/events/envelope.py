@@ -163,9 +163,7 @@ class Envelope(BaseModel):
                 ),
                 position=int(attributes["position"]) if "position" in attributes else None,
                 recorded_at=(
-                    datetime.fromisoformat(attributes["recordedat"])
-                    if "recordedat" in attributes
-                    else None
+                    datetime.fromisoformat(attributes["recordedat"]) if "recordedat" in attributes else None
                 ),
                 pii=PiiMarker.model_validate_json(pii) if pii else None,
                 prev_hash=attributes.get("prevhash"),

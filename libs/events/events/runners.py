@@ -59,8 +59,7 @@ class KafkaConsumerRunner:
             max_poll_interval_ms=300000,
             metadata_max_age_ms=5000,
         )
-        self._dlq = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all",
-                                     enable_idempotence=True)
+        self._dlq = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
         self.max_records = max_records
         self._stopping = asyncio.Event()
         self.failing: str | None = None
@@ -98,8 +97,12 @@ class KafkaConsumerRunner:
                     await self.poll()
                 except Exception as error:  # noqa: BLE001 - retried; nothing was committed
                     self.failing = f"{type(error).__name__}: {error}"
-                    log.warning("consumer.poll_failed", consumer=self.consumer.name,
-                                error=self.failing, retry_in=backoff)
+                    log.warning(
+                        "consumer.poll_failed",
+                        consumer=self.consumer.name,
+                        error=self.failing,
+                        retry_in=backoff,
+                    )
                     await pause(self._stopping, backoff)
                     backoff = min(backoff * 2, self.RETRY_MAX)
                     await self._rewind_to_committed()
@@ -131,8 +134,12 @@ class KafkaConsumerRunner:
                 else:
                     self._kafka.seek(partition, committed)
             except Exception as error:  # noqa: BLE001 - a rebalance resets positions anyway
-                log.warning("consumer.rewind_failed", consumer=self.consumer.name,
-                            partition=str(partition), error=repr(error))
+                log.warning(
+                    "consumer.rewind_failed",
+                    consumer=self.consumer.name,
+                    partition=str(partition),
+                    error=repr(error),
+                )
 
     async def _backlog_consumed(self) -> bool:
         assigned = self._kafka.assignment()
@@ -191,8 +198,14 @@ class KafkaConsumerRunner:
             dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
         )
         DEAD_LETTERED.labels(self.consumer.name).inc()
-        log.error("consumer.dead_lettered", consumer=self.consumer.name, topic=record.topic,
-                  partition=record.partition, offset=record.offset, error=error)
+        log.error(
+            "consumer.dead_lettered",
+            consumer=self.consumer.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=error,
+        )
 
 
 class InProcessConsumerRunner:
@@ -236,6 +249,5 @@ class InProcessConsumerRunner:
                 if not drained and not self._stopping.is_set():
                     await self.bus.wait_for_more(0.5)
             except Exception as error:  # noqa: BLE001 - keep consuming; the error is logged
-                log.warning("consumer.in_process_failed", consumer=self.consumer.name,
-                            error=repr(error))
+                log.warning("consumer.in_process_failed", consumer=self.consumer.name, error=repr(error))
                 await asyncio.sleep(1.0)

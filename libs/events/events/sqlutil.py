@@ -14,9 +14,7 @@ def _insert(connection: AsyncConnection, table: Table) -> Any:
     return dialect.insert(table)
 
 
-async def upsert(
-    connection: AsyncConnection, table: Table, values: dict[str, Any], keys: list[str]
-) -> None:
+async def upsert(connection: AsyncConnection, table: Table, values: dict[str, Any], keys: list[str]) -> None:
     statement = _insert(connection, table).values(**values)
     updates = {name: value for name, value in values.items() if name not in keys}
     await connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
@@ -24,9 +22,7 @@ async def upsert(
 
 async def insert_if_absent(connection: AsyncConnection, table: Table, values: dict[str, Any]) -> bool:
     """Insert unless a row with the same key exists; True when this call inserted it."""
-    result = await connection.execute(
-        _insert(connection, table).values(**values).on_conflict_do_nothing()
-    )
+    result = await connection.execute(_insert(connection, table).values(**values).on_conflict_do_nothing())
     return result.rowcount == 1
 
 

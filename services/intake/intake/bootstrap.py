@@ -38,7 +38,8 @@ def bootstrap(runtime: ServiceRuntime) -> Intake:
         clock = RuntimeClock(runtime)
         rules = extra.get("rules") or DEFAULT_RULES
         views = IntakeViews(runtime.engine, runtime.store)
-        bus = IntakeBus(lambda: SqlUnitOfWork(runtime.store, clock, runtime.committed, views.created),
-                        clock, rules)
+        bus = IntakeBus(
+            lambda: SqlUnitOfWork(runtime.store, clock, runtime.committed, views.created), clock, rules
+        )
         runtime.state["intake"] = Intake(bus, views, clock, rules)
     return runtime.state["intake"]  # type: ignore[no-any-return]

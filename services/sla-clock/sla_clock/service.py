@@ -26,17 +26,26 @@ def context_of(runtime: ServiceRuntime) -> SlaContext:
     ctx = runtime.state.get("sla")
     if ctx is None:
         extra = runtime.definition.extra
-        ctx = SlaContext(runtime.store, RulesBook(DEFAULT_POLICY, "france", default_calendars()),
-                         now=extra.get("now", utc_now))
+        ctx = SlaContext(
+            runtime.store,
+            RulesBook(DEFAULT_POLICY, "france", default_calendars()),
+            now=extra.get("now", utc_now),
+        )
         runtime.state["sla"] = ctx
+
         async def consumer_caught_up() -> None:
             if runtime.runner is not None:
                 await runtime.runner.caught_up.wait()
 
         runtime.state["scheduler"] = Scheduler(
-            ctx, horizon=extra.get("horizon", 60.0), refill_interval=extra.get("refill_interval", 1.0),
-            catch_up_grace=extra.get("catch_up_grace", 0.5), on_commit=runtime.committed,
-            input_caught_up=consumer_caught_up, input_wait_limit=extra.get("input_wait_limit", 60.0))
+            ctx,
+            horizon=extra.get("horizon", 60.0),
+            refill_interval=extra.get("refill_interval", 1.0),
+            catch_up_grace=extra.get("catch_up_grace", 0.5),
+            on_commit=runtime.committed,
+            input_caught_up=consumer_caught_up,
+            input_wait_limit=extra.get("input_wait_limit", 60.0),
+        )
         ctx.wake = runtime.state["scheduler"].wake
     return ctx  # type: ignore[no-any-return]
 

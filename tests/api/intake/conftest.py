@@ -43,23 +43,34 @@ class Desk:
 
     def command(self, request: dict, action: str, json: object = None):
         """POST a command on a request with If-Match = the version last read."""
-        return self.post(f"/requests/{request['request_id']}/{action}", json,
-                         **{"If-Match": f'"{request["version"]}"'})
+        return self.post(
+            f"/requests/{request['request_id']}/{action}", json, **{"If-Match": f'"{request["version"]}"'}
+        )
 
     def get(self, path: str, **params):
         return self.client.get(path, params=params, headers=self.auth)
 
     def new_request(self, **fields) -> dict:
-        body = {"channel": "email", "received_at": (self.clock.now() - timedelta(hours=1)).isoformat(),
-                "contact": "jean.martin@exemple.fr", "subject": "Facture erronée",
-                "description": "Montant facturé deux fois", "category": "billing"} | fields
+        body = {
+            "channel": "email",
+            "received_at": (self.clock.now() - timedelta(hours=1)).isoformat(),
+            "contact": "jean.martin@exemple.fr",
+            "subject": "Facture erronée",
+            "description": "Montant facturé deux fois",
+            "category": "billing",
+        } | fields
         response = self.post("/requests", body)
         assert response.status_code == 201, response.text
         return response.json()
 
     def new_customer(self, **fields) -> dict:
-        body = {"profile": "b2c", "first_name": "Éloïse", "last_name": "Dupont",
-                "email": "eloise.dupont@exemple.fr", "phone": "06 12 34 56 78"} | fields
+        body = {
+            "profile": "b2c",
+            "first_name": "Éloïse",
+            "last_name": "Dupont",
+            "email": "eloise.dupont@exemple.fr",
+            "phone": "06 12 34 56 78",
+        } | fields
         response = self.post("/customers", body)
         assert response.status_code == 201, response.text
         return response.json()
@@ -74,8 +85,11 @@ def wait_ready(client: TestClient, timeout: float = 15) -> None:
 
 def make_client(tmp_path, clock: MovableClock, **settings) -> TestClient:
     definition = replace(DEFINITION, extra={"clock": clock})
-    return TestClient(create_service_app(
-        definition, ServiceSettings(service="intake", data_dir=tmp_path, log_json=False, **settings)))
+    return TestClient(
+        create_service_app(
+            definition, ServiceSettings(service="intake", data_dir=tmp_path, log_json=False, **settings)
+        )
+    )
 
 
 @pytest.fixture

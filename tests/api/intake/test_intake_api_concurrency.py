@@ -35,8 +35,13 @@ class ConcurrentWriter:
                 if writer.times and aggregate.pending and writer.pick(aggregate, created):
                     writer.times -= 1
                     writer.raced += 1
-                    await uow.tx.append(aggregate.id, aggregate.stream_type, aggregate.version,
-                                        [interloper(aggregate)], metadata)
+                    await uow.tx.append(
+                        aggregate.id,
+                        aggregate.stream_type,
+                        aggregate.version,
+                        [interloper(aggregate)],
+                        metadata,
+                    )
             await original(uow, metadata)
 
         monkeypatch.setattr(SqlUnitOfWork, "commit", commit)
@@ -86,8 +91,11 @@ def test_a_command_whose_if_match_loses_the_write_race_is_412_like_a_stale_one(d
 def test_a_customer_update_that_loses_the_write_race_is_412(desk, client, writer):
     customer = desk.new_customer()
     writer.race(the(customer["customer_id"]))
-    lost = client.patch(f"/customers/{customer['customer_id']}", headers=desk.auth | {"If-Match": '"1"'},
-                        json={"address": {"city": "Nice"}})
+    lost = client.patch(
+        f"/customers/{customer['customer_id']}",
+        headers=desk.auth | {"If-Match": '"1"'},
+        json={"address": {"city": "Nice"}},
+    )
     assert writer.raced == 1
     assert lost.status_code == 412 and lost.json()["type"].endswith("/precondition-failed")
 
@@ -97,20 +105,22 @@ def test_a_creation_without_if_match_is_retried_then_409(desk, writer):
     customer = desk.new_customer()
     assert writer.raced == 1 and customer["version"] == 1
     writer.race(new_stream, times=2)  # both attempts lose: a 409, no If-Match was involved
-    lost = desk.post("/requests", {"channel": "email", "contact": "a@exemple.fr", "subject": "S",
-                                   "description": "D"})
+    lost = desk.post(
+        "/requests", {"channel": "email", "contact": "a@exemple.fr", "subject": "S", "description": "D"}
+    )
     assert writer.raced == 2
     assert lost.status_code == 409 and lost.json()["type"].endswith("/concurrency-conflict")
 
 
 def test_a_merge_racing_on_the_survivor_is_retried_as_its_if_match_still_holds(desk, client, writer):
     survivor = desk.new_customer()
-    merged = desk.new_customer(first_name="Paul", last_name="Durand", email="p.durand@exemple.fr",
-                               phone=None)
+    merged = desk.new_customer(first_name="Paul", last_name="Durand", email="p.durand@exemple.fr", phone=None)
     writer.race(the(survivor["customer_id"]))
-    response = client.post(f"/customers/{merged['customer_id']}/merge",
-                           headers=desk.auth | {"If-Match": '"1"'},
-                           json={"survivor_id": survivor["customer_id"], "reason": "même personne"})
+    response = client.post(
+        f"/customers/{merged['customer_id']}/merge",
+        headers=desk.auth | {"If-Match": '"1"'},
+        json={"survivor_id": survivor["customer_id"], "reason": "même personne"},
+    )
     assert writer.raced == 1
     assert response.status_code == 200, response.text
     assert response.json()["merged_into"] == survivor["customer_id"]
@@ -118,6 +128,9 @@ def test_a_merge_racing_on_the_survivor_is_retried_as_its_if_match_still_holds(d
     # On the merged record itself, the one If-Match names, the lost race is a 412.
     other = desk.new_customer(first_name="Anne", last_name="Roy", email="a.roy@exemple.fr", phone=None)
     writer.race(the(other["customer_id"]))
-    lost = client.post(f"/customers/{other['customer_id']}/merge", headers=desk.auth | {"If-Match": '"1"'},
-                       json={"survivor_id": survivor["customer_id"], "reason": "même personne"})
+    lost = client.post(
+        f"/customers/{other['customer_id']}/merge",
+        headers=desk.auth | {"If-Match": '"1"'},
+        json={"survivor_id": survivor["customer_id"], "reason": "même personne"},
+    )
     assert lost.status_code == 412 and lost.json()["type"].endswith("/precondition-failed")

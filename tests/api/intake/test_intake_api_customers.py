@@ -10,21 +10,35 @@ def fields_of(response) -> set[str]:
 
 
 def test_a_customer_is_registered_with_its_phone_in_e164(desk):
-    customer = desk.new_customer(address={"street": "1 rue de la Paix", "postal_code": "75002",
-                                          "city": "Paris"}, contract_refs=["CT-1"],
-                                 preferred_channel="email", prospection_consent=True)
+    customer = desk.new_customer(
+        address={"street": "1 rue de la Paix", "postal_code": "75002", "city": "Paris"},
+        contract_refs=["CT-1"],
+        preferred_channel="email",
+        prospection_consent=True,
+    )
     assert customer["phone"] == "+33612345678"
-    assert customer["address"] == {"street": "1 rue de la Paix", "postal_code": "75002", "city": "Paris",
-                                   "country": "FR"}
+    assert customer["address"] == {
+        "street": "1 rue de la Paix",
+        "postal_code": "75002",
+        "city": "Paris",
+        "country": "FR",
+    }
     assert customer["prospection_consent"] is True and customer["version"] == 1
     read = desk.get(f"/customers/{customer['customer_id']}")
     assert read.json() == customer and read.headers["ETag"] == '"1"'
 
 
 def test_entry_checks_name_every_bad_field(desk):
-    response = desk.post("/customers", {"profile": "public_service", "first_name": "Jean",
-                                        "email": "pas-un-email", "phone": "12345",
-                                        "address": {"postal_code": "2A000"}})
+    response = desk.post(
+        "/customers",
+        {
+            "profile": "public_service",
+            "first_name": "Jean",
+            "email": "pas-un-email",
+            "phone": "12345",
+            "address": {"postal_code": "2A000"},
+        },
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert fields_of(response) == {"last_name", "email", "phone", "postal_code", "city"}
@@ -33,8 +47,7 @@ def test_entry_checks_name_every_bad_field(desk):
 
 def test_a_likely_duplicate_needs_an_explicit_decision(desk):
     existing = desk.new_customer()
-    variant = {"profile": "b2c", "first_name": "Dupont", "last_name": "Eloise",
-               "phone": "+33 6 12 34 56 78"}
+    variant = {"profile": "b2c", "first_name": "Dupont", "last_name": "Eloise", "phone": "+33 6 12 34 56 78"}
     response = desk.post("/customers", variant)
     assert response.status_code == 409
     body = response.json()
@@ -48,16 +61,21 @@ def test_a_likely_duplicate_needs_an_explicit_decision(desk):
 
 def test_create_anyway_keeps_the_reason(desk):
     desk.new_customer()
-    created = desk.new_customer(email="eloise.dupont@exemple.fr", phone=None, duplicate_decision={
-        "action": "create_anyway", "reason": "homonyme: autre date de naissance"})
+    created = desk.new_customer(
+        email="eloise.dupont@exemple.fr",
+        phone=None,
+        duplicate_decision={"action": "create_anyway", "reason": "homonyme: autre date de naissance"},
+    )
     assert created["duplicate_override_reason"] == "homonyme: autre date de naissance"
     assert len(desk.get("/customers").json()["items"]) == 2
 
 
 def test_merge_into_existing_at_creation_keeps_both_records_reachable(desk):
     existing = desk.new_customer()
-    merged = desk.new_customer(first_name="Eloise", duplicate_decision={
-        "action": "merge_into", "customer_id": existing["customer_id"]})
+    merged = desk.new_customer(
+        first_name="Eloise",
+        duplicate_decision={"action": "merge_into", "customer_id": existing["customer_id"]},
+    )
     assert merged["merged_into"] == existing["customer_id"]
     survivor = desk.get(f"/customers/{existing['customer_id']}").json()
     assert survivor["merged_ids"] == [merged["customer_id"]]
@@ -65,31 +83,44 @@ def test_merge_into_existing_at_creation_keeps_both_records_reachable(desk):
     assert [e["type"] for e in history] == ["intake.CustomerRegistered", "intake.CustomersMerged"]
     survivor_history = desk.get(f"/customers/{existing['customer_id']}/history").json()
     assert [e["type"] for e in survivor_history["entries"]] == [
-        "intake.CustomerRegistered", "intake.CustomerAbsorbed"]
-    assert survivor_history["merged"] == [{"customer_id": merged["customer_id"],
-                                           "history": f"/customers/{merged['customer_id']}/history"}]
+        "intake.CustomerRegistered",
+        "intake.CustomerAbsorbed",
+    ]
+    assert survivor_history["merged"] == [
+        {"customer_id": merged["customer_id"], "history": f"/customers/{merged['customer_id']}/history"}
+    ]
     assert [c["customer_id"] for c in desk.get("/customers").json()["items"]] == [existing["customer_id"]]
 
 
 def test_merging_into_an_unknown_customer_is_422_naming_it(desk):
-    response = desk.post("/customers", {"profile": "b2c", "first_name": "A", "last_name": "B",
-                                        "email": "a@b.fr", "duplicate_decision": {
-                                            "action": "merge_into", "customer_id": str(uuid4())}})
+    response = desk.post(
+        "/customers",
+        {
+            "profile": "b2c",
+            "first_name": "A",
+            "last_name": "B",
+            "email": "a@b.fr",
+            "duplicate_decision": {"action": "merge_into", "customer_id": str(uuid4())},
+        },
+    )
     assert response.status_code == 422
     assert fields_of(response) == {"duplicate_decision.customer_id"}
 
 
 def test_merging_two_existing_records_is_an_event_and_the_merged_one_is_frozen(desk, client):
     survivor = desk.new_customer()
-    other = desk.new_customer(first_name="Paul", last_name="Durand", email="p.durand@exemple.fr",
-                              phone="0142685300")
+    other = desk.new_customer(
+        first_name="Paul", last_name="Durand", email="p.durand@exemple.fr", phone="0142685300"
+    )
     url = f"/customers/{other['customer_id']}"
-    merged = client.post(f"{url}/merge", headers=desk.auth | {"If-Match": '"1"'},
-                         json={"survivor_id": survivor["customer_id"], "reason": "même personne"})
+    merged = client.post(
+        f"{url}/merge",
+        headers=desk.auth | {"If-Match": '"1"'},
+        json={"survivor_id": survivor["customer_id"], "reason": "même personne"},
+    )
     assert merged.status_code == 200, merged.text
     assert merged.json()["merged_into"] == survivor["customer_id"]
-    frozen = client.patch(url, headers=desk.auth | {"If-Match": '"2"'},
-                          json={"address": {"city": "Lyon"}})
+    frozen = client.patch(url, headers=desk.auth | {"If-Match": '"2"'}, json={"address": {"city": "Lyon"}})
     assert frozen.status_code == 409 and frozen.json()["type"].endswith("/customer-merged")
     # A request for the merged customer is recorded against the survivor.
     request = desk.new_request(customer_id=other["customer_id"])
@@ -100,9 +131,16 @@ def test_an_update_records_only_what_changed_and_needs_if_match(desk, client):
     customer = desk.new_customer()
     url = f"/customers/{customer['customer_id']}"
     assert client.patch(url, headers=desk.auth, json={"phone": "0700000000"}).status_code == 428
-    response = client.patch(url, headers=desk.auth | {"If-Match": '"1"'},
-                            json={"phone": "07 81 23 45 67", "email": "eloise.dupont@exemple.fr",
-                                  "address": {"city": "Lyon"}, "contract_end": "2030-12-31"})
+    response = client.patch(
+        url,
+        headers=desk.auth | {"If-Match": '"1"'},
+        json={
+            "phone": "07 81 23 45 67",
+            "email": "eloise.dupont@exemple.fr",
+            "address": {"city": "Lyon"},
+            "contract_end": "2030-12-31",
+        },
+    )
     assert response.status_code == 200, response.text
     assert response.json()["phone"] == "+33781234567" and response.json()["address"]["city"] == "Lyon"
     last = desk.get(f"{url}/history").json()["entries"][-1]
@@ -123,8 +161,9 @@ def test_an_ended_contract_flags_the_record_obsolete_without_blocking_it(desk):
 
 def test_customers_are_searched_by_name_email_or_phone(desk):
     eloise = desk.new_customer()
-    paul = desk.new_customer(first_name="Paul", last_name="Durand", email="p.durand@exemple.fr",
-                             phone="0142685300")
+    paul = desk.new_customer(
+        first_name="Paul", last_name="Durand", email="p.durand@exemple.fr", phone="0142685300"
+    )
 
     def found(**params) -> list[str]:
         return [c["customer_id"] for c in desk.get("/customers", **params).json()["items"]]
@@ -144,16 +183,22 @@ def test_an_unknown_customer_is_404(desk):
 
 
 def merge(desk, client, merged: dict, survivor: dict, reason: str = "même personne") -> dict:
-    response = client.post(f"/customers/{merged['customer_id']}/merge",
-                           headers=desk.auth | {"If-Match": f'"{merged["version"]}"'},
-                           json={"survivor_id": survivor["customer_id"], "reason": reason})
+    response = client.post(
+        f"/customers/{merged['customer_id']}/merge",
+        headers=desk.auth | {"If-Match": f'"{merged["version"]}"'},
+        json={"survivor_id": survivor["customer_id"], "reason": reason},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def other_customer(desk, first_name: str = "Paul", last_name: str = "Durand") -> dict:
-    return desk.new_customer(first_name=first_name, last_name=last_name,
-                             email=f"{first_name}.{last_name}@exemple.fr".lower(), phone=None)
+    return desk.new_customer(
+        first_name=first_name,
+        last_name=last_name,
+        email=f"{first_name}.{last_name}@exemple.fr".lower(),
+        phone=None,
+    )
 
 
 def test_a_merge_shows_in_the_survivors_history_which_leads_to_the_absorbed_record(desk, client):
@@ -164,22 +209,32 @@ def test_a_merge_shows_in_the_survivors_history_which_leads_to_the_absorbed_reco
     history = desk.get(f"/customers/{survivor['customer_id']}/history").json()
     last = history["entries"][-1]
     assert (last["type"], last["version"], last["actor"]) == ("intake.CustomerAbsorbed", 2, "alice")
-    assert last["data"] == {"survivor_id": survivor["customer_id"], "merged_id": absorbed["customer_id"],
-                            "reason": "même personne, deux fiches"}
+    assert last["data"] == {
+        "survivor_id": survivor["customer_id"],
+        "merged_id": absorbed["customer_id"],
+        "reason": "même personne, deux fiches",
+    }
     assert history["merged_into"] is None
     [link] = history["merged"]
     assert link["customer_id"] == absorbed["customer_id"]
     absorbed_history = desk.get(link["history"]).json()  # the absorbed record's own history, intact
     assert absorbed_history["customer_id"] == absorbed["customer_id"]
     assert [e["type"] for e in absorbed_history["entries"]] == [
-        "intake.CustomerRegistered", "intake.CustomersMerged"]
+        "intake.CustomerRegistered",
+        "intake.CustomersMerged",
+    ]
     assert absorbed_history["entries"][-1]["data"] == last["data"]
     assert absorbed_history["merged_into"] == {
-        "customer_id": survivor["customer_id"], "history": f"/customers/{survivor['customer_id']}/history"}
+        "customer_id": survivor["customer_id"],
+        "history": f"/customers/{survivor['customer_id']}/history",
+    }
     assert absorbed_history["merged"] == []
     # The survivor is not frozen: it is updated with the ETag that counts the merge.
-    updated = client.patch(f"/customers/{survivor['customer_id']}", headers=desk.auth | {"If-Match": '"2"'},
-                           json={"address": {"city": "Lyon"}})
+    updated = client.patch(
+        f"/customers/{survivor['customer_id']}",
+        headers=desk.auth | {"If-Match": '"2"'},
+        json={"address": {"city": "Lyon"}},
+    )
     assert updated.status_code == 200, updated.text
 
 

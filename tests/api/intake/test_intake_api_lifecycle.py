@@ -6,8 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-QUALIFICATION = {"category": "billing", "profile": "b2c", "impact": "medium", "urgency": "low",
-                 "workaround": "available"}
+QUALIFICATION = {
+    "category": "billing",
+    "profile": "b2c",
+    "impact": "medium",
+    "urgency": "low",
+    "workaround": "available",
+}
 
 
 def ok(response) -> dict:
@@ -44,15 +49,21 @@ def test_the_profile_defaults_to_the_customers(desk):
 
 def test_a_priority_change_without_criterion_is_refused(desk):
     request = qualified(desk)
-    body = problem(desk.command(request, "priority", {"priority": "p2", "reason": "client important"}),
-                   422, "priority-change-refused")
+    body = problem(
+        desk.command(request, "priority", {"priority": "p2", "reason": "client important"}),
+        422,
+        "priority-change-refused",
+    )
     assert body["rule"] == "missing_criterion" and body["errors"][0]["field"] == "criterion"
 
 
-@pytest.mark.parametrize("change", [
-    {"priority": "p1", "criterion": "customer_insists", "reason": "il appelle sans cesse"},
-    {"priority": "p1", "criterion": "urgency", "reason": "le client insiste beaucoup"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"priority": "p1", "criterion": "customer_insists", "reason": "il appelle sans cesse"},
+        {"priority": "p1", "criterion": "urgency", "reason": "le client insiste beaucoup"},
+    ],
+)
 def test_the_customers_insistence_is_never_a_reason_to_raise_priority(desk, change):
     request = qualified(desk)
     response = desk.command(request, "priority", change)
@@ -64,22 +75,37 @@ def test_the_customers_insistence_is_never_a_reason_to_raise_priority(desk, chan
 
 def test_a_priority_change_names_old_new_criterion_and_reason(desk):
     request = qualified(desk)
-    changed = ok(desk.command(request, "priority", {
-        "priority": "p2", "criterion": "deadline", "reason": "audience au tribunal vendredi"}))
+    changed = ok(
+        desk.command(
+            request,
+            "priority",
+            {"priority": "p2", "criterion": "deadline", "reason": "audience au tribunal vendredi"},
+        )
+    )
     assert changed["priority"] == "p2"
     entries = desk.get(f"/requests/{request['request_id']}/timeline").json()["entries"]
     assert entries[-1]["type"] == "intake.PriorityChanged"
     assert {k: entries[-1]["data"][k] for k in ("old", "new", "criterion", "reason")} == {
-        "old": "p3", "new": "p2", "criterion": "deadline", "reason": "audience au tribunal vendredi"}
+        "old": "p3",
+        "new": "p2",
+        "criterion": "deadline",
+        "reason": "audience au tribunal vendredi",
+    }
 
 
 def test_a_requalification_that_changes_priority_records_the_criterion_that_changed(desk):
     request = qualified(desk)
-    refused = desk.command(request, "qualification", QUALIFICATION | {"impact": "critical",
-                                                                     "workaround": "none"})
+    refused = desk.command(
+        request, "qualification", QUALIFICATION | {"impact": "critical", "workaround": "none"}
+    )
     problem(refused, 422, "priority-change-refused")
-    changed = ok(desk.command(request, "qualification", QUALIFICATION | {
-        "impact": "critical", "workaround": "none", "reason": "tout le site est coupé"}))
+    changed = ok(
+        desk.command(
+            request,
+            "qualification",
+            QUALIFICATION | {"impact": "critical", "workaround": "none", "reason": "tout le site est coupé"},
+        )
+    )
     assert changed["priority"] == "p2"
     last = desk.get(f"/requests/{request['request_id']}/timeline").json()["entries"][-1]
     assert (last["type"], last["data"]["criterion"]) == ("intake.PriorityChanged", "impact")
@@ -88,11 +114,19 @@ def test_a_requalification_that_changes_priority_records_the_criterion_that_chan
 def test_a_second_transfer_is_refused_unless_a_documented_exception_is_given(desk):
     request = qualified(desk)
     request = ok(desk.command(request, "transfer", {"to_team": "technical_support", "reason": "panne"}))
-    body = problem(desk.command(request, "transfer", {"to_team": "sales", "reason": "devis"}),
-                   409, "transfer-limit-reached")
+    body = problem(
+        desk.command(request, "transfer", {"to_team": "sales", "reason": "devis"}),
+        409,
+        "transfer-limit-reached",
+    )
     assert body["previous_transfers"] == 1
-    again = ok(desk.command(request, "transfer", {"to_team": "sales", "reason": "devis",
-                                                  "exception": "seul le commercial peut signer"}))
+    again = ok(
+        desk.command(
+            request,
+            "transfer",
+            {"to_team": "sales", "reason": "devis", "exception": "seul le commercial peut signer"},
+        )
+    )
     assert (again["team"], again["transfers"]) == ("sales", 2)
 
 
@@ -126,9 +160,20 @@ def test_the_full_life_of_a_request(desk, clock):
     assert request["status"] == "awaiting_customer"
     request = ok(desk.command(request, "customer-reply"))
     request = ok(desk.command(request, "start"))
-    request = ok(desk.command(request, "interactions", {
-        "channel": "phone", "direction": "outbound", "subject": "Point d'étape",
-        "summary": "Diagnostic en cours", "next_step": "rappel demain", "informs_customer": True}))
+    request = ok(
+        desk.command(
+            request,
+            "interactions",
+            {
+                "channel": "phone",
+                "direction": "outbound",
+                "subject": "Point d'étape",
+                "summary": "Diagnostic en cours",
+                "next_step": "rappel demain",
+                "informs_customer": True,
+            },
+        )
+    )
     due = (clock.now() + timedelta(days=1)).isoformat()
     request = ok(desk.command(request, "commitments", {"deliverable": "diagnostic", "due_at": due}))
     commitment = request["commitments"][0]
@@ -138,16 +183,34 @@ def test_the_full_life_of_a_request(desk, clock):
     request = ok(desk.command(request, "closure", {"customer_confirmed": True}))
     request = ok(desk.command(request, "satisfaction", {"csat": 4, "nps": 9}))
     assert (request["status"], request["csat"], request["nps"], request["interactions"]) == (
-        "closed", 4, 9, 1)
+        "closed",
+        4,
+        9,
+        1,
+    )
     request = ok(desk.command(request, "reopening", {"reason": "le problème est revenu"}))
     assert request["status"] == "in_progress" and request["closed_at"] is None
-    types = [e["type"].split(".")[1] for e in
-             desk.get(f"/requests/{request['request_id']}/timeline").json()["entries"]]
+    types = [
+        e["type"].split(".")[1]
+        for e in desk.get(f"/requests/{request['request_id']}/timeline").json()["entries"]
+    ]
     assert types == [
-        "RequestReceived", "RequestAcknowledged", "RequestQualified", "RequestAssigned", "WorkStarted",
-        "AwaitingCustomer", "CustomerReplied", "WorkStarted", "InteractionRecorded", "CommitmentMade",
-        "CommitmentFulfilled", "RequestResolved", "RequestClosed", "SatisfactionRecorded",
-        "RequestReopened"]
+        "RequestReceived",
+        "RequestAcknowledged",
+        "RequestQualified",
+        "RequestAssigned",
+        "WorkStarted",
+        "AwaitingCustomer",
+        "CustomerReplied",
+        "WorkStarted",
+        "InteractionRecorded",
+        "CommitmentMade",
+        "CommitmentFulfilled",
+        "RequestResolved",
+        "RequestClosed",
+        "SatisfactionRecorded",
+        "RequestReopened",
+    ]
 
 
 def test_satisfaction_is_recorded_once_after_resolution_within_its_scales(desk):
@@ -170,10 +233,18 @@ def test_a_commitment_deadline_in_the_past_is_422_naming_due_at(desk, clock):
 
 def test_escalation_needs_an_objective_criterion_and_is_taken_once(desk):
     request = qualified(desk)
-    problem(desk.command(request, "escalation", {"to": "manager", "criterion": "urgency",
-                                                 "reason": "le client insiste"}), 409, "escalation-refused")
-    request = ok(desk.command(request, "escalation", {"to": "manager", "criterion": "impact",
-                                                      "reason": "100 postes touchés"}))
+    problem(
+        desk.command(
+            request, "escalation", {"to": "manager", "criterion": "urgency", "reason": "le client insiste"}
+        ),
+        409,
+        "escalation-refused",
+    )
+    request = ok(
+        desk.command(
+            request, "escalation", {"to": "manager", "criterion": "impact", "reason": "100 postes touchés"}
+        )
+    )
     request = ok(desk.command(request, "escalation/taking"))
     assert (request["escalated_to"], request["escalation_taken_by"]) == ("manager", "alice")
     problem(desk.command(request, "escalation/taking"), 409, "escalation-refused")

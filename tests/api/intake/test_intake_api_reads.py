@@ -11,9 +11,17 @@ def arrived(desk, hours_ago: float, **fields) -> dict:
 
 
 def qualify(desk, request: dict, impact: str, workaround: str = "none") -> dict:
-    response = desk.command(request, "qualification", {
-        "category": "technical", "profile": "b2b", "impact": impact, "urgency": "high",
-        "workaround": workaround})
+    response = desk.command(
+        request,
+        "qualification",
+        {
+            "category": "technical",
+            "profile": "b2b",
+            "impact": impact,
+            "urgency": "high",
+            "workaround": workaround,
+        },
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -74,8 +82,9 @@ def test_a_documented_exception_moves_a_request_ahead_of_its_own_priority_only(d
     p1 = qualify(desk, arrived(desk, 1), "critical")
     early_p2 = qualify(desk, arrived(desk, 4), "high")
     late_p2 = qualify(desk, arrived(desk, 2), "high")
-    response = desk.command(late_p2, "queue-exception", {"exception": "security_risk",
-                                                         "reason": "fuite de mots de passe"})
+    response = desk.command(
+        late_p2, "queue-exception", {"exception": "security_risk", "reason": "fuite de mots de passe"}
+    )
     assert response.status_code == 200, response.text
     assert ids(desk.get("/queue").json()["items"]) == ids([p1, late_p2, early_p2])
     refused = desk.command(early_p2, "queue-exception", {"exception": "validated_p1", "reason": "x"})

@@ -19,11 +19,24 @@ def test_a_request_is_recorded_with_its_real_arrival_time_and_a_reference(desk, 
 def test_the_creation_answers_the_request_as_stored(desk):
     """The 201 body is built from the row the creation committed, not read back: it must be
     exactly what a later GET returns (flagged or not, qualified or not, ETag included)."""
-    for fields in ({}, {"subject": None, "received_at": None, "customer_id": None},
-                   {"qualification": {"category": "billing", "impact": "high", "urgency": "low",
-                                      "workaround": "none", "profile": "b2c"}}):
-        created = desk.post("/requests", {"channel": "phone", "contact": "a@exemple.fr",
-                                          "subject": "Coupure", "description": "x"} | fields)
+    for fields in (
+        {},
+        {"subject": None, "received_at": None, "customer_id": None},
+        {
+            "qualification": {
+                "category": "billing",
+                "impact": "high",
+                "urgency": "low",
+                "workaround": "none",
+                "profile": "b2c",
+            }
+        },
+    ):
+        created = desk.post(
+            "/requests",
+            {"channel": "phone", "contact": "a@exemple.fr", "subject": "Coupure", "description": "x"}
+            | fields,
+        )
         assert created.status_code == 201, created.text
         stored = desk.get(f"/requests/{created.json()['request_id']}")
         assert created.json() == stored.json()
@@ -31,8 +44,9 @@ def test_the_creation_answers_the_request_as_stored(desk):
 
 
 def test_a_request_missing_mandatory_information_is_accepted_and_flagged(desk):
-    request = desk.new_request(channel="voicemail", received_at=None, contact=None, subject=None,
-                               description=None, category=None)
+    request = desk.new_request(
+        channel="voicemail", received_at=None, contact=None, subject=None, description=None, category=None
+    )
     assert request["flagged"] is True
     assert request["missing_fields"] == ["customer_id", "contact", "subject", "description", "received_at"]
     flagged = desk.get("/requests", flagged="true").json()["items"]
@@ -42,8 +56,11 @@ def test_a_request_missing_mandatory_information_is_accepted_and_flagged(desk):
 def test_completing_the_missing_information_clears_the_flag(desk, client):
     request = desk.new_request(subject=None, description=None)
     assert request["missing_fields"] == ["subject", "description"]
-    response = client.patch(f"/requests/{request['request_id']}", headers=desk.auth | {"If-Match": '"1"'},
-                            json={"subject": "Coupure", "description": "Plus de service depuis 8h"})
+    response = client.patch(
+        f"/requests/{request['request_id']}",
+        headers=desk.auth | {"If-Match": '"1"'},
+        json={"subject": "Coupure", "description": "Plus de service depuis 8h"},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["flagged"] is False
     assert response.headers["ETag"] == '"2"'
@@ -85,8 +102,9 @@ def test_reads_carry_the_stream_version_as_etag(desk):
 
 
 def test_received_in_the_future_is_422_naming_received_at(desk, clock):
-    response = desk.post("/requests", {"channel": "email",
-                                       "received_at": (clock.now() + timedelta(hours=1)).isoformat()})
+    response = desk.post(
+        "/requests", {"channel": "email", "received_at": (clock.now() + timedelta(hours=1)).isoformat()}
+    )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["received_at"]
     skewed = (clock.now() + timedelta(minutes=2)).isoformat()
@@ -150,9 +168,15 @@ def test_the_actor_is_recorded_in_the_event_metadata(desk):
 
 
 def test_qualification_on_reception_routes_the_request(desk):
-    request = desk.new_request(qualification={
-        "category": "technical", "profile": "b2b", "impact": "critical", "urgency": "high",
-        "workaround": "none"})
+    request = desk.new_request(
+        qualification={
+            "category": "technical",
+            "profile": "b2b",
+            "impact": "critical",
+            "urgency": "high",
+            "workaround": "none",
+        }
+    )
     assert request["priority"] == "p1" and request["team"] == "technical_support"
     types = [e["type"] for e in desk.get(f"/requests/{request['request_id']}/timeline").json()["entries"]]
     assert types == ["intake.RequestReceived", "intake.RequestQualified", "intake.RequestAssigned"]

@@ -45,7 +45,8 @@ class Harness:
         self.clock = clock or FakeClock()
         self.bus = InProcessBus()
         definition = dataclasses.replace(
-            DEFINITION, extra={"now": self.clock, "scheduler": scheduler, "refill_interval": 0.1})
+            DEFINITION, extra={"now": self.clock, "scheduler": scheduler, "refill_interval": 0.1}
+        )
         settings = ServiceSettings(service="sla-clock", data_dir=data_dir, log_json=False)
         self.client = TestClient(create_service_app(definition, settings, self.bus))
         self.intake_url = f"sqlite:///{data_dir / 'intake.db'}"
@@ -106,6 +107,7 @@ class Harness:
 
     def fire(self) -> int:
         """Refill the scheduler's heap and fire everything due at the fake clock's time."""
+
         async def step() -> int:
             await self.scheduler.refill()
             total = 0

@@ -17,10 +17,17 @@ from events.catalogue import intake as ev  # noqa: E402
 def p1_request(at=T0, channel="phone"):
     rid = uuid4()
     return rid, [
-        ev.RequestReceived(request_id=rid, reference=f"R-{rid.hex[:6]}", channel=channel,
-                           received_at=at),
-        ev.RequestQualified(request_id=rid, category="outage", profile="b2b", impact="critical",
-                            urgency="high", workaround="none", priority="p1", at=at),
+        ev.RequestReceived(request_id=rid, reference=f"R-{rid.hex[:6]}", channel=channel, received_at=at),
+        ev.RequestQualified(
+            request_id=rid,
+            category="outage",
+            profile="b2b",
+            impact="critical",
+            urgency="high",
+            workaround="none",
+            priority="p1",
+            at=at,
+        ),
     ]
 
 
@@ -39,8 +46,10 @@ def test_a_p1_gets_its_warning_at_24_minutes_then_its_breach_each_exactly_once(t
         assert h.fire() == 0
         h.clock.advance(minutes=6)
         assert h.fire() == 1
-        assert kinds(h.sla_events(rid)) == [("SlaWarning", "first_response"),
-                                            ("SlaBreached", "first_response")]
+        assert kinds(h.sla_events(rid)) == [
+            ("SlaWarning", "first_response"),
+            ("SlaBreached", "first_response"),
+        ]
         warning = h.sla_events(rid)[0][1]
         assert warning["threshold_at"].startswith("2026-03-02T09:24")
         assert "customer" in warning["advice"]
@@ -67,9 +76,13 @@ def test_thresholds_that_fell_due_while_down_are_caught_up_in_order_after_a_rest
     with Harness(tmp_path, clock, scheduler=True) as h:
         h.call(h.scheduler.caught_up.wait)
         fired = kinds(h.sla_events(rid))
-    assert fired == [("SlaWarning", "first_response"), ("SlaBreached", "first_response"),
-                     ("SlaWarning", "resolution"),  # both due at 4 h, then in key order:
-                     ("SlaAlertRaised", "no_response"), ("SlaBreached", "resolution")]
+    assert fired == [
+        ("SlaWarning", "first_response"),
+        ("SlaBreached", "first_response"),
+        ("SlaWarning", "resolution"),  # both due at 4 h, then in key order:
+        ("SlaAlertRaised", "no_response"),
+        ("SlaBreached", "resolution"),
+    ]
     with Harness(tmp_path, clock, scheduler=True) as h:  # a second restart emits nothing again
         h.call(h.scheduler.caught_up.wait)
         assert kinds(h.sla_events(rid)) == fired
@@ -79,8 +92,11 @@ def test_the_deadlines_endpoint_explains_each_deadline_and_its_events(tmp_path):
     with Harness(tmp_path) as h:
         rid, events = p1_request()
         h.send(rid, *events)
-        h.send(rid, ev.AwaitingCustomer(request_id=rid, at=T0 + timedelta(minutes=10), expected="logs"),
-               ev.CustomerReplied(request_id=rid, at=T0 + timedelta(minutes=40)))
+        h.send(
+            rid,
+            ev.AwaitingCustomer(request_id=rid, at=T0 + timedelta(minutes=10), expected="logs"),
+            ev.CustomerReplied(request_id=rid, at=T0 + timedelta(minutes=40)),
+        )
         h.clock.advance(minutes=25)
         h.fire()
         body = h.get(f"/requests/{rid}/deadlines")
@@ -134,7 +150,6 @@ def test_an_invalid_policy_or_an_unknown_calendar_is_a_422_problem(tmp_path):
         assert h.get("/policies/current")["version"] == 1
 
 
-
 def test_stopping_lets_the_poll_in_progress_commit_and_leaves_no_task_behind(tmp_path):
     """Stopping used to cancel the consumer inside its transaction: the poll was rolled back,
     and an aiosqlite connection cancelled mid-call could leave its close pending for ever, so
@@ -160,8 +175,11 @@ def test_stopping_lets_the_poll_in_progress_commit_and_leaves_no_task_behind(tmp
         release.set()
         await stopping
         me = asyncio.current_task()
-        left = [task.get_coro().__qualname__ for task in asyncio.all_tasks()
-                if task is not me and not task.get_name().startswith("anyio.")]
+        left = [
+            task.get_coro().__qualname__
+            for task in asyncio.all_tasks()
+            if task is not me and not task.get_name().startswith("anyio.")
+        ]
         return stored[-1].position, left
 
     async def consumed(data_dir) -> int:

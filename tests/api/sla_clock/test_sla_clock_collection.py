@@ -20,9 +20,14 @@ DUE = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # T0 (Monday 10:00 Paris) + 1 busi
 
 def received(missing=("subject", "description")):
     rid = uuid4()
-    return rid, ev.RequestReceived(request_id=rid, reference=f"R-{rid.hex[:6]}", channel="email",
-                                   received_at=T0, contact="a@example.org",
-                                   missing_fields=missing)
+    return rid, ev.RequestReceived(
+        request_id=rid,
+        reference=f"R-{rid.hex[:6]}",
+        channel="email",
+        received_at=T0,
+        contact="a@example.org",
+        missing_fields=missing,
+    )
 
 
 def relances(h, rid):
@@ -57,26 +62,32 @@ def test_a_flagged_request_completed_before_the_relance_gets_none(tmp_path):
         rid, event = received()
         h.send(rid, event)
         h.clock.advance(hours=3)
-        h.send(rid, ev.RequestDetailsCompleted(request_id=rid, subject="s", description="d",
-                                               missing_fields=("description",), at=h.clock.now))
-        active = [d for d in h.get(f"/requests/{rid}/deadlines")["deadlines"]
-                  if d["kind"] == "collection:1" and d["status"] == "active"]
+        h.send(
+            rid,
+            ev.RequestDetailsCompleted(
+                request_id=rid, subject="s", description="d", missing_fields=("description",), at=h.clock.now
+            ),
+        )
+        active = [
+            d
+            for d in h.get(f"/requests/{rid}/deadlines")["deadlines"]
+            if d["kind"] == "collection:1" and d["status"] == "active"
+        ]
         assert active[0]["computed"]["missing_fields"] == ["description"]  # still one missing
-        h.send(rid, ev.RequestDetailsCompleted(request_id=rid, subject="s", description="d",
-                                               at=h.clock.now))
+        h.send(rid, ev.RequestDetailsCompleted(request_id=rid, subject="s", description="d", at=h.clock.now))
         h.clock.now = DUE + timedelta(days=12)
         h.fire()
         assert relances(h, rid) == []
-        [shown] = [d for d in h.get(f"/requests/{rid}/deadlines")["deadlines"]
-                   if d["kind"] == "collection:1"]
+        [shown] = [d for d in h.get(f"/requests/{rid}/deadlines")["deadlines"] if d["kind"] == "collection:1"]
         assert shown["status"] == "superseded"
 
 
 def test_a_flagged_request_resolved_before_the_relance_gets_none(tmp_path):
     with Harness(tmp_path) as h:
         rid, event = received()
-        h.send(rid, event, ev.RequestResolved(request_id=rid, resolution="answered",
-                                              at=T0 + timedelta(hours=1)))
+        h.send(
+            rid, event, ev.RequestResolved(request_id=rid, resolution="answered", at=T0 + timedelta(hours=1))
+        )
         h.clock.now = DUE + timedelta(days=12)
         h.fire()
         assert relances(h, rid) == []
@@ -89,8 +100,9 @@ def test_a_complete_request_gets_no_collection_relance(tmp_path):
         h.clock.now = DUE + timedelta(days=12)
         h.fire()
         assert relances(h, rid) == []
-        assert not [d for d in h.get(f"/requests/{rid}/deadlines")["deadlines"]
-                    if d["kind"].startswith("collection:")]
+        assert not [
+            d for d in h.get(f"/requests/{rid}/deadlines")["deadlines"] if d["kind"].startswith("collection:")
+        ]
 
 
 def test_a_collection_relance_due_while_down_is_emitted_once_after_restarts(tmp_path):

@@ -25,24 +25,46 @@ def scenario(h: Harness) -> None:
     B: P2 email, answered after 3 h (due after 2 business hours: missed), escalated, solved
     the next day (CSAT 3, NPS 5). C: P3 letter, answered in 1 h, solved, reopened (NPS 8)."""
     a, b, c = uuid4(), uuid4(), uuid4()
-    for rid, channel, priority, team in ((a, "phone", "p1", "support"), (b, "email", "p2", "support"),
-                                         (c, "letter", "p3", "<b>billing</b>")):
-        h.send(rid, ev.RequestReceived(request_id=rid, reference=f"R-{channel}", channel=channel,
-                                       received_at=T0),
-               ev.RequestQualified(request_id=rid, category="x", profile="b2c", impact="low",
-                                   urgency="low", workaround="none", priority=priority, at=T0),
-               ev.RequestAssigned(request_id=rid, team=team, at=T0))
-    h.send(a, ev.RequestAcknowledged(request_id=a, at=T0 + 10 * M),
-           ev.RequestResolved(request_id=a, resolution="fixed", first_contact=True, at=T0 + 2 * H),
-           ev.SatisfactionRecorded(request_id=a, csat=5, nps=10, at=T0 + 3 * H))
-    h.send(b, ev.RequestAcknowledged(request_id=b, at=T0 + 3 * H),
-           ev.RequestEscalated(request_id=b, to="n2", criterion="impact", reason="r", at=T0 + 4 * H),
-           ev.RequestResolved(request_id=b, resolution="fixed", at=T0 + 24 * H),
-           ev.SatisfactionRecorded(request_id=b, csat=3, nps=5, at=T0 + 25 * H))
-    h.send(c, ev.RequestAcknowledged(request_id=c, at=T0 + H),
-           ev.RequestResolved(request_id=c, resolution="answered", at=T0 + 4 * H),
-           ev.RequestReopened(request_id=c, reason="not solved", at=T0 + 5 * H),
-           ev.SatisfactionRecorded(request_id=c, nps=8, at=T0 + 6 * H))
+    for rid, channel, priority, team in (
+        (a, "phone", "p1", "support"),
+        (b, "email", "p2", "support"),
+        (c, "letter", "p3", "<b>billing</b>"),
+    ):
+        h.send(
+            rid,
+            ev.RequestReceived(request_id=rid, reference=f"R-{channel}", channel=channel, received_at=T0),
+            ev.RequestQualified(
+                request_id=rid,
+                category="x",
+                profile="b2c",
+                impact="low",
+                urgency="low",
+                workaround="none",
+                priority=priority,
+                at=T0,
+            ),
+            ev.RequestAssigned(request_id=rid, team=team, at=T0),
+        )
+    h.send(
+        a,
+        ev.RequestAcknowledged(request_id=a, at=T0 + 10 * M),
+        ev.RequestResolved(request_id=a, resolution="fixed", first_contact=True, at=T0 + 2 * H),
+        ev.SatisfactionRecorded(request_id=a, csat=5, nps=10, at=T0 + 3 * H),
+    )
+    h.send(
+        b,
+        ev.RequestAcknowledged(request_id=b, at=T0 + 3 * H),
+        ev.RequestEscalated(request_id=b, to="n2", criterion="impact", reason="r", at=T0 + 4 * H),
+        ev.RequestResolved(request_id=b, resolution="fixed", at=T0 + 24 * H),
+        ev.SatisfactionRecorded(request_id=b, csat=3, nps=5, at=T0 + 25 * H),
+    )
+    h.send(
+        c,
+        ev.RequestAcknowledged(request_id=c, at=T0 + H),
+        ev.RequestResolved(request_id=c, resolution="answered", at=T0 + 4 * H),
+        ev.RequestReopened(request_id=c, reason="not solved", at=T0 + 5 * H),
+        ev.SatisfactionRecorded(request_id=c, nps=8, at=T0 + 6 * H),
+    )
     h.clock.now = T0 + 48 * H
 
 

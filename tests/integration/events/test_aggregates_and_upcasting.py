@@ -77,9 +77,7 @@ class AddressChangedV2(DomainEvent):
     city: str
 
 
-async def test_a_stored_v1_event_is_read_as_v2_after_the_code_moved_on(
-    store: SqlEventStore, monkeypatch
-):
+async def test_a_stored_v1_event_is_read_as_v2_after_the_code_moved_on(store: SqlEventStore, monkeypatch):
     stream = uuid4()
     await store.append(stream, "customer", 0, [AddressChangedV1(full_address="3 rue Haute, Lyon")])
 

@@ -23,8 +23,7 @@ def recording_consumer(store: SqlEventStore) -> Consumer:
     async def record(envelope, event, connection) -> None:
         if event.value < 0:
             raise ValueError("a poison event")
-        await connection.execute(seen.insert().values(stream=str(envelope.stream_id),
-                                                      value=event.value))
+        await connection.execute(seen.insert().values(stream=str(envelope.stream_id), value=event.value))
 
     return Consumer("batch", store.engine, {"batchtest.Counted": record})
 
@@ -39,15 +38,26 @@ async def test_a_poison_event_in_a_batch_parks_its_stream_and_the_rest_commits(s
     consumer = recording_consumer(store)
 
     outcomes = await consumer.process_many(batch)
-    assert [o for o in outcomes] == [Outcome.PROCESSED, Outcome.PARKED, Outcome.PARKED,
-                                     Outcome.PROCESSED, Outcome.PROCESSED]
+    assert [o for o in outcomes] == [
+        Outcome.PROCESSED,
+        Outcome.PARKED,
+        Outcome.PARKED,
+        Outcome.PROCESSED,
+        Outcome.PROCESSED,
+    ]
     async with store.engine.connect() as connection:
         rows = sorted((await connection.execute(select(seen.c.stream, seen.c.value))).all())
     assert rows == sorted([(str(poisoned), 1), (str(healthy), 10), (str(healthy), 20)])
     assert [p["event_id"] for p in await consumer.parked(str(poisoned))] == [
-        str(batch[1].id), str(batch[2].id)]
+        str(batch[1].id),
+        str(batch[2].id),
+    ]
 
-    assert await consumer.process_many(batch) == [Outcome.DUPLICATE, Outcome.PARKED,
-                                                  Outcome.PARKED, Outcome.DUPLICATE,
-                                                  Outcome.DUPLICATE], "redelivery: effects once"
+    assert await consumer.process_many(batch) == [
+        Outcome.DUPLICATE,
+        Outcome.PARKED,
+        Outcome.PARKED,
+        Outcome.DUPLICATE,
+        Outcome.DUPLICATE,
+    ], "redelivery: effects once"
     assert len(await consumer.parked(str(poisoned))) == 2, "and parked once"

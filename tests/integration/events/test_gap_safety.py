@@ -43,7 +43,6 @@ async def test_a_reader_resuming_from_a_checkpoint_sees_a_late_committer(pg_stor
     assert labels == ["slow", "fast"]
 
 
-
 async def test_a_writing_transaction_in_another_database_of_the_server_holds_nothing_back(
     pg_store: SqlEventStore, postgres_url: str, tmp_path
 ):
@@ -53,8 +52,9 @@ async def test_a_writing_transaction_in_another_database_of_the_server_holds_not
 
     from events.testing.servers import make_database, to_asyncpg_dsn
 
-    other = await asyncpg.connect(to_asyncpg_dsn(
-        await make_database(postgres_url, f"other_{tmp_path.name[-12:].lower()}")))
+    other = await asyncpg.connect(
+        to_asyncpg_dsn(await make_database(postgres_url, f"other_{tmp_path.name[-12:].lower()}"))
+    )
     try:
         async with other.transaction():
             await other.fetchval("SELECT pg_current_xact_id()")  # it now holds a transaction id
@@ -70,6 +70,7 @@ async def test_a_writing_transaction_in_another_database_of_the_server_holds_not
         await other.close()
     labels = [e.data["label"] for e in await pg_store.read_all(0)]
     assert labels == ["while the other writes", "mine, open", "after mine"]
+
 
 async def test_sqlite_readers_see_the_committed_prefix_without_waiting_for_the_writer(tmp_path):
     from events.db import create_engine

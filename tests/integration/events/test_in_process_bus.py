@@ -23,8 +23,13 @@ class Noted(DomainEvent, type="bustest.Noted"):
 
 
 notes_table = MetaData()
-notes = Table("notes", notes_table, Column("id", Integer, primary_key=True, autoincrement=True),
-              Column("stream", String(64)), Column("text", String(64)))
+notes = Table(
+    "notes",
+    notes_table,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("stream", String(64)),
+    Column("text", String(64)),
+)
 
 
 async def sqlite_store(path) -> SqlEventStore:
@@ -45,9 +50,7 @@ async def stored_notes(engine) -> list[str]:
         return [r.text for r in await connection.execute(select(notes).order_by(notes.c.id))]
 
 
-async def test_consumers_see_only_what_the_relay_published_and_resume_after_restart(
-    tmp_path, monkeypatch
-):
+async def test_consumers_see_only_what_the_relay_published_and_resume_after_restart(tmp_path, monkeypatch):
     monkeypatch.setattr("events.bus.topic_for", lambda context: TOPIC)
     producer = await sqlite_store(tmp_path / "producer.db")
     consumer_engine = create_engine(f"sqlite:///{tmp_path / 'consumer.db'}")
@@ -73,8 +76,7 @@ async def test_consumers_see_only_what_the_relay_published_and_resume_after_rest
     restarted_bus = InProcessBus()
     restarted_bus.register(TOPIC, producer)
     await restarted_bus.advance(TOPIC, 3)
-    again = InProcessConsumerRunner(note_consumer(consumer_engine), bus=restarted_bus,
-                                    topics=[TOPIC])
+    again = InProcessConsumerRunner(note_consumer(consumer_engine), bus=restarted_bus, topics=[TOPIC])
     assert await again.drain() == 1
     assert await stored_notes(consumer_engine) == ["a", "b", "c"]
 

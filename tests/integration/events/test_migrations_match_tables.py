@@ -69,21 +69,27 @@ def _key(object_: Any, name: str | None, kind: str) -> tuple[str, str]:
     return kind, str(name)
 
 
-def _diff(connection: Connection, metadata: list[MetaData], ignored: set[tuple[str, str]],
-          seen: set[tuple[str, str]]) -> list[Any]:
-    def include_object(object_: Any, name: str | None, kind: str, reflected: bool,
-                       compare_to: Any) -> bool:
+def _diff(
+    connection: Connection,
+    metadata: list[MetaData],
+    ignored: set[tuple[str, str]],
+    seen: set[tuple[str, str]],
+) -> list[Any]:
+    def include_object(object_: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
         key = _key(object_, name, kind)
         if key in ignored:
             seen.add(key)
             return False
         return True
 
-    context = MigrationContext.configure(connection, opts={
-        "compare_type": True,
-        "compare_server_default": True,
-        "include_object": include_object,
-    })
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "compare_server_default": True,
+            "include_object": include_object,
+        },
+    )
     return list(compare_metadata(context, metadata)) + _predicate_diff(connection, metadata)
 
 
@@ -100,13 +106,16 @@ def _predicate_diff(connection: Connection, metadata: list[MetaData]) -> list[An
     inspector = inspect(connection)
     differences: list[Any] = []
     for table in (table for each in metadata for table in each.sorted_tables):
-        reflected = {index["name"]: index.get("dialect_options", {}).get(f"{dialect}_where")
-                     for index in inspector.get_indexes(table.name)}
+        reflected = {
+            index["name"]: index.get("dialect_options", {}).get(f"{dialect}_where")
+            for index in inspector.get_indexes(table.name)
+        }
         for index in table.indexes:
             declared = index.dialect_options[dialect].get("where")
             if index.name in reflected and _normalized(declared) != _normalized(reflected[index.name]):
-                differences.append(("index_predicate", table.name, index.name,
-                                    str(declared), str(reflected[index.name])))
+                differences.append(
+                    ("index_predicate", table.name, index.name, str(declared), str(reflected[index.name]))
+                )
     return differences
 
 

@@ -30,7 +30,8 @@ class Tallied(DomainEvent, type="relaytest.Tallied"):
 
 projection = MetaData()
 tallies = Table(
-    "tallies", projection,
+    "tallies",
+    projection,
     Column("stream_id", String(64), primary_key=True),
     Column("total", Integer, nullable=False),
     Column("count", Integer, nullable=False),
@@ -39,8 +40,11 @@ tallies = Table(
 
 async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 30.0):
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid4()}",
-        auto_offset_reset="earliest", enable_auto_commit=False,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{uuid4()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     records = []
@@ -143,7 +147,8 @@ def tally_consumer(store: SqlEventStore, name: str, effects: list[str] | None = 
             await connection.execute(tallies.insert().values(stream_id=key, total=event.amount, count=1))
         else:
             await connection.execute(
-                tallies.update().where(tallies.c.stream_id == key)
+                tallies.update()
+                .where(tallies.c.stream_id == key)
                 .values(total=row.total + event.amount, count=row.count + 1)
             )
 
@@ -161,8 +166,9 @@ async def test_a_consumer_killed_after_its_effect_but_before_its_offset_commit_a
     await publisher.stop()
 
     group = f"tally-{uuid4().hex[:6]}"
-    first = KafkaConsumerRunner(tally_consumer(pg_store, "tally"), bootstrap=kafka_bootstrap,
-                                topics=[topic], group_id=group)
+    first = KafkaConsumerRunner(
+        tally_consumer(pg_store, "tally"), bootstrap=kafka_bootstrap, topics=[topic], group_id=group
+    )
     await first.start()
     handled = 0
     async with asyncio.timeout(30):
@@ -174,8 +180,9 @@ async def test_a_consumer_killed_after_its_effect_but_before_its_offset_commit_a
     await first.close()  # dies without committing offsets: everything is redelivered
 
     effects: list[str] = []
-    second = KafkaConsumerRunner(tally_consumer(pg_store, "tally", effects),
-                                 bootstrap=kafka_bootstrap, topics=[topic], group_id=group)
+    second = KafkaConsumerRunner(
+        tally_consumer(pg_store, "tally", effects), bootstrap=kafka_bootstrap, topics=[topic], group_id=group
+    )
     await second.start()
     outcomes = []
     async with asyncio.timeout(30):
@@ -196,10 +203,13 @@ async def test_a_malformed_message_goes_to_the_dead_letter_topic_and_consumption
     [good] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=7)])
     [other] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=3)])
     bad_payload = good.model_copy(update={"data": {"amount": "seven"}, "id": uuid4()})
-    await produce(kafka_bootstrap, topic, (b"{not json", b"x", [("ce_type", b"?")]),
-                  bad_payload, good, other)
-    runner = KafkaConsumerRunner(tally_consumer(pg_store, "tally"), bootstrap=kafka_bootstrap,
-                                 topics=[topic], group_id=f"dlq-{uuid4().hex[:6]}")
+    await produce(kafka_bootstrap, topic, (b"{not json", b"x", [("ce_type", b"?")]), bad_payload, good, other)
+    runner = KafkaConsumerRunner(
+        tally_consumer(pg_store, "tally"),
+        bootstrap=kafka_bootstrap,
+        topics=[topic],
+        group_id=f"dlq-{uuid4().hex[:6]}",
+    )
     dead = await run_until_tallied(runner, pg_store, kafka_bootstrap, dead_letters=3)
     rows = await tallied(pg_store)
 
@@ -230,9 +240,12 @@ async def test_a_failed_poll_is_retried_from_the_committed_offsets_and_the_runne
     await publisher.stop()
 
     effects: list[str] = []
-    runner = KafkaConsumerRunner(tally_consumer(pg_store, "tally", effects),
-                                 bootstrap=kafka_bootstrap, topics=[topic],
-                                 group_id=f"retry-{uuid4().hex[:6]}")
+    runner = KafkaConsumerRunner(
+        tally_consumer(pg_store, "tally", effects),
+        bootstrap=kafka_bootstrap,
+        topics=[topic],
+        group_id=f"retry-{uuid4().hex[:6]}",
+    )
     monkeypatch.setattr(runner, "RETRY_FIRST", 0.1)
     handle, failures, seen_failing = runner.handle_records, [], []
 
@@ -267,17 +280,24 @@ async def test_a_record_that_is_no_event_parks_its_stream_and_an_unknown_type_is
     await tallies_on(pg_store, topic, monkeypatch)
     [blocked] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=5)])
     [free] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=2)])
-    unknown = free.model_copy(update={"id": uuid4(), "type": "elsewhere.Invented",
-                                      "stream_version": 2})
-    await produce(kafka_bootstrap, topic, (b"\x00garbage", str(blocked.stream_id).encode(), []),
-                  blocked, unknown, free)
-    runner = KafkaConsumerRunner(tally_consumer(pg_store, "tally"), bootstrap=kafka_bootstrap,
-                                 topics=[topic], group_id=f"raw-{uuid4().hex[:6]}")
+    unknown = free.model_copy(update={"id": uuid4(), "type": "elsewhere.Invented", "stream_version": 2})
+    await produce(
+        kafka_bootstrap, topic, (b"\x00garbage", str(blocked.stream_id).encode(), []), blocked, unknown, free
+    )
+    runner = KafkaConsumerRunner(
+        tally_consumer(pg_store, "tally"),
+        bootstrap=kafka_bootstrap,
+        topics=[topic],
+        group_id=f"raw-{uuid4().hex[:6]}",
+    )
     dead = await run_until_tallied(runner, pg_store, kafka_bootstrap, dead_letters=3)
 
     errors = sorted(dict(r.headers)["dlq_error"].decode() for r in dead)
     assert [e.split(":")[0] for e in errors] == [
-        "parked", "record value is not JSON", "unknown event type 'elsewhere.Invented'"]
+        "parked",
+        "record value is not JSON",
+        "unknown event type 'elsewhere.Invented'",
+    ]
     # The stream of the unknown type went on; the stream of the undecodable record waits.
     assert await tallied(pg_store) == [(str(free.stream_id), 2)]
     parked = await runner.consumer.parked(str(blocked.stream_id))
@@ -285,10 +305,8 @@ async def test_a_record_that_is_no_event_parks_its_stream_and_an_unknown_type_is
     assert "not JSON" in parked[0]["error"]
     assert await runner.consumer.parked(str(free.stream_id)) == []
     # Released: the undecodable record is dropped (its copy is in the DLQ), the event handled.
-    assert await runner.consumer.release(str(blocked.stream_id)) == [
-        Outcome.IGNORED, Outcome.PROCESSED]
-    assert await tallied(pg_store) == sorted([(str(blocked.stream_id), 5),
-                                              (str(free.stream_id), 2)])
+    assert await runner.consumer.release(str(blocked.stream_id)) == [Outcome.IGNORED, Outcome.PROCESSED]
+    assert await tallied(pg_store) == sorted([(str(blocked.stream_id), 5), (str(free.stream_id), 2)])
 
 
 async def produce(bootstrap: str, topic: str, *messages) -> None:
@@ -306,8 +324,9 @@ async def produce(bootstrap: str, topic: str, *messages) -> None:
         await producer.stop()
 
 
-async def run_until_tallied(runner: KafkaConsumerRunner, store: SqlEventStore, bootstrap: str,
-                            *, dead_letters: int) -> list:
+async def run_until_tallied(
+    runner: KafkaConsumerRunner, store: SqlEventStore, bootstrap: str, *, dead_letters: int
+) -> list:
     """Run the consumer until ``dead_letters`` records reached the dead-letter topic and a
     tally exists; returns the dead letters."""
     topic = runner.topics[0]
@@ -338,8 +357,9 @@ async def test_the_w3c_trace_context_and_correlation_travel_in_the_kafka_headers
     monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
     traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     correlation = uuid4()
-    metadata = Metadata(traceparent=traceparent, tracestate="guichet=1",
-                        correlation_id=correlation, actor="alice")
+    metadata = Metadata(
+        traceparent=traceparent, tracestate="guichet=1", correlation_id=correlation, actor="alice"
+    )
     [stored] = await pg_store.append(uuid4(), "tally", 0, [Tallied(amount=1)], metadata)
     publisher = KafkaPublisher(kafka_bootstrap)
     await publisher.start()
@@ -367,9 +387,13 @@ async def test_a_relay_whose_lock_session_dies_stands_down_so_two_never_publish_
 
     async def lock_holders(relay: OutboxRelay) -> list[int]:
         async with pg_store.engine.connect() as connection:
-            rows = await connection.execute(text(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND ((classid::bigint << 32) | objid::bigint) = :key"), {"key": relay._lock_key})
+            rows = await connection.execute(
+                text(
+                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND ((classid::bigint << 32) | objid::bigint) = :key"
+                ),
+                {"key": relay._lock_key},
+            )
             return [row.pid for row in rows]
 
     async def wait_for_one_holder(relay: OutboxRelay) -> int:
@@ -390,8 +414,7 @@ async def test_a_relay_whose_lock_session_dies_stands_down_so_two_never_publish_
         tasks.append(asyncio.create_task(relays[0].run()))
         first_leader = await wait_for_one_holder(relays[0])
         async with pg_store.engine.connect() as connection:
-            await connection.execute(text("SELECT pg_terminate_backend(:pid)"),
-                                     {"pid": first_leader})
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_leader})
         tasks.append(asyncio.create_task(relays[1].run()))
         await asyncio.sleep(1.0)  # the first relay has noticed; one of the two leads now
         await wait_for_one_holder(relays[0])

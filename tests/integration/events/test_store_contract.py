@@ -208,19 +208,20 @@ async def test_large_appends_in_a_transaction_commit_or_vanish_together(store: S
     first, second = uuid4(), uuid4()
     with pytest.raises(RuntimeError):
         async with store.transaction() as tx:
-            await tx.append_streams([(first, "counter", 0, bumps(*range(15))),
-                                     (second, "counter", 0, bumps(*range(15)))])
+            await tx.append_streams(
+                [(first, "counter", 0, bumps(*range(15))), (second, "counter", 0, bumps(*range(15)))]
+            )
             raise RuntimeError("the handler failed after appending")
     assert await store.read_all(0) == []
     async with store.transaction() as tx:
-        written = await tx.append_streams([(first, "counter", 0, bumps(*range(15))),
-                                           (second, "counter", 0, bumps(*range(15)))])
+        written = await tx.append_streams(
+            [(first, "counter", 0, bumps(*range(15))), (second, "counter", 0, bumps(*range(15)))]
+        )
     assert await store.read_stream(first) == written[0]
     assert await store.read_stream(second) == written[1]
 
 
-class ContactNoted(DomainEvent, type="test.ContactNoted", pii=("contact",),
-                   subject_field="customer_id"):
+class ContactNoted(DomainEvent, type="test.ContactNoted", pii=("contact",), subject_field="customer_id"):
     customer_id: str | None = None
     contact: str
 

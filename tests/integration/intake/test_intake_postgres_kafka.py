@@ -21,8 +21,13 @@ TOPIC = "guichet.intake"
 
 
 async def records_for(bootstrap: str, key: str, expected: int, timeout: float = 60.0) -> list:
-    consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, group_id=f"reader-{uuid4()}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        TOPIC,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{uuid4()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     found = []
     try:
@@ -48,23 +53,49 @@ async def test_requests_and_customers_on_postgres_reach_the_kafka_topic(
     postgres_url, kafka_bootstrap, tmp_path
 ):
     url = await make_database(postgres_url, f"intake_{uuid4().hex[:12]}")
-    settings = ServiceSettings(service="intake", data_dir=tmp_path, database_url=url,
-                               kafka_bootstrap=kafka_bootstrap, jwt_secret=SECRET, log_json=False)
+    settings = ServiceSettings(
+        service="intake",
+        data_dir=tmp_path,
+        database_url=url,
+        kafka_bootstrap=kafka_bootstrap,
+        jwt_secret=SECRET,
+        log_json=False,
+    )
     auth = {"Authorization": f"Bearer {issue_token('alice', level=2, secret=SECRET)}"}
     with TestClient(create_service_app(DEFINITION, settings)) as client:
         wait_ready(client)
-        customer = client.post("/customers", headers=auth, json={
-            "profile": "b2b", "company": "Acme SAS", "last_name": "Martin",
-            "email": "j.martin@acme.fr", "phone": "01 42 68 53 00"})
+        customer = client.post(
+            "/customers",
+            headers=auth,
+            json={
+                "profile": "b2b",
+                "company": "Acme SAS",
+                "last_name": "Martin",
+                "email": "j.martin@acme.fr",
+                "phone": "01 42 68 53 00",
+            },
+        )
         assert customer.status_code == 201, customer.text
-        duplicate = client.post("/customers", headers=auth, json={
-            "profile": "b2b", "company": "ACME", "last_name": "Martin", "email": "J.Martin@acme.fr"})
+        duplicate = client.post(
+            "/customers",
+            headers=auth,
+            json={"profile": "b2b", "company": "ACME", "last_name": "Martin", "email": "J.Martin@acme.fr"},
+        )
         assert duplicate.status_code == 409
         assert duplicate.json()["candidates"][0]["customer_id"] == customer.json()["customer_id"]
 
-        body = {"channel": "phone", "customer_id": customer.json()["customer_id"], "subject": "Panne",
-                "description": "Plus d'accès au portail", "qualification": {
-                    "category": "technical", "impact": "high", "urgency": "high", "workaround": "partial"}}
+        body = {
+            "channel": "phone",
+            "customer_id": customer.json()["customer_id"],
+            "subject": "Panne",
+            "description": "Plus d'accès au portail",
+            "qualification": {
+                "category": "technical",
+                "impact": "high",
+                "urgency": "high",
+                "workaround": "partial",
+            },
+        }
         created = client.post("/requests", headers=auth | {"Idempotency-Key": "call-1"}, json=body)
         retried = client.post("/requests", headers=auth | {"Idempotency-Key": "call-1"}, json=body)
         assert created.status_code == retried.status_code == 201, created.text
@@ -75,13 +106,20 @@ async def test_requests_and_customers_on_postgres_reach_the_kafka_topic(
         assert request["reference"].endswith("-000001")  # the year's reference sequence
         assert (request["priority"], request["profile"]) == ("p2", "b2b")
         assert request["team"] == "technical_support"
-        changed = client.post(f"/requests/{request['request_id']}/priority",
-                              headers=auth | {"If-Match": f'"{request["version"]}"'},
-                              json={"priority": "p1", "criterion": "workaround",
-                                    "reason": "le contournement ne fonctionne plus"})
+        changed = client.post(
+            f"/requests/{request['request_id']}/priority",
+            headers=auth | {"If-Match": f'"{request["version"]}"'},
+            json={
+                "priority": "p1",
+                "criterion": "workaround",
+                "reason": "le contournement ne fonctionne plus",
+            },
+        )
         assert changed.status_code == 200, changed.text
-        stale = client.post(f"/requests/{request['request_id']}/acknowledge",
-                            headers=auth | {"If-Match": f'"{request["version"]}"'})
+        stale = client.post(
+            f"/requests/{request['request_id']}/acknowledge",
+            headers=auth | {"If-Match": f'"{request["version"]}"'},
+        )
         assert stale.status_code == 412
         listed = client.get("/requests", headers=auth, params={"priority": "p1", "limit": 1}).json()
         assert [r["request_id"] for r in listed["items"]] == [request["request_id"]]
@@ -89,8 +127,12 @@ async def test_requests_and_customers_on_postgres_reach_the_kafka_topic(
 
         records = await records_for(kafka_bootstrap, request["request_id"], expected=4)
     types = [dict(r.headers)["ce_type"].decode() for r in records]
-    assert types == ["intake.RequestReceived", "intake.RequestQualified", "intake.RequestAssigned",
-                     "intake.PriorityChanged"]
+    assert types == [
+        "intake.RequestReceived",
+        "intake.RequestQualified",
+        "intake.RequestAssigned",
+        "intake.PriorityChanged",
+    ]
     headers = dict(records[0].headers)
     assert headers["ce_source"] == b"/guichet/intake" and headers["ce_actor"] == b"alice"
     assert headers["ce_streamid"] == request["request_id"].encode()

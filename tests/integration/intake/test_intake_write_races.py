@@ -52,10 +52,19 @@ async def bus(postgres_url):
 
 
 async def register(bus: IntakeBus, first_name: str, last_name: str) -> Customer:
-    draft = CustomerDraft(CustomerProfile.B2C, first_name=first_name, last_name=last_name,
-                          email=f"{first_name}.{last_name}@exemple.fr".lower())
-    return await bus.handle(c.RegisterCustomer(metadata=META, details=draft,  # type: ignore[no-any-return]
-                                               create_anyway_reason="test"))
+    draft = CustomerDraft(
+        CustomerProfile.B2C,
+        first_name=first_name,
+        last_name=last_name,
+        email=f"{first_name}.{last_name}@exemple.fr".lower(),
+    )
+    return await bus.handle(
+        c.RegisterCustomer(
+            metadata=META,
+            details=draft,  # type: ignore[no-any-return]
+            create_anyway_reason="test",
+        )
+    )
 
 
 def pending_types(uow: SqlUnitOfWork) -> set[type]:
@@ -72,10 +81,20 @@ async def test_two_updates_with_the_same_if_match_one_wins_the_other_is_stale(bu
         await original(uow, metadata)
 
     monkeypatch.setattr(SqlUnitOfWork, "commit", commit)
-    results = await asyncio.wait_for(asyncio.gather(*(
-        bus.handle(c.UpdateCustomer(customer_id=customer.id, expected_version=1, metadata=META,
-                                    changes={"city": city}))
-        for city in ("Lyon", "Nice")), return_exceptions=True), 30)
+    results = await asyncio.wait_for(
+        asyncio.gather(
+            *(
+                bus.handle(
+                    c.UpdateCustomer(
+                        customer_id=customer.id, expected_version=1, metadata=META, changes={"city": city}
+                    )
+                )
+                for city in ("Lyon", "Nice")
+            ),
+            return_exceptions=True,
+        ),
+        30,
+    )
     [winner] = [r for r in results if isinstance(r, Customer)]
     [lost] = [r for r in results if not isinstance(r, Customer)]
     assert isinstance(lost, StaleVersion), lost  # the 412 of a stale If-Match, not a 409
@@ -84,8 +103,11 @@ async def test_two_updates_with_the_same_if_match_one_wins_the_other_is_stale(bu
     assert problem is not None and (problem.status, problem.code) == (412, "precondition-failed")
     assert winner.version == 2
     monkeypatch.undo()
-    again = await bus.handle(c.UpdateCustomer(customer_id=customer.id, expected_version=2, metadata=META,
-                                              changes={"city": "Paris"}))
+    again = await bus.handle(
+        c.UpdateCustomer(
+            customer_id=customer.id, expected_version=2, metadata=META, changes={"city": "Paris"}
+        )
+    )
     assert again.version == 3 and again.draft.city == "Paris"
 
 
@@ -110,14 +132,25 @@ async def test_a_merge_losing_the_race_on_the_survivor_is_retried(bus, monkeypat
         await original(uow, metadata)
 
     monkeypatch.setattr(SqlUnitOfWork, "commit", commit)
-    update = bus.handle(c.UpdateCustomer(customer_id=survivor.id, expected_version=1, metadata=META,
-                                         changes={"city": "Lyon"}))
-    merge = bus.handle(c.MergeCustomers(merged_id=absorbed.id, survivor_id=survivor.id, reason="doublon",
-                                        expected_version=1, metadata=META))
+    update = bus.handle(
+        c.UpdateCustomer(customer_id=survivor.id, expected_version=1, metadata=META, changes={"city": "Lyon"})
+    )
+    merge = bus.handle(
+        c.MergeCustomers(
+            merged_id=absorbed.id,
+            survivor_id=survivor.id,
+            reason="doublon",
+            expected_version=1,
+            metadata=META,
+        )
+    )
     updated, merged = await asyncio.wait_for(asyncio.gather(update, merge), 30)
     assert merge_attempts == 2  # the If-Match (on the merged record) still held: run again
     assert updated.version == 2 and merged.merged_into == survivor.id and merged.version == 2
     monkeypatch.undo()
     store = bus.uow_factory().store  # type: ignore[attr-defined]
     assert [e.type for e in await store.read_stream(survivor.id)] == [
-        "intake.CustomerRegistered", "intake.CustomerUpdated", "intake.CustomerAbsorbed"]
+        "intake.CustomerRegistered",
+        "intake.CustomerUpdated",
+        "intake.CustomerAbsorbed",
+    ]

@@ -77,8 +77,13 @@ async def intake(postgres_url, kafka_bootstrap, topics):
 @pytest.fixture
 async def sla_settings(postgres_url, kafka_bootstrap):
     url = await make_database(postgres_url, f"sla_clock_{next(_ids)}_{uuid4().hex[:6]}")
-    return ServiceSettings(service="sla-clock", database_url=url, kafka_bootstrap=kafka_bootstrap,
-                           jwt_secret="integration-secret-" + "x" * 16, log_json=False)
+    return ServiceSettings(
+        service="sla-clock",
+        database_url=url,
+        kafka_bootstrap=kafka_bootstrap,
+        jwt_secret="integration-secret-" + "x" * 16,
+        log_json=False,
+    )
 
 
 async def start_sla(settings: ServiceSettings) -> ServiceRuntime:
@@ -92,10 +97,19 @@ async def start_sla(settings: ServiceSettings) -> ServiceRuntime:
 def p1(received_at: datetime, rid: UUID | None = None) -> tuple[UUID, list]:
     rid = rid or uuid4()
     return rid, [
-        ev.RequestReceived(request_id=rid, reference=f"R-{rid.hex[:6]}", channel="phone",
-                           received_at=received_at),
-        ev.RequestQualified(request_id=rid, category="outage", profile="b2b", impact="critical",
-                            urgency="high", workaround="none", priority="p1", at=received_at),
+        ev.RequestReceived(
+            request_id=rid, reference=f"R-{rid.hex[:6]}", channel="phone", received_at=received_at
+        ),
+        ev.RequestQualified(
+            request_id=rid,
+            category="outage",
+            profile="b2b",
+            impact="critical",
+            urgency="high",
+            workaround="none",
+            priority="p1",
+            at=received_at,
+        ),
     ]
 
 
@@ -128,15 +142,27 @@ async def test_warnings_breaches_pauses_and_commitments_on_kafka_and_postgres(
         commitment = uuid4()
         for rid, minutes in ((warned, 25), (breached, 31)):
             await intake(rid, *p1(t - timedelta(minutes=minutes), rid)[1])
-        pause = [ev.AwaitingCustomer(request_id=paused, at=t - timedelta(hours=3), expected="logs"),
-                 ev.CustomerReplied(request_id=paused, at=t - timedelta(hours=2))]
+        pause = [
+            ev.AwaitingCustomer(request_id=paused, at=t - timedelta(hours=3), expected="logs"),
+            ev.CustomerReplied(request_id=paused, at=t - timedelta(hours=2)),
+        ]
         for rid in (plain, paused):  # resolution (4 h) warning at 3 h 12 min
-            await intake(rid, *p1(t - timedelta(hours=3, minutes=20), rid)[1],
-                         ev.RequestAcknowledged(request_id=rid, at=t - timedelta(hours=3)),
-                         *(pause if rid == paused else []))
-        await intake(warned, ev.CommitmentMade(
-            request_id=warned, commitment_id=commitment, deliverable="diagnosis",
-            made_at=t - timedelta(minutes=20), due_at=t - timedelta(seconds=30)))
+            await intake(
+                rid,
+                *p1(t - timedelta(hours=3, minutes=20), rid)[1],
+                ev.RequestAcknowledged(request_id=rid, at=t - timedelta(hours=3)),
+                *(pause if rid == paused else []),
+            )
+        await intake(
+            warned,
+            ev.CommitmentMade(
+                request_id=warned,
+                commitment_id=commitment,
+                deliverable="diagnosis",
+                made_at=t - timedelta(minutes=20),
+                due_at=t - timedelta(seconds=30),
+            ),
+        )
 
         await wait_for(runtime, warned, ("SlaWarning", "first_response"), timeout=15)
         assert (now() - t).total_seconds() < 15  # "within seconds" of being received
@@ -146,14 +172,21 @@ async def test_warnings_breaches_pauses_and_commitments_on_kafka_and_postgres(
         await asyncio.sleep(1.5)  # anything wrongly due would have fired by now
 
         assert await sla_events(runtime, breached) == [
-            ("SlaWarning", "first_response"), ("SlaBreached", "first_response")]
-        assert Counter(await sla_events(runtime, warned)) == Counter({
-            ("SlaWarning", "first_response"): 1, ("SlaWarning", f"commitment:{commitment}"): 1,
-            ("SlaBreached", f"commitment:{commitment}"): 1})
+            ("SlaWarning", "first_response"),
+            ("SlaBreached", "first_response"),
+        ]
+        assert Counter(await sla_events(runtime, warned)) == Counter(
+            {
+                ("SlaWarning", "first_response"): 1,
+                ("SlaWarning", f"commitment:{commitment}"): 1,
+                ("SlaBreached", f"commitment:{commitment}"): 1,
+            }
+        )
         assert ("SlaWarning", "resolution") not in await sla_events(runtime, paused)
         explained = await explain_request(runtime.store, paused)
-        [resolution] = [d for d in explained["deadlines"]
-                        if d["kind"] == "resolution" and d["status"] == "active"]
+        [resolution] = [
+            d for d in explained["deadlines"] if d["kind"] == "resolution" and d["status"] == "active"
+        ]
         received = t - timedelta(hours=3, minutes=20)
         assert datetime.fromisoformat(resolution["due_at"]) == received + timedelta(hours=5)
         assert resolution["computed"]["paused_seconds"] == 3600
@@ -165,9 +198,7 @@ async def test_warnings_breaches_pauses_and_commitments_on_kafka_and_postgres(
         await runtime.stop()
 
 
-async def test_stopped_and_restarted_around_due_times_emits_each_threshold_exactly_once(
-    intake, sla_settings
-):
+async def test_stopped_and_restarted_around_due_times_emits_each_threshold_exactly_once(intake, sla_settings):
     t = now()
     rid, events = p1(t - timedelta(minutes=29, seconds=56))  # warning past, breach due in 4 s
     runtime = await start_sla(sla_settings)
@@ -188,9 +219,13 @@ async def test_stopped_and_restarted_around_due_times_emits_each_threshold_exact
             await wait_for(runtime, late, ("SlaBreached", "first_response"))
             await asyncio.sleep(1.0)
             assert await sla_events(runtime, rid) == [
-                ("SlaWarning", "first_response"), ("SlaBreached", "first_response")]
+                ("SlaWarning", "first_response"),
+                ("SlaBreached", "first_response"),
+            ]
             assert await sla_events(runtime, late) == [
-                ("SlaWarning", "first_response"), ("SlaBreached", "first_response")]
+                ("SlaWarning", "first_response"),
+                ("SlaBreached", "first_response"),
+            ]
         finally:
             await runtime.stop()
 
@@ -218,11 +253,22 @@ async def test_after_a_restart_no_timer_fires_before_the_backlog_that_answers_it
     await intake(rid, *events)
     busy = stream_on_the_partition_of(rid)
     _, opening = p1(t - timedelta(minutes=5), busy)
-    await intake(busy, *opening, *(
-        ev.InteractionRecorded(request_id=busy, interaction_id=uuid4(), channel="phone",
-                               direction="inbound", subject="follow-up", summary=f"call {n}",
-                               occurred_at=t - timedelta(minutes=4))
-        for n in range(2000)))
+    await intake(
+        busy,
+        *opening,
+        *(
+            ev.InteractionRecorded(
+                request_id=busy,
+                interaction_id=uuid4(),
+                channel="phone",
+                direction="inbound",
+                subject="follow-up",
+                summary=f"call {n}",
+                occurred_at=t - timedelta(minutes=4),
+            )
+            for n in range(2000)
+        ),
+    )
     await intake(rid, ev.RequestAcknowledged(request_id=rid, at=t - timedelta(minutes=21)))
 
     runtime = await start_sla(sla_settings)
@@ -239,8 +285,13 @@ async def test_after_a_restart_no_timer_fires_before_the_backlog_that_answers_it
 async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 20) -> list[dict]:
     import orjson
 
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"r-{uuid4()}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"r-{uuid4()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     found: list[dict] = []
     try:
@@ -250,8 +301,13 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
                     for record in records:
                         data = orjson.loads(record.value)
                         ce_type = dict(record.headers)["ce_type"].decode()
-                        found.append({"request_id": data.get("request_id"), "type": ce_type,
-                                      "kind": data.get("kind") or data.get("alert")})
+                        found.append(
+                            {
+                                "request_id": data.get("request_id"),
+                                "type": ce_type,
+                                "kind": data.get("kind") or data.get("alert"),
+                            }
+                        )
     except TimeoutError:
         pass
     finally:

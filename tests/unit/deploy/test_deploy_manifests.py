@@ -64,7 +64,11 @@ PACKAGE_OF = {definition.name: package for package, definition in DEFINITIONS.it
 def test_the_five_services_are_known() -> None:
     assert sorted(PACKAGES) == sorted(["intake", "sla_clock", "approvals", "documents", "retention"])
     assert {name: DEFINITIONS[package].default_port for name, package in PACKAGE_OF.items()} == {
-        "intake": 8001, "sla-clock": 8002, "approvals": 8003, "documents": 8004, "retention": 8005,
+        "intake": 8001,
+        "sla-clock": 8002,
+        "approvals": 8003,
+        "documents": 8004,
+        "retention": 8005,
     }
 
 
@@ -93,8 +97,9 @@ def environment_of(service: dict[str, Any]) -> dict[str, str]:
     raw = service.get("environment") or {}
     if isinstance(raw, list):
         raw = dict(item.split("=", 1) for item in raw)
-    return {str(key): str(value).lower() if isinstance(value, bool) else str(value)
-            for key, value in raw.items()}
+    return {
+        str(key): str(value).lower() if isinstance(value, bool) else str(value) for key, value in raw.items()
+    }
 
 
 def app_paths(package: str) -> set[str]:
@@ -122,6 +127,7 @@ def _no_guichet_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --------------------------------------------------------------------------- compose
 
+
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
     data = yaml.safe_load(COMPOSE_FILE.read_text())
@@ -138,9 +144,18 @@ def compose_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_compose_validates_against_the_compose_specification() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec",
-         str(COMPOSE_FILE)],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(COMPOSE_FILE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -183,8 +198,13 @@ def test_compose_environment_is_made_of_settings_fields(
 ) -> None:
     env = environment_of(compose_services[name])
     guichet = {key for key in env if key.startswith("GUICHET_")}
-    assert {"GUICHET_PORT", "GUICHET_DATABASE_URL", "GUICHET_KAFKA_BOOTSTRAP",
-            "GUICHET_JWT_SECRET", "GUICHET_HOST"} <= guichet
+    assert {
+        "GUICHET_PORT",
+        "GUICHET_DATABASE_URL",
+        "GUICHET_KAFKA_BOOTSTRAP",
+        "GUICHET_JWT_SECRET",
+        "GUICHET_HOST",
+    } <= guichet
     unknown = {key for key in guichet if key.removeprefix("GUICHET_").lower() not in SETTINGS_FIELDS}
     assert not unknown, f"not ServiceSettings fields: {sorted(unknown)}"
     assert env.keys() == guichet, "only GUICHET_* settings belong in a service's environment"
@@ -214,8 +234,7 @@ def test_compose_gives_each_service_its_own_database(
     created = set(re.findall(r"(?im)^\s*CREATE\s+DATABASE\s+(\w+)\s*;", INIT_SQL.read_text()))
     databases = {}
     for name, package in PACKAGE_OF.items():
-        url = make_url(interpolate(environment_of(compose_services[name])["GUICHET_DATABASE_URL"],
-                                   SHELL_ENV))
+        url = make_url(interpolate(environment_of(compose_services[name])["GUICHET_DATABASE_URL"], SHELL_ENV))
         assert url.drivername == "postgresql"
         assert url.host == "postgres"
         assert url.port == 5432
@@ -240,8 +259,7 @@ def test_compose_postgres_is_16_and_runs_the_init_script(
     env = environment_of(postgres)
     # The services connect as the role the image creates.
     for name in PACKAGE_OF:
-        url = make_url(interpolate(environment_of(compose_services[name])["GUICHET_DATABASE_URL"],
-                                   SHELL_ENV))
+        url = make_url(interpolate(environment_of(compose_services[name])["GUICHET_DATABASE_URL"], SHELL_ENV))
         assert url.username == env["POSTGRES_USER"]
         assert url.password == interpolate(env["POSTGRES_PASSWORD"], SHELL_ENV)
 
@@ -277,6 +295,7 @@ def test_compose_healthchecks_use_existing_routes(
 
 # --------------------------------------------------------------------------- Dockerfile
 
+
 def dockerfile_instructions() -> list[tuple[str, str]]:
     text = DOCKERFILE.read_text().replace("\\\n", " ")
     instructions = []
@@ -301,24 +320,25 @@ def test_dockerfile_is_multi_stage_python_311_slim_and_non_root() -> None:
     envs = " ".join(rest for keyword, rest in instructions if keyword == "ENV")
     assert "GUICHET_HOST=0.0.0.0" in envs
     guichet_env = set(re.findall(r"\b(GUICHET_\w+)=", envs))
-    assert guichet_env and all(
-        key.removeprefix("GUICHET_").lower() in SETTINGS_FIELDS for key in guichet_env
-    )
+    assert guichet_env and all(key.removeprefix("GUICHET_").lower() in SETTINGS_FIELDS for key in guichet_env)
 
 
 def test_dockerfile_installs_the_lock_and_the_code() -> None:
     instructions = dockerfile_instructions()
     runs = [rest for keyword, rest in instructions if keyword == "RUN"]
-    assert any(re.search(r"pip install .*(-c|-r|--constraint|--requirement) requirements\.lock", run)
-               for run in runs), runs
+    assert any(
+        re.search(r"pip install .*(-c|-r|--constraint|--requirement) requirements\.lock", run) for run in runs
+    ), runs
     assert any("pip install --no-deps ." in run for run in runs)
     copies = [rest.split() for keyword, rest in instructions if keyword == "COPY"]
-    sources = {part.rstrip("/") for copy in copies if not copy[0].startswith("--from")
-               for part in copy[:-1]}
+    sources = {part.rstrip("/") for copy in copies if not copy[0].startswith("--from") for part in copy[:-1]}
     assert {"requirements.lock", "pyproject.toml", "libs", "services"} <= sources
     # Every runtime dependency is pinned by the lock, so "-c requirements.lock" pins them all.
-    pinned = {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
-              for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line}
+    pinned = {
+        re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if "==" in line
+    }
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     for requirement in project["dependencies"]:
         name = re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0]
@@ -331,7 +351,7 @@ def test_dockerfile_default_command_and_healthcheck() -> None:
     argv = json.loads(cmd)
     assert argv[:2] == ["python", "-m"] and argv[2] in PACKAGES
     healthcheck = [rest for keyword, rest in instructions if keyword == "HEALTHCHECK"][-1]
-    probe = json.loads(healthcheck[healthcheck.index("CMD") + 3:].strip())
+    probe = json.loads(healthcheck[healthcheck.index("CMD") + 3 :].strip())
     assert probe[:2] == ["python", "/usr/local/bin/guichet-healthcheck"]
     assert probe[2] in HEALTH_PATHS and probe[2] in app_paths(argv[2])
     copies = [rest.split() for keyword, rest in instructions if keyword == "COPY"]
@@ -342,8 +362,11 @@ def test_dockerfile_default_command_and_healthcheck() -> None:
 
 
 def test_dockerignore_keeps_what_the_build_copies() -> None:
-    patterns = [line.strip().rstrip("/") for line in DOCKERIGNORE.read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    patterns = [
+        line.strip().rstrip("/")
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert ".venv" in patterns and ".git" in patterns
     copies = [rest.split() for keyword, rest in dockerfile_instructions() if keyword == "COPY"]
     sources = [part.rstrip("/") for copy in copies if not copy[0].startswith("--from") for part in copy[:-1]]
@@ -356,6 +379,7 @@ def test_dockerignore_keeps_what_the_build_copies() -> None:
 
 
 # --------------------------------------------------------------------------- healthcheck script
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
@@ -394,6 +418,7 @@ def test_healthcheck_script_exits_0_on_2xx_and_1_otherwise(
 
 
 # --------------------------------------------------------------------------- Kubernetes
+
 
 def load_documents(path: Path) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
@@ -451,7 +476,11 @@ def test_k8s_has_a_deployment_and_a_service_per_service(k8s_objects: list[dict[s
 def test_k8s_replicas(k8s_objects: list[dict[str, Any]]) -> None:
     deployments = by_kind(k8s_objects, "Deployment")
     assert {name: deployment["spec"]["replicas"] for name, deployment in deployments.items()} == {
-        "intake": 2, "sla-clock": 1, "approvals": 1, "documents": 1, "retention": 1,
+        "intake": 2,
+        "sla-clock": 1,
+        "approvals": 1,
+        "documents": 1,
+        "retention": 1,
     }
     assert "advisory lock" in (K8S_DIR / "sla-clock.yaml").read_text()
 
@@ -497,7 +526,9 @@ def test_k8s_deployment_matches_the_service_definition(
 
 @pytest.mark.parametrize("name", sorted(PACKAGE_OF))
 def test_k8s_environment_is_made_of_settings_fields_and_loads(
-    name: str, k8s_objects: list[dict[str, Any]], secret_template: dict[str, Any],
+    name: str,
+    k8s_objects: list[dict[str, Any]],
+    secret_template: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     deployment = by_kind(k8s_objects, "Deployment")[name]
@@ -520,8 +551,13 @@ def test_k8s_environment_is_made_of_settings_fields_and_loads(
     assert all(key.startswith("GUICHET_") for key in env)
     unknown = {key for key in env if key.removeprefix("GUICHET_").lower() not in SETTINGS_FIELDS}
     assert not unknown, f"not ServiceSettings fields: {sorted(unknown)}"
-    assert {"GUICHET_PORT", "GUICHET_DATABASE_URL", "GUICHET_KAFKA_BOOTSTRAP",
-            "GUICHET_JWT_SECRET", "GUICHET_HOST"} <= env.keys()
+    assert {
+        "GUICHET_PORT",
+        "GUICHET_DATABASE_URL",
+        "GUICHET_KAFKA_BOOTSTRAP",
+        "GUICHET_JWT_SECRET",
+        "GUICHET_HOST",
+    } <= env.keys()
 
     settings = settings_from_env(env, monkeypatch)
     assert not settings.embedded

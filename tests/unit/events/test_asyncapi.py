@@ -14,10 +14,24 @@ def test_the_checked_in_asyncapi_document_is_up_to_date():
 
 def test_every_intake_event_named_by_the_issue_is_published():
     messages = json.loads(render())["components"]["messages"]
-    for name in ("CustomerRegistered", "CustomerUpdated", "CustomersMerged", "RequestReceived",
-                 "RequestQualified", "PriorityChanged", "RequestAssigned", "RequestTransferred",
-                 "InteractionRecorded", "CommitmentMade", "AwaitingCustomer", "CustomerReplied",
-                 "RequestResolved", "RequestClosed", "RequestReopened", "SatisfactionRecorded"):
+    for name in (
+        "CustomerRegistered",
+        "CustomerUpdated",
+        "CustomersMerged",
+        "RequestReceived",
+        "RequestQualified",
+        "PriorityChanged",
+        "RequestAssigned",
+        "RequestTransferred",
+        "InteractionRecorded",
+        "CommitmentMade",
+        "AwaitingCustomer",
+        "CustomerReplied",
+        "RequestResolved",
+        "RequestClosed",
+        "RequestReopened",
+        "SatisfactionRecorded",
+    ):
         assert f"intake_{name}" in messages
 
 

@@ -70,12 +70,18 @@ def test_every_catalogued_type_is_named_after_its_context():
 
 def _envelope(version: int = 1, prev: str | None = None, data: dict | None = None) -> Envelope:
     envelope = Envelope(
-        id=new_id(), source="/guichet/test", type="test.ParcelShipped",
-        time=datetime(2026, 11, 23, 9, 0, tzinfo=UTC), stream_id=uuid4(), stream_type="parcel",
-        stream_version=version, schema_version=2,
+        id=new_id(),
+        source="/guichet/test",
+        type="test.ParcelShipped",
+        time=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+        stream_id=uuid4(),
+        stream_type="parcel",
+        stream_version=version,
+        schema_version=2,
         data=data or {"parcel_id": "P", "carrier": "c", "weight_grams": 1},
         metadata=Metadata(actor="alice", traceparent="00-" + "a" * 32 + "-" + "b" * 16 + "-01"),
-        position=7, prev_hash=prev,
+        position=7,
+        prev_hash=prev,
     )
     return envelope.model_copy(update={"hash": chain_hash(prev, envelope)})
 

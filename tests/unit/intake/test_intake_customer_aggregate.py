@@ -15,17 +15,28 @@ from intake.domain.customers import CustomerDraft
 from intake.domain.errors import CustomerAlreadyMerged
 from intake.domain.vocabulary import CustomerProfile, Language
 
-DRAFT = CustomerDraft(CustomerProfile.B2B, last_name="Martin", company="Acme", email="j@acme.fr",
-                      contract_refs=("CT-1",))
+DRAFT = CustomerDraft(
+    CustomerProfile.B2B, last_name="Martin", company="Acme", email="j@acme.fr", contract_refs=("CT-1",)
+)
 
 
 def test_an_update_records_only_the_changed_fields_and_folds_back():
     customer = Customer.register(uuid4(), DRAFT, prospection_consent=False)
-    new = replace(DRAFT, contract_refs=("CT-1", "CT-2"), contract_end=date(2027, 1, 31),
-                  language=Language.EN, preferred_channel=Channel.LETTER)
+    new = replace(
+        DRAFT,
+        contract_refs=("CT-1", "CT-2"),
+        contract_end=date(2027, 1, 31),
+        language=Language.EN,
+        preferred_channel=Channel.LETTER,
+    )
     changes = customer.update(new, prospection_consent=True)
-    assert changes == {"contract_refs": ["CT-1", "CT-2"], "contract_end": "2027-01-31", "language": "en",
-                       "preferred_channel": "letter", "prospection_consent": True}
+    assert changes == {
+        "contract_refs": ["CT-1", "CT-2"],
+        "contract_end": "2027-01-31",
+        "language": "en",
+        "preferred_channel": "letter",
+        "prospection_consent": True,
+    }
     replayed = Customer(customer.id)
     for event in customer.pending:
         replayed._apply(event)

@@ -1,4 +1,3 @@
-
 import pytest
 
 from intake.domain.duplicates import (

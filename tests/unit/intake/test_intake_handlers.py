@@ -101,8 +101,16 @@ def bus(uow) -> IntakeBus:
 
 
 def receive(**fields) -> c.ReceiveRequest:
-    return c.ReceiveRequest(**{"metadata": META, "actor": "alice", "channel": Channel.EMAIL,
-                               "received_at": NOW, "contact": "a@b.fr"} | fields)
+    return c.ReceiveRequest(
+        **{
+            "metadata": META,
+            "actor": "alice",
+            "channel": Channel.EMAIL,
+            "received_at": NOW,
+            "contact": "a@b.fr",
+        }
+        | fields
+    )
 
 
 async def test_reception_allocates_a_reference_and_records_the_request(bus, uow):
@@ -122,8 +130,9 @@ async def test_an_idempotent_retry_returns_the_first_request(bus, uow):
 async def test_qualification_takes_the_profile_of_the_customer(bus, uow):
     customer = Customer.register(UUID(int=7), CustomerDraft(CustomerProfile.STRATEGIC, last_name="X"), False)
     uow.customers.add(customer)
-    qualification = c.Qualification(category="billing", impact=Impact.LOW, urgency=Urgency.LOW,
-                                    workaround=Workaround.AVAILABLE)
+    qualification = c.Qualification(
+        category="billing", impact=Impact.LOW, urgency=Urgency.LOW, workaround=Workaround.AVAILABLE
+    )
     request, _ = await bus.handle(receive(customer_id=customer.id, qualification=qualification))
     assert request.profile is CustomerProfile.STRATEGIC
     with pytest.raises(UnknownReference) as unknown:
@@ -136,7 +145,8 @@ async def test_a_stale_version_is_refused_before_any_rule(bus, uow):
     with pytest.raises(StaleVersion):
         await bus.handle(c.AcknowledgeRequest(request_id=request.id, expected_version=7, metadata=META))
     acknowledged: ServiceRequest = await bus.handle(
-        c.AcknowledgeRequest(request_id=request.id, expected_version=1, metadata=META))
+        c.AcknowledgeRequest(request_id=request.id, expected_version=1, metadata=META)
+    )
     assert acknowledged.version == 2
 
 
@@ -149,5 +159,9 @@ async def test_a_duplicate_customer_needs_a_decision(bus, uow):
     merged = await bus.handle(c.RegisterCustomer(metadata=META, details=details, merge_into=first.id))
     assert merged.merged_into == first.id
     assert [type(e).__name__ for e in uow.events] == [
-        "CustomerRegistered", "CustomerAbsorbed", "CustomerRegistered", "CustomersMerged"]
+        "CustomerRegistered",
+        "CustomerAbsorbed",
+        "CustomerRegistered",
+        "CustomersMerged",
+    ]
     assert first.absorbed == (merged.id,) and first.version == 2

@@ -30,8 +30,13 @@ from intake.domain.vocabulary import (
 )
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-DRAFT = RequestDraft(contact="a@exemple.fr", channel=Channel.EMAIL, subject="Panne",
-                     description="Plus de service", received_at=NOW - timedelta(hours=2))
+DRAFT = RequestDraft(
+    contact="a@exemple.fr",
+    channel=Channel.EMAIL,
+    subject="Panne",
+    description="Plus de service",
+    received_at=NOW - timedelta(hours=2),
+)
 
 
 def received(draft: RequestDraft = DRAFT) -> ServiceRequest:
@@ -74,8 +79,15 @@ def test_a_requalification_changing_priority_needs_a_reason_and_names_the_criter
     with pytest.raises(PriorityChangeRefused) as refused:
         request.qualify("billing", CustomerProfile.B2C, Impact.CRITICAL, Urgency.HIGH, Workaround.NONE, NOW)
     assert refused.value.rule == "missing_reason" and request.pending == []
-    request.qualify("billing", CustomerProfile.B2C, Impact.CRITICAL, Urgency.HIGH, Workaround.NONE, NOW,
-                    reason="site entier coupé")
+    request.qualify(
+        "billing",
+        CustomerProfile.B2C,
+        Impact.CRITICAL,
+        Urgency.HIGH,
+        Workaround.NONE,
+        NOW,
+        reason="site entier coupé",
+    )
     change = request.pending[-1]
     assert isinstance(change, ev.PriorityChanged)
     assert (change.old, change.new, change.criterion) == ("p3", "p1", "impact")
@@ -155,11 +167,17 @@ def test_a_requalification_that_changes_no_matrix_input_keeps_a_priority_changed
     request = qualified()
     request.change_priority(Priority.P2, PriorityCriterion.DEADLINE, "échéance contractuelle", NOW)
     request.pending.clear()
-    request.qualify("technical", CustomerProfile.B2C, Impact.MEDIUM, Urgency.LOW,
-                    Workaround.AVAILABLE, NOW)
+    request.qualify("technical", CustomerProfile.B2C, Impact.MEDIUM, Urgency.LOW, Workaround.AVAILABLE, NOW)
     assert types(request) == ["RequestQualified"]
     assert request.pending[0].priority == "p2" and request.priority == Priority.P2
-    request.qualify("technical", CustomerProfile.B2C, Impact.CRITICAL, Urgency.HIGH,
-                    Workaround.NONE, NOW, reason="tout le site est coupé")
+    request.qualify(
+        "technical",
+        CustomerProfile.B2C,
+        Impact.CRITICAL,
+        Urgency.HIGH,
+        Workaround.NONE,
+        NOW,
+        reason="tout le site est coupé",
+    )
     change = request.pending[-1]
     assert (change.old, change.new, change.criterion) == ("p2", "p1", "impact")

@@ -35,8 +35,7 @@ def approve() -> dict[str, bool]:
     return {"approved": True}
 
 
-DEFINITION = ServiceDefinition(name="kit", context="kit", default_port=8099, title="Kit",
-                               routers=(router,))
+DEFINITION = ServiceDefinition(name="kit", context="kit", default_port=8099, title="Kit", routers=(router,))
 
 
 def client_for(tmp_path, **overrides) -> TestClient:
@@ -128,8 +127,11 @@ def test_a_wrong_type_is_422_problem_json_naming_the_field(tmp_path):
 
 def test_an_oversized_body_is_413_problem_json(tmp_path):
     with client_for(tmp_path, max_body_bytes=1000) as client:
-        response = client.post("/greetings", content=b"{" + b" " * 5000 + b"}",
-                               headers=bearer() | {"content-type": "application/json"})
+        response = client.post(
+            "/greetings",
+            content=b"{" + b" " * 5000 + b"}",
+            headers=bearer() | {"content-type": "application/json"},
+        )
         assert response.status_code == 413
         assert response.json()["status"] == 413
 
@@ -137,15 +139,18 @@ def test_an_oversized_body_is_413_problem_json(tmp_path):
 def test_an_oversized_chunked_body_is_413_and_a_small_one_goes_through(tmp_path):
     """No Content-Length: the limit is applied while reading (it used to surface as a 400
     from the framework's body parsing)."""
+
     def chunks(*parts: bytes):
         yield from parts
 
     with client_for(tmp_path, max_body_bytes=1000) as client:
         headers = bearer() | {"content-type": "application/json"}
-        too_big = client.post("/greetings", content=chunks(b'{"name": "', b"x" * 3000, b'"}'),
-                              headers=headers)
-        small = client.post("/greetings", content=chunks(b'{"name": "bo', b'b", "times": 2}'),
-                            headers=headers)
+        too_big = client.post(
+            "/greetings", content=chunks(b'{"name": "', b"x" * 3000, b'"}'), headers=headers
+        )
+        small = client.post(
+            "/greetings", content=chunks(b'{"name": "bo', b'b", "times": 2}'), headers=headers
+        )
     assert too_big.status_code == 413
     assert too_big.headers["content-type"] == "application/problem+json"
     assert too_big.json()["title"] == "Payload too large"
@@ -197,14 +202,15 @@ def test_stopping_waits_for_tasks_then_cancels_and_never_hangs_on_one_that_ignor
             finally:
                 await never  # what aiosqlite's close() does when its worker has stopped
 
-        tasks = [asyncio.create_task(job()) for job in
-                 (obeys_the_stop_signal, only_a_cancel_stops, ignores_its_cancellation)]
+        tasks = [
+            asyncio.create_task(job())
+            for job in (obeys_the_stop_signal, only_a_cancel_stops, ignores_its_cancellation)
+        ]
         started = time.monotonic()
         await finish(tasks, grace=0.2)
         elapsed = time.monotonic() - started
         stuck = tasks[2]
-        states = (tasks[0].done() and not tasks[0].cancelled(), tasks[1].cancelled(),
-                  stuck.done())
+        states = (tasks[0].done() and not tasks[0].cancelled(), tasks[1].cancelled(), stuck.done())
         never.set_result(None)
         await asyncio.gather(stuck, return_exceptions=True)
         return (*states, elapsed)

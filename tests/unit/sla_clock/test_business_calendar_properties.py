@@ -45,7 +45,8 @@ def reference_between(calendar: BusinessCalendar, a: datetime, b: datetime) -> t
     while day <= b.astimezone(zone).date() + timedelta(days=1):
         closed = day in calendar.extra_closed_dates or (
             calendar.holiday_country is not None
-            and day in holidays.country_holidays(
+            and day
+            in holidays.country_holidays(
                 calendar.holiday_country, subdiv=calendar.holiday_subdiv, years=day.year
             )
         )
@@ -102,9 +103,7 @@ def test_a_result_is_open_time_or_exactly_a_closing_boundary(
 
 @settings(deadline=None)
 @given(calendars, instants, instants, instants)
-def test_business_time_is_additive(
-    cal: BusinessCalendar, x: datetime, y: datetime, z: datetime
-) -> None:
+def test_business_time_is_additive(cal: BusinessCalendar, x: datetime, y: datetime, z: datetime) -> None:
     a, b, c = in_order(x, y, z)
     between = cal.business_time_between
     assert between(a, c) == between(a, b) + between(b, c)
@@ -123,9 +122,7 @@ def test_business_time_matches_the_day_by_day_reference(
 
 @settings(deadline=None)
 @given(calendars, instants)
-def test_is_open_matches_one_microsecond_of_business_time(
-    cal: BusinessCalendar, at: datetime
-) -> None:
+def test_is_open_matches_one_microsecond_of_business_time(cal: BusinessCalendar, at: datetime) -> None:
     after = at.astimezone(UTC) + ONE_US
     assert cal.is_open(at) == (reference_between(cal, at, after) == ONE_US)
 

@@ -27,9 +27,7 @@ def test_the_second_relance_is_due_3_to_5_days_after_the_first_was_sent() -> Non
 def test_escalation_or_closure_is_due_10_days_after_the_first_relance() -> None:
     first, second = CUSTOMER_DUE + DAY, CUSTOMER_DUE + 5 * DAY
     result = next_relance(CUSTOMER_DUE, [second, first])  # order does not matter
-    assert result == NextRelance(
-        RelanceAction.ESCALATE_OR_CLOSE, first + 10 * DAY, first + 10 * DAY
-    )
+    assert result == NextRelance(RelanceAction.ESCALATE_OR_CLOSE, first + 10 * DAY, first + 10 * DAY)
 
 
 def test_escalation_never_comes_before_the_second_relance() -> None:
@@ -89,8 +87,9 @@ def test_a_collection_relance_never_falls_due_on_a_weekend() -> None:
 def test_a_collection_relance_skips_public_holidays() -> None:
     thursday_before_good_friday = datetime(2026, 4, 2, 8, tzinfo=UTC)  # 10:00 Paris
     # Friday 3 April is not a French holiday, Monday 6 April (Easter Monday) is.
-    assert next_collection_relance(thursday_before_good_friday, FRANCE).latest_at == \
-        datetime(2026, 4, 7, 8, tzinfo=UTC)
+    assert next_collection_relance(thursday_before_good_friday, FRANCE).latest_at == datetime(
+        2026, 4, 7, 8, tzinfo=UTC
+    )
 
 
 def test_after_the_first_collection_relance_sent_the_usual_schedule_follows() -> None:
@@ -105,10 +104,11 @@ def test_after_the_first_collection_relance_sent_the_usual_schedule_follows() ->
 
 
 def test_the_collection_delay_is_configurable() -> None:
-    rules = RelanceRules(collection_first_due=timedelta(hours=14),
-                         collection_first_latest=timedelta(hours=21))
-    assert next_collection_relance(MONDAY_10_PARIS, FRANCE, rules=rules).due_at == \
-        datetime(2026, 3, 4, 9, tzinfo=UTC)
+    rules = RelanceRules(
+        collection_first_due=timedelta(hours=14), collection_first_latest=timedelta(hours=21)
+    )
+    assert next_collection_relance(MONDAY_10_PARIS, FRANCE, rules=rules).due_at == datetime(
+        2026, 3, 4, 9, tzinfo=UTC
+    )
     with pytest.raises(ValueError):
-        RelanceRules(collection_first_due=timedelta(hours=14),
-                     collection_first_latest=timedelta(hours=7))
+        RelanceRules(collection_first_due=timedelta(hours=14), collection_first_latest=timedelta(hours=7))

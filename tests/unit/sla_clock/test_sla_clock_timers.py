@@ -32,8 +32,16 @@ def received(at=T0, channel="phone"):
 
 
 def qualified(priority="p1", at=T0):
-    return ev.RequestQualified(request_id=RID, category="c", profile="b2b", impact="critical",
-                               urgency="high", workaround="none", priority=priority, at=at)
+    return ev.RequestQualified(
+        request_id=RID,
+        category="c",
+        profile="b2b",
+        impact="critical",
+        urgency="high",
+        workaround="none",
+        priority=priority,
+        at=at,
+    )
 
 
 def by_key(timers):
@@ -63,21 +71,36 @@ def test_the_first_response_stops_its_clock_and_starts_the_update_cadence():
 
 
 def test_a_status_update_rearms_the_update_clock():
-    update = ev.InteractionRecorded(request_id=RID, interaction_id=uuid4(), channel="email",
-                                    direction="outbound", subject="s", summary="x",
-                                    occurred_at=T0 + timedelta(minutes=50), informs_customer=True)
+    update = ev.InteractionRecorded(
+        request_id=RID,
+        interaction_id=uuid4(),
+        channel="email",
+        direction="outbound",
+        subject="s",
+        summary="x",
+        occurred_at=T0 + timedelta(minutes=50),
+        informs_customer=True,
+    )
     timers = by_key(desired_timers(fold(received(), qualified(), update), RULES))
     assert timers[("next_update", "breach")].due_at == T0 + timedelta(minutes=110)
 
 
 def test_a_priority_change_recomputes_from_received_at_keeping_the_pause():
-    pause = [ev.AwaitingCustomer(request_id=RID, at=T0 + timedelta(minutes=30), expected="logs"),
-             ev.CustomerReplied(request_id=RID, at=T0 + timedelta(minutes=90))]
+    pause = [
+        ev.AwaitingCustomer(request_id=RID, at=T0 + timedelta(minutes=30), expected="logs"),
+        ev.CustomerReplied(request_id=RID, at=T0 + timedelta(minutes=90)),
+    ]
     state = fold(received(), qualified("p1"), *pause)
     p1 = by_key(desired_timers(state, RULES))[("resolution", "breach")]
     assert p1.due_at == T0 + timedelta(hours=5)  # 4 h clock + 1 h paused
-    change = ev.PriorityChanged(request_id=RID, old="p1", new="p2", criterion="impact",
-                                reason="impact reduced", at=T0 + timedelta(hours=2))
+    change = ev.PriorityChanged(
+        request_id=RID,
+        old="p1",
+        new="p2",
+        criterion="impact",
+        reason="impact reduced",
+        at=T0 + timedelta(hours=2),
+    )
     p2 = by_key(desired_timers(evolve(state, change), RULES))[("resolution", "breach")]
     # P2: 2 business days (14 business hours) from Monday 10:00 Paris, + 1 h business pause.
     assert p2.due_at == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
@@ -85,9 +108,13 @@ def test_a_priority_change_recomputes_from_received_at_keeping_the_pause():
 
 
 def test_awaiting_the_customer_stops_the_resolution_clock_until_they_reply():
-    waiting = fold(received(), qualified(), ev.AwaitingCustomer(
-        request_id=RID, at=T0 + timedelta(minutes=5), expected="x",
-        customer_due_at=T0 + timedelta(days=1)))
+    waiting = fold(
+        received(),
+        qualified(),
+        ev.AwaitingCustomer(
+            request_id=RID, at=T0 + timedelta(minutes=5), expected="x", customer_due_at=T0 + timedelta(days=1)
+        ),
+    )
     timers = by_key(desired_timers(waiting, RULES))
     assert ("resolution", "breach") not in timers
     assert timers[("relance:1", "due")].fire_at == T0 + timedelta(days=2)
@@ -96,22 +123,41 @@ def test_awaiting_the_customer_stops_the_resolution_clock_until_they_reply():
 
 def test_relances_sent_move_the_schedule_on_to_escalation():
     start = T0 + timedelta(minutes=5)
-    state = fold(received(), qualified(), ev.AwaitingCustomer(
-        request_id=RID, at=start, expected="x", customer_due_at=T0 + timedelta(days=1)))
+    state = fold(
+        received(),
+        qualified(),
+        ev.AwaitingCustomer(request_id=RID, at=start, expected="x", customer_due_at=T0 + timedelta(days=1)),
+    )
     for n, day in ((1, 2), (2, 6)):
-        state = evolve(state, doc.RelanceSent(request_id=RID, relance_id=uuid4(), kind="collection",
-                                              ordinal=n, channel="email", content="c",
-                                              sent_at=T0 + timedelta(days=day)))
+        state = evolve(
+            state,
+            doc.RelanceSent(
+                request_id=RID,
+                relance_id=uuid4(),
+                kind="collection",
+                ordinal=n,
+                channel="email",
+                content="c",
+                sent_at=T0 + timedelta(days=day),
+            ),
+        )
     timers = by_key(desired_timers(state, RULES))
     assert timers[("escalation", "due")].fire_at == T0 + timedelta(days=12)
 
 
 def test_a_commitment_is_warned_at_80_percent_and_breached_at_its_due_time():
-    made = ev.CommitmentMade(request_id=RID, commitment_id=uuid4(), deliverable="diagnosis",
-                             made_at=T0, due_at=T0 + timedelta(hours=10))
+    made = ev.CommitmentMade(
+        request_id=RID,
+        commitment_id=uuid4(),
+        deliverable="diagnosis",
+        made_at=T0,
+        due_at=T0 + timedelta(hours=10),
+    )
     timers = [t for t in desired_timers(fold(received(), made), RULES) if t.key.startswith("commit")]
     assert [(t.threshold, t.fire_at) for t in timers] == [
-        ("warning", T0 + timedelta(hours=8)), ("breach", T0 + timedelta(hours=10))]
+        ("warning", T0 + timedelta(hours=8)),
+        ("breach", T0 + timedelta(hours=10)),
+    ]
 
 
 def test_closing_stops_everything():
@@ -120,36 +166,50 @@ def test_closing_stops_everything():
 
 
 def test_the_state_survives_its_json_round_trip():
-    made = ev.CommitmentMade(request_id=RID, commitment_id=uuid4(), deliverable="d",
-                             made_at=T0, due_at=T0 + timedelta(hours=1))
-    state = fold(received(), qualified(), made, ev.AwaitingCustomer(
-        request_id=RID, at=T0, expected="x", customer_due_at=T0 + timedelta(days=1)))
+    made = ev.CommitmentMade(
+        request_id=RID, commitment_id=uuid4(), deliverable="d", made_at=T0, due_at=T0 + timedelta(hours=1)
+    )
+    state = fold(
+        received(),
+        qualified(),
+        made,
+        ev.AwaitingCustomer(request_id=RID, at=T0, expected="x", customer_due_at=T0 + timedelta(days=1)),
+    )
     assert decode(encode(state)) == state
 
 
 def test_a_fired_warning_becomes_an_sla_warning_event_that_tells_to_inform_the_customer():
     timer = by_key(desired_timers(fold(received(), qualified()), RULES))[("first_response", "warning")]
-    event = event_for(RID, timer.key, timer.threshold, timer.fire_at, timer.due_at,
-                      timer.explanation, T0)
+    event = event_for(RID, timer.key, timer.threshold, timer.fire_at, timer.due_at, timer.explanation, T0)
     assert event.event_type == "sla_clock.SlaWarning" and "customer" in event.advice
     assert event.policy_version == 1
 
 
 # --- collection relances: a request flagged with missing mandatory information --------------
 
+
 def flagged(missing=("subject", "description")):
-    return ev.RequestReceived(request_id=RID, reference="R-1", channel="email", received_at=T0,
-                              missing_fields=missing)
+    return ev.RequestReceived(
+        request_id=RID, reference="R-1", channel="email", received_at=T0, missing_fields=missing
+    )
 
 
 def completed(still_missing=(), at=T0 + timedelta(hours=2)):
-    return ev.RequestDetailsCompleted(request_id=RID, subject="s", description="d",
-                                      missing_fields=still_missing, at=at)
+    return ev.RequestDetailsCompleted(
+        request_id=RID, subject="s", description="d", missing_fields=still_missing, at=at
+    )
 
 
 def collection_sent(at):
-    return doc.RelanceSent(request_id=RID, relance_id=uuid4(), kind="collection", ordinal=1,
-                           channel="email", content="c", sent_at=at)
+    return doc.RelanceSent(
+        request_id=RID,
+        relance_id=uuid4(),
+        kind="collection",
+        ordinal=1,
+        channel="email",
+        content="c",
+        sent_at=at,
+    )
 
 
 def collection(timers):
@@ -162,11 +222,11 @@ def test_a_flagged_request_gets_a_collection_relance_one_business_day_after_rece
     assert timer.fire_at == timer.due_at == T0 + timedelta(days=1)  # Tuesday 10:00 Paris
     assert timer.explanation["missing_fields"] == ["subject", "description"]
     assert timer.explanation["basis"] == "business" and timer.explanation["calendar"] == "france"
-    event = event_for(RID, timer.key, timer.threshold, timer.fire_at, timer.due_at,
-                      timer.explanation, timer.fire_at)
+    event = event_for(
+        RID, timer.key, timer.threshold, timer.fire_at, timer.due_at, timer.explanation, timer.fire_at
+    )
     assert event.event_type == "sla_clock.RelanceDue"
-    assert (event.kind, event.ordinal, event.missing_fields) == (
-        "collection", 1, ("subject", "description"))
+    assert (event.kind, event.ordinal, event.missing_fields) == ("collection", 1, ("subject", "description"))
     assert event.customer_due_at == T0 and event.latest_at == T0 + timedelta(days=2)
 
 
@@ -197,17 +257,27 @@ def test_collection_relances_sent_move_the_schedule_on_to_escalation():
     state = evolve(state, collection_sent(first + timedelta(days=4)))
     [escalation] = collection(desired_timers(state, RULES))
     assert (escalation.key, escalation.due_at) == ("collection:escalation", first + timedelta(days=10))
-    event = event_for(RID, escalation.key, escalation.threshold, escalation.fire_at,
-                      escalation.due_at, escalation.explanation, escalation.fire_at)
+    event = event_for(
+        RID,
+        escalation.key,
+        escalation.threshold,
+        escalation.fire_at,
+        escalation.due_at,
+        escalation.explanation,
+        escalation.fire_at,
+    )
     assert event.event_type == "sla_clock.EscalationDue" and event.kind == "collection"
 
 
 def test_a_customer_response_relance_still_says_so():
-    waiting = fold(received(), ev.AwaitingCustomer(request_id=RID, at=T0, expected="x",
-                                                   customer_due_at=T0 + timedelta(days=1)))
+    waiting = fold(
+        received(),
+        ev.AwaitingCustomer(request_id=RID, at=T0, expected="x", customer_due_at=T0 + timedelta(days=1)),
+    )
     timer = by_key(desired_timers(waiting, RULES))[("relance:1", "due")]
-    event = event_for(RID, timer.key, timer.threshold, timer.fire_at, timer.due_at,
-                      timer.explanation, timer.fire_at)
+    event = event_for(
+        RID, timer.key, timer.threshold, timer.fire_at, timer.due_at, timer.explanation, timer.fire_at
+    )
     assert (event.kind, event.missing_fields) == ("customer_response", ())
 
 
@@ -222,8 +292,14 @@ def test_the_flag_survives_the_json_round_trip_and_old_states_decode():
 def test_relance_events_stored_before_the_kind_field_still_validate():
     from events.catalogue import sla_clock as sla
 
-    stored = {"request_id": str(RID), "ordinal": 1, "customer_due_at": T0.isoformat(),
-              "due_at": T0.isoformat(), "latest_at": T0.isoformat(), "emitted_at": T0.isoformat()}
+    stored = {
+        "request_id": str(RID),
+        "ordinal": 1,
+        "customer_due_at": T0.isoformat(),
+        "due_at": T0.isoformat(),
+        "latest_at": T0.isoformat(),
+        "emitted_at": T0.isoformat(),
+    }
     assert sla.RelanceDue.model_validate(stored).kind == "customer_response"
     del stored["ordinal"], stored["latest_at"]
     assert sla.EscalationDue.model_validate(stored).kind == "customer_response"

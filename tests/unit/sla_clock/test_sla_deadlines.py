@@ -104,9 +104,7 @@ def test_a_business_pause_extends_the_resolution_and_its_warning() -> None:
 
 def test_a_clock_target_uses_the_pause_measured_in_clock_time() -> None:
     paused = PausedTime(business=timedelta(0), clock=H / 2)
-    d = compute_deadlines(
-        TUESDAY_16_10, Priority.P1, Channel.PHONE, DEFAULT_POLICY, CALENDARS, paused
-    )
+    d = compute_deadlines(TUESDAY_16_10, Priority.P1, Channel.PHONE, DEFAULT_POLICY, CALENDARS, paused)
     assert d.resolution.due_at == paris(2025, 3, 18, 20, 40)
 
 
@@ -124,7 +122,11 @@ def test_a_weekend_pause_costs_no_business_time() -> None:
 
 def test_the_next_update_is_due_one_cadence_after_the_last_update() -> None:
     d = compute_deadlines(
-        TUESDAY_10, Priority.P2, Channel.PHONE, DEFAULT_POLICY, CALENDARS,
+        TUESDAY_10,
+        Priority.P2,
+        Channel.PHONE,
+        DEFAULT_POLICY,
+        CALENDARS,
         last_update_at=paris(2025, 3, 19, 15),
     )
     assert d.next_update is not None
@@ -140,9 +142,7 @@ def test_a_contract_override_changes_the_deadline() -> None:
         DEFAULT_POLICY.channels,
         {(OverrideScope.CONTRACT, "C-42", Priority.P2): TargetsOverride(business_hours(1))},
     )
-    d = compute_deadlines(
-        TUESDAY_10, Priority.P2, Channel.PHONE, policy, CALENDARS, contract="C-42"
-    )
+    d = compute_deadlines(TUESDAY_10, Priority.P2, Channel.PHONE, policy, CALENDARS, contract="C-42")
     assert d.first_response.due_at == paris(2025, 3, 18, 11)
     assert d.resolution.due_at == paris(2025, 3, 20, 10)  # untouched by the override
 
@@ -169,9 +169,7 @@ def test_deadline_instants_are_in_utc() -> None:
 
 def test_a_negative_pause_is_rejected() -> None:
     with pytest.raises(ValueError):
-        deadline_for(
-            DeadlineKind.RESOLUTION, clock_hours(1), TUESDAY_10, CALENDARS, PausedTime(clock=-H)
-        )
+        deadline_for(DeadlineKind.RESOLUTION, clock_hours(1), TUESDAY_10, CALENDARS, PausedTime(clock=-H))
 
 
 def test_earliest_deadline_needs_a_target() -> None:
@@ -181,6 +179,4 @@ def test_earliest_deadline_needs_a_target() -> None:
 
 def test_a_naive_reception_time_is_rejected() -> None:
     with pytest.raises(ValueError):
-        compute_deadlines(
-            datetime(2025, 3, 18, 10), Priority.P1, Channel.PHONE, DEFAULT_POLICY, CALENDARS
-        )
+        compute_deadlines(datetime(2025, 3, 18, 10), Priority.P1, Channel.PHONE, DEFAULT_POLICY, CALENDARS)

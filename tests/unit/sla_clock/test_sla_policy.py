@@ -59,9 +59,7 @@ def test_priority_defaults_follow_the_domain_table(
         (Channel.CHAT, ChannelStandard()),
     ],
 )
-def test_channel_standards_follow_the_service_charter(
-    channel: Channel, standard: ChannelStandard
-) -> None:
+def test_channel_standards_follow_the_service_charter(channel: Channel, standard: ChannelStandard) -> None:
     assert DEFAULT_POLICY.channels[channel] == standard
 
 
@@ -86,16 +84,18 @@ POLICY_WITH_OVERRIDES = SlaPolicy(
             first_response=business_hours(1), resolution=business_days(1.5)
         ),
         (OverrideScope.PROFILE, "vip", Priority.P2): TargetsOverride(first_response=clock_hours(1)),
-        (OverrideScope.CONTRACT, "C-42", Priority.P2): TargetsOverride(
-            resolution=business_days(1)
-        ),
+        (OverrideScope.CONTRACT, "C-42", Priority.P2): TargetsOverride(resolution=business_days(1)),
     },
 )
 
 
 def test_a_contract_override_beats_a_profile_which_beats_a_team() -> None:
     resolved = targets_for(
-        POLICY_WITH_OVERRIDES, Priority.P2, Channel.PHONE, profile="vip", team="level2",
+        POLICY_WITH_OVERRIDES,
+        Priority.P2,
+        Channel.PHONE,
+        profile="vip",
+        team="level2",
         contract="C-42",
     )
     assert resolved.first_response == clock_hours(1)  # profile over team
@@ -128,9 +128,7 @@ def test_a_policy_spec_keys_priorities_by_label_as_stored_policy_events_do() -> 
 
 def test_a_target_spec_is_readable_plain_data() -> None:
     assert clock_hours(0.5).to_spec() == {"seconds": 1800, "basis": "clock"}
-    assert Target.from_spec({"seconds": 1.5, "basis": "business"}) == Target(
-        timedelta(seconds=1.5), BUSINESS
-    )
+    assert Target.from_spec({"seconds": 1.5, "basis": "business"}) == Target(timedelta(seconds=1.5), BUSINESS)
 
 
 def test_a_policy_must_cover_every_priority() -> None:

@@ -97,9 +97,7 @@ class Registry:
         """Bring ``data`` stored at ``version`` up to the current model's version."""
         current = self.model(event_type).schema_version
         if version > current:
-            raise UnknownEventType(
-                f"{event_type} v{version} is newer than this code's v{current}"
-            )
+            raise UnknownEventType(f"{event_type} v{version} is newer than this code's v{current}")
         while version < current:
             step = self._upcasters.get((event_type, version))
             if step is None:

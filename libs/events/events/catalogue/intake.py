@@ -78,7 +78,9 @@ class CustomerAbsorbed(DomainEvent, type="intake.CustomerAbsorbed"):
 
 
 class RequestReceived(
-    DomainEvent, type="intake.RequestReceived", pii=("contact", "subject", "description"),
+    DomainEvent,
+    type="intake.RequestReceived",
+    pii=("contact", "subject", "description"),
     subject_field="customer_id",
 ):
     request_id: UUID
@@ -144,7 +146,8 @@ class WorkStarted(DomainEvent, type="intake.WorkStarted"):
 
 
 class InteractionRecorded(
-    DomainEvent, type="intake.InteractionRecorded",
+    DomainEvent,
+    type="intake.InteractionRecorded",
     pii=("subject", "summary", "actions", "next_step"),
 ):
     """``informs_customer`` marks a status update sent to the customer (re-arms the update clock)."""
@@ -235,7 +238,9 @@ class SatisfactionRecorded(DomainEvent, type="intake.SatisfactionRecorded", pii=
 
 
 class RequestDetailsCompleted(
-    DomainEvent, type="intake.RequestDetailsCompleted", pii=("contact", "subject", "description"),
+    DomainEvent,
+    type="intake.RequestDetailsCompleted",
+    pii=("contact", "subject", "description"),
     subject_field="customer_id",
 ):
     """Information missing at reception was supplied; ``missing_fields`` is what is still missing."""

@@ -44,8 +44,9 @@ async def upgrade(engine: AsyncEngine, script_location: Path, version_table: str
     async with _migration_lock(), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Replicas starting together on an empty database migrate one after the other.
-            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                     {"key": zlib.crc32(version_table.encode())})
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(version_table.encode())}
+            )
         await connection.run_sync(run)
 
 

@@ -71,10 +71,15 @@ def create_service_app(
         if ready:
             return JSONResponse({"status": "ready", "checks": checks})
         return JSONResponse(
-            {"type": "https://guichet.dev/problems/not-ready", "title": "Not ready",
-             "status": 503, "detail": "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok"),
-             "checks": checks},
-            status_code=503, media_type=PROBLEM_JSON,
+            {
+                "type": "https://guichet.dev/problems/not-ready",
+                "title": "Not ready",
+                "status": 503,
+                "detail": "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok"),
+                "checks": checks,
+            },
+            status_code=503,
+            media_type=PROBLEM_JSON,
         )
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")

@@ -41,8 +41,13 @@ _VERIFIED_MAX = 4096
 
 
 def verify_token(token: str, settings: ServiceSettings) -> Actor:
-    key = (token, settings.verification_key, settings.jwt_algorithm, settings.jwt_audience,
-           settings.jwt_issuer)
+    key = (
+        token,
+        settings.verification_key,
+        settings.jwt_algorithm,
+        settings.jwt_audience,
+        settings.jwt_issuer,
+    )
     cached = _VERIFIED.get(key)
     if cached is not None and time.time() < cached[1]:
         _VERIFIED.move_to_end(key)
@@ -95,8 +100,12 @@ def require_level(level: int):  # type: ignore[no-untyped-def]
 
     async def check(actor: CurrentActor) -> Actor:
         if actor.level < level:
-            raise Problem(403, "insufficient-level", "Authorisation level too low",
-                          f"this action needs level {level}; {actor.subject} has {actor.level}")
+            raise Problem(
+                403,
+                "insufficient-level",
+                "Authorisation level too low",
+                f"this action needs level {level}; {actor.subject} has {actor.level}",
+            )
         return actor
 
     return Depends(check)
@@ -114,6 +123,14 @@ def issue_token(
     ttl: timedelta = timedelta(hours=12),
 ) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": subject, "roles": list(roles), "team": team, "level": level,
-              "aud": audience, "iss": issuer, "iat": now, "exp": now + ttl}
+    claims = {
+        "sub": subject,
+        "roles": list(roles),
+        "team": team,
+        "level": level,
+        "aud": audience,
+        "iss": issuer,
+        "iat": now,
+        "exp": now + ttl,
+    }
     return jwt.encode(claims, secret, algorithm="HS256")

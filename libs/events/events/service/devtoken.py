@@ -1,6 +1,6 @@
 """Print a development bearer token for the embedded default.
 
-    python -m events.service.devtoken --sub alice --team support --level 2 --roles agent manager
+python -m events.service.devtoken --sub alice --team support --level 2 --roles agent manager
 """
 
 import argparse
@@ -18,8 +18,15 @@ def main() -> None:
     parser.add_argument("--level", type=int, choices=(1, 2, 3), default=1)
     arguments = parser.parse_args()
     secret = os.environ.get("GUICHET_JWT_SECRET", DEV_JWT_SECRET)
-    print(issue_token(arguments.sub, roles=tuple(arguments.roles), team=arguments.team,
-                      level=arguments.level, secret=secret))
+    print(
+        issue_token(
+            arguments.sub,
+            roles=tuple(arguments.roles),
+            team=arguments.team,
+            level=arguments.level,
+            secret=secret,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ def command_metadata(request: Request, actor: Actor) -> Metadata:
         correlation_id = UUID(correlation) if correlation else None
     except ValueError:
         correlation_id = None
-    return Metadata(correlation_id=correlation_id, actor=actor.subject,
-                    traceparent=traceparent, tracestate=tracestate)
+    return Metadata(
+        correlation_id=correlation_id, actor=actor.subject, traceparent=traceparent, tracestate=tracestate
+    )
 
 
 def etag(version: int) -> str:
@@ -38,17 +39,24 @@ def expected_version(request: Request, *, required: bool = True) -> int | None:
     header = request.headers.get("if-match")
     if header is None:
         if required:
-            raise Problem(428, "precondition-required", "If-Match required",
-                          "send the ETag you read as If-Match, so no update is lost")
+            raise Problem(
+                428,
+                "precondition-required",
+                "If-Match required",
+                "send the ETag you read as If-Match, so no update is lost",
+            )
         return None
     value = header.strip().removeprefix("W/").strip('"')
     if not value.isdigit():
-        raise Problem(412, "precondition-failed", "If-Match does not match",
-                      f"malformed If-Match {header!r}")
+        raise Problem(412, "precondition-failed", "If-Match does not match", f"malformed If-Match {header!r}")
     return int(value)
 
 
 def stale(current: int, expected: int) -> Problem:
-    return Problem(412, "precondition-failed", "If-Match does not match",
-                   f"the resource is at version {current}, not {expected}: read it again",
-                   current_version=current)
+    return Problem(
+        412,
+        "precondition-failed",
+        "If-Match does not match",
+        f"the resource is at version {current}, not {expected}: read it again",
+        current_version=current,
+    )

@@ -57,7 +57,8 @@ class RequestContextMiddleware:
             if buffered is None:
                 await self._too_large(scope, send)
                 HTTP_LATENCY.labels(self.service, scope["method"], "unmatched", "413").observe(
-                    time.perf_counter() - started)
+                    time.perf_counter() - started
+                )
                 structlog.contextvars.clear_contextvars()
                 return
             receive = _replaying(buffered, receive)
@@ -88,16 +89,25 @@ class RequestContextMiddleware:
                 return b"".join(chunks)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
-        body = orjson.dumps({
-            "type": "https://guichet.dev/problems/payload-too-large",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": f"the body exceeds {self.max_body_bytes} bytes",
-            "instance": scope["path"],
-        })
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = orjson.dumps(
+            {
+                "type": "https://guichet.dev/problems/payload-too-large",
+                "title": "Payload too large",
+                "status": 413,
+                "detail": f"the body exceeds {self.max_body_bytes} bytes",
+                "instance": scope["path"],
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

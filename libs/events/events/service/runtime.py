@@ -69,8 +69,9 @@ class ServiceRuntime:
     ) -> None:
         self.definition = definition
         self.settings = settings
-        self.engine: AsyncEngine = create_engine(settings.effective_database_url,
-                                                 pool_size=settings.db_pool_size)
+        self.engine: AsyncEngine = create_engine(
+            settings.effective_database_url, pool_size=settings.db_pool_size
+        )
         self.store = SqlEventStore(self.engine, source=f"/guichet/{definition.name}")
         self.bus = bus if bus is not None else (None if settings.kafka_bootstrap else InProcessBus())
         self.publisher: Publisher = (
@@ -78,8 +79,7 @@ class ServiceRuntime:
             if settings.kafka_bootstrap
             else InProcessPublisher(self.bus)  # type: ignore[arg-type]
         )
-        self.relay = OutboxRelay(self.store, self.publisher,
-                                 poll_interval=settings.relay_poll_interval)
+        self.relay = OutboxRelay(self.store, self.publisher, poll_interval=settings.relay_poll_interval)
         self.consumer: Consumer | None = None
         self.runner: KafkaConsumerRunner | InProcessConsumerRunner | None = None
         self.ready = asyncio.Event()
@@ -100,14 +100,21 @@ class ServiceRuntime:
             try:
                 await upgrade_platform(self.engine)
                 if self.definition.migrations:
-                    await upgrade(self.engine, self.definition.migrations,
-                                  f"alembic_version_{self.definition.name.replace('-', '_')}")
+                    await upgrade(
+                        self.engine,
+                        self.definition.migrations,
+                        f"alembic_version_{self.definition.name.replace('-', '_')}",
+                    )
                 await self.publisher.start()
                 break
             except Exception as error:  # noqa: BLE001 - reported by /readyz, retried
                 self.startup_error = f"{type(error).__name__}: {error}"
-                log.warning("service.startup_retry", service=self.definition.name,
-                            error=self.startup_error, retry_in=delay)
+                log.warning(
+                    "service.startup_retry",
+                    service=self.definition.name,
+                    error=self.startup_error,
+                    retry_in=delay,
+                )
                 await pause(self._stopping, delay)
                 delay = min(delay * 2, 10.0)
         if self._stopping.is_set():

@@ -26,8 +26,14 @@ def serve(definition: ServiceDefinition) -> None:
     """Run one service on its own (the production shape: one process per service)."""
     settings = settings_for(definition)
     app = create_service_app(definition, settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
-                access_log=False, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 class _QuietServer(uvicorn.Server):

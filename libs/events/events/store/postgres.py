@@ -49,12 +49,9 @@ READ_ALL = (
     "ORDER BY tx_id, position LIMIT $2"
 )
 READ_ALL_FROM_START = (
-    f"SELECT {_COLUMNS} FROM events WHERE tx_id < {HORIZON} "
-    "ORDER BY tx_id, position LIMIT $1"
+    f"SELECT {_COLUMNS} FROM events WHERE tx_id < {HORIZON} ORDER BY tx_id, position LIMIT $1"
 )
-READ_STREAM = (
-    f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version"
-)
+READ_STREAM = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version"
 TAIL = "SELECT version, hash FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1"
 TAILS = (
     "SELECT DISTINCT ON (stream_id) stream_id, version, hash FROM events "
@@ -76,13 +73,23 @@ INSERT = (
 array encoding checks every element's type in Python). Rows are inserted in the document's
 order, so positions ascend with it (and with each stream's versions): the sorted positions
 returned belong to the rows in order."""
-NEXT_POSITIONS = (
-    "SELECT array_agg(nextval('events_position_seq')) FROM generate_series(1, $1)"
-)
+NEXT_POSITIONS = "SELECT array_agg(nextval('events_position_seq')) FROM generate_series(1, $1)"
 """``position``'s own sequence (its ``bigserial`` default), in one round trip."""
 COPY_COLUMNS = (
-    "position", "event_id", "version", "data", "prev_hash", "hash",
-    "stream_id", "stream_type", "type", "schema_version", "time", "recorded_at", "metadata", "pii",
+    "position",
+    "event_id",
+    "version",
+    "data",
+    "prev_hash",
+    "hash",
+    "stream_id",
+    "stream_type",
+    "type",
+    "schema_version",
+    "time",
+    "recorded_at",
+    "metadata",
+    "pii",
 )
 """Per-event columns first: the others are usually the same for a whole append, so their
 encoding is reused (see :func:`copy_payload`)."""
@@ -125,16 +132,29 @@ def copy_payload(rows: list[NewEvent], positions: list[int]) -> bytearray:
         data = dumps(fields["data"], default=str)
         prev_hash = fields["prev_hash"]
         out += head(
-            len(COPY_COLUMNS), 8, position, 16, fields["id"].bytes, 4, fields["stream_version"],
+            len(COPY_COLUMNS),
+            8,
+            position,
+            16,
+            fields["id"].bytes,
+            4,
+            fields["stream_version"],
             len(data) + 1,
         )
         out += _JSONB
         out += data
         out += _NULL if prev_hash is None else _text(prev_hash)
         out += _text(fields["hash"])
-        key = (fields["stream_id"], fields["stream_type"], fields["type"],
-               fields["schema_version"], fields["time"], fields["recorded_at"], new.metadata,
-               new.pii)
+        key = (
+            fields["stream_id"],
+            fields["stream_type"],
+            fields["type"],
+            fields["schema_version"],
+            fields["time"],
+            fields["recorded_at"],
+            new.metadata,
+            new.pii,
+        )
         if key != shared_key:
             shared_key, shared = key, _shared_columns(*key)
         out += shared
@@ -143,12 +163,25 @@ def copy_payload(rows: list[NewEvent], positions: list[int]) -> bytearray:
 
 
 def _shared_columns(
-    stream_id: UUID, stream_type: str, type_: str, schema_version: int, time: datetime,
-    recorded_at: datetime, metadata: dict[str, Any], pii: dict[str, Any] | None,
+    stream_id: UUID,
+    stream_type: str,
+    type_: str,
+    schema_version: int,
+    time: datetime,
+    recorded_at: datetime,
+    metadata: dict[str, Any],
+    pii: dict[str, Any] | None,
 ) -> bytes:
-    parts = [_COPY_LENGTH.pack(16) + stream_id.bytes, _text(stream_type), _text(type_),
-             _COPY_INT4.pack(4, schema_version), _timestamp(time), _timestamp(recorded_at),
-             _jsonb(metadata), _NULL if pii is None else _jsonb(pii)]
+    parts = [
+        _COPY_LENGTH.pack(16) + stream_id.bytes,
+        _text(stream_type),
+        _text(type_),
+        _COPY_INT4.pack(4, schema_version),
+        _timestamp(time),
+        _timestamp(recorded_at),
+        _jsonb(metadata),
+        _NULL if pii is None else _jsonb(pii),
+    ]
     return b"".join(parts)
 
 

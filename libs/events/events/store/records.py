@@ -62,22 +62,24 @@ def stored_envelope(
     hash_: str,
 ) -> Envelope:
     """An envelope from a stored row whose JSON columns are still text (decoded here once)."""
-    return Envelope.trusted({
-        "id": event_id,
-        "source": source,
-        "type": type_,
-        "time": time,
-        "stream_id": stream_id,
-        "stream_type": stream_type,
-        "stream_version": version,
-        "schema_version": schema_version,
-        "data": orjson.loads(data),
-        "metadata": EMPTY_METADATA if metadata == "{}" else Metadata.model_validate_json(metadata),
-        "position": position,
-        "recorded_at": recorded_at,
-        "pii": PiiMarker.model_validate_json(pii) if pii and pii != "null" else None,
-        "prev_hash": prev_hash,
-        "hash": hash_,
-        "specversion": SPEC_VERSION,
-        "datacontenttype": JSON,
-    })
+    return Envelope.trusted(
+        {
+            "id": event_id,
+            "source": source,
+            "type": type_,
+            "time": time,
+            "stream_id": stream_id,
+            "stream_type": stream_type,
+            "stream_version": version,
+            "schema_version": schema_version,
+            "data": orjson.loads(data),
+            "metadata": EMPTY_METADATA if metadata == "{}" else Metadata.model_validate_json(metadata),
+            "position": position,
+            "recorded_at": recorded_at,
+            "pii": PiiMarker.model_validate_json(pii) if pii and pii != "null" else None,
+            "prev_hash": prev_hash,
+            "hash": hash_,
+            "specversion": SPEC_VERSION,
+            "datacontenttype": JSON,
+        }
+    )

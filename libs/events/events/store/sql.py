@@ -150,9 +150,7 @@ class SqlEventStore:
         try:
             if not self._postgres:
                 async with self.transaction() as tx:
-                    return await tx.append(
-                        stream_id, stream_type, expected_version, events, metadata
-                    )
+                    return await tx.append(stream_id, stream_type, expected_version, events, metadata)
             async with self.engine.connect() as connection:
                 rows = postgres.Statements(await postgres.driver(connection), self.source)
                 return await self._append(
@@ -175,9 +173,7 @@ class SqlEventStore:
         async with reading(self.engine) as connection:
             return await (await self._rows(connection)).read_all(after_position, limit)
 
-    async def iter_all(
-        self, after_position: int = 0, page_size: int = 1000
-    ) -> AsyncIterator[list[Envelope]]:
+    async def iter_all(self, after_position: int = 0, page_size: int = 1000) -> AsyncIterator[list[Envelope]]:
         """Every committed event after ``after_position``, page by page, in ``read_all``'s
         order (replays, projection rebuilds). On PostgreSQL the next page is already being
         fetched while the caller folds the current one; iteration ends at the first short
@@ -199,9 +195,7 @@ class SqlEventStore:
                 while page:
                     following = None
                     if len(page) == page_size:
-                        following = asyncio.ensure_future(
-                            rows.read_all(page[-1].position or 0, page_size)
-                        )
+                        following = asyncio.ensure_future(rows.read_all(page[-1].position or 0, page_size))
                     yield page
                     page = await following if following else []
             finally:
@@ -251,8 +245,9 @@ class SqlEventStore:
         for stream_id, _, expected, _ in batches:
             if expected == 0 and known[stream_id] is None:
                 known[stream_id] = (0, None)  # a new stream: if it exists, version 1 is taken
-        unknown = [stream_id for stream_id, _, expected, _ in batches
-                   if (known[stream_id] or (-1,))[0] != expected]
+        unknown = [
+            stream_id for stream_id, _, expected, _ in batches if (known[stream_id] or (-1,))[0] != expected
+        ]
         if unknown:
             known.update(await rows.tails(unknown))
         now = self.clock()
@@ -331,25 +326,29 @@ class _EnvelopeWriter:
             metadata=self.metadata_for_hash,
             pii=pii_stored,
         )
-        return NewEvent({
-            "id": event_id,
-            "source": self.store.source,
-            "type": event.event_type,
-            "time": self.now,
-            "stream_id": stream_id,
-            "stream_type": stream_type,
-            "stream_version": version,
-            "schema_version": event.schema_version,
-            "data": data,
-            "metadata": self.metadata,
-            "position": None,
-            "recorded_at": self.now,
-            "pii": pii,
-            "prev_hash": prev_hash,
-            "hash": link_hash(prev_hash, body),
-            "specversion": SPEC_VERSION,
-            "datacontenttype": JSON,
-        }, self.metadata_stored, pii_stored)
+        return NewEvent(
+            {
+                "id": event_id,
+                "source": self.store.source,
+                "type": event.event_type,
+                "time": self.now,
+                "stream_id": stream_id,
+                "stream_type": stream_type,
+                "stream_version": version,
+                "schema_version": event.schema_version,
+                "data": data,
+                "metadata": self.metadata,
+                "position": None,
+                "recorded_at": self.now,
+                "pii": pii,
+                "prev_hash": prev_hash,
+                "hash": link_hash(prev_hash, body),
+                "specversion": SPEC_VERSION,
+                "datacontenttype": JSON,
+            },
+            self.metadata_stored,
+            pii_stored,
+        )
 
 
 class SqliteRows:
@@ -363,7 +362,7 @@ class SqliteRows:
         found: dict[UUID, Tail] = {}
         ids = [stream_id.hex for stream_id in stream_ids]
         for start in range(0, len(ids), 500):
-            result = await self.connection.execute(_SQLITE_TAILS, {"ids": ids[start:start + 500]})
+            result = await self.connection.execute(_SQLITE_TAILS, {"ids": ids[start : start + 500]})
             found.update({UUID(row[0]): (row[1], row[2]) for row in result})
         return found
 
@@ -387,17 +386,41 @@ class SqliteRows:
         return [self._envelope(row) for row in result]
 
     async def read_all(self, after_position: int, limit: int) -> list[Envelope]:
-        result = await self.connection.execute(
-            _SQLITE_READ_ALL, {"after": after_position, "limit": limit}
-        )
+        result = await self.connection.execute(_SQLITE_READ_ALL, {"after": after_position, "limit": limit})
         return [self._envelope(row) for row in result]
 
     def _envelope(self, row: Any) -> Envelope:
-        (position, event_id, stream_id, stream_type, version, type_, schema_version, time,
-         recorded_at, data, metadata, pii, prev_hash, hash_) = row
+        (
+            position,
+            event_id,
+            stream_id,
+            stream_type,
+            version,
+            type_,
+            schema_version,
+            time,
+            recorded_at,
+            data,
+            metadata,
+            pii,
+            prev_hash,
+            hash_,
+        ) = row
         return stored_envelope(
-            self.source, position, UUID(event_id), UUID(stream_id), stream_type, version, type_,
-            schema_version, _aware(time), _aware(recorded_at), data, metadata, pii, prev_hash,
+            self.source,
+            position,
+            UUID(event_id),
+            UUID(stream_id),
+            stream_type,
+            version,
+            type_,
+            schema_version,
+            _aware(time),
+            _aware(recorded_at),
+            data,
+            metadata,
+            pii,
+            prev_hash,
             hash_,
         )
 
@@ -429,7 +452,12 @@ class Transaction:
         metadata: Metadata | None = None,
     ) -> list[Envelope]:
         return await self.store._append(
-            await self._rows(), self.tails, stream_id, stream_type, expected_version, events,
+            await self._rows(),
+            self.tails,
+            stream_id,
+            stream_type,
+            expected_version,
+            events,
             metadata,
         )
 

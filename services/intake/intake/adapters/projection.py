@@ -28,28 +28,47 @@ def _value(value: Any) -> Any:
 
 def request_row(request: ServiceRequest, now: datetime) -> dict[str, Any]:
     return {
-        "request_id": request.id, "reference": request.reference, "version": request.version,
-        "status": request.status.value, "channel": _value(request.channel),
-        "received_at": utc(request.received_at), "updated_at": utc(now),
-        "customer_id": request.customer_id, "contact": request.contact, "subject": request.subject,
-        "description": request.description, "category": request.category,
-        "profile": _value(request.profile), "impact": _value(request.impact),
-        "urgency": _value(request.urgency), "workaround": _value(request.workaround),
-        "priority": _value(request.priority), "queue_exception": _value(request.queue_exception),
-        "team": request.team, "agent": request.agent, "transfers": request.transfers,
-        "flagged": request.flagged, "missing_fields": list(request.missing_fields),
-        "escalated_to": request.escalated_to, "escalation_taken_by": request.escalation_taken_by,
-        "acknowledged_at": utc(request.acknowledged_at), "resolved_at": utc(request.resolved_at),
-        "closed_at": utc(request.closed_at), "interactions": request.interactions,
+        "request_id": request.id,
+        "reference": request.reference,
+        "version": request.version,
+        "status": request.status.value,
+        "channel": _value(request.channel),
+        "received_at": utc(request.received_at),
+        "updated_at": utc(now),
+        "customer_id": request.customer_id,
+        "contact": request.contact,
+        "subject": request.subject,
+        "description": request.description,
+        "category": request.category,
+        "profile": _value(request.profile),
+        "impact": _value(request.impact),
+        "urgency": _value(request.urgency),
+        "workaround": _value(request.workaround),
+        "priority": _value(request.priority),
+        "queue_exception": _value(request.queue_exception),
+        "team": request.team,
+        "agent": request.agent,
+        "transfers": request.transfers,
+        "flagged": request.flagged,
+        "missing_fields": list(request.missing_fields),
+        "escalated_to": request.escalated_to,
+        "escalation_taken_by": request.escalation_taken_by,
+        "acknowledged_at": utc(request.acknowledged_at),
+        "resolved_at": utc(request.resolved_at),
+        "closed_at": utc(request.closed_at),
+        "interactions": request.interactions,
         "commitments": [
             {
-                "commitment_id": str(c.commitment_id), "deliverable": c.deliverable,
-                "due_at": c.due_at.isoformat(), "made_at": c.made_at.isoformat(),
+                "commitment_id": str(c.commitment_id),
+                "deliverable": c.deliverable,
+                "due_at": c.due_at.isoformat(),
+                "made_at": c.made_at.isoformat(),
                 "fulfilled_at": c.fulfilled_at.isoformat() if c.fulfilled_at else None,
             }
             for c in request.commitments.values()
         ],
-        "csat": request.csat, "nps": request.nps,
+        "csat": request.csat,
+        "nps": request.nps,
     }
 
 
@@ -76,11 +95,15 @@ def customer_row(customer: Customer, now: datetime) -> dict[str, Any]:
     draft = {name: _value(value) for name, value in asdict(customer.draft).items()}
     name = " ".join(filter(None, (draft["first_name"], draft["last_name"], draft["company"])))
     return draft | {
-        "customer_id": customer.id, "version": customer.version,
-        "contract_refs": list(customer.draft.contract_refs), "contract_end": customer.draft.contract_end,
+        "customer_id": customer.id,
+        "version": customer.version,
+        "contract_refs": list(customer.draft.contract_refs),
+        "contract_end": customer.draft.contract_end,
         "prospection_consent": customer.prospection_consent,
         "duplicate_override_reason": customer.duplicate_override_reason,
-        "merged_into": customer.merged_into, "search_name": fold(name), "updated_at": utc(now),
+        "merged_into": customer.merged_into,
+        "search_name": fold(name),
+        "updated_at": utc(now),
     }
 
 
@@ -92,11 +115,14 @@ async def project_customer(
         await connection.execute(insert(customers).values(**row, created_at=utc(now)))
     else:
         await connection.execute(
-            update(customers).where(customers.c.customer_id == customer.id).values(**row))
+            update(customers).where(customers.c.customer_id == customer.id).values(**row)
+        )
     # A merged record is no longer a duplicate candidate: its survivor is.
     keys = set() if customer.merged_into else block_keys(customer.identity())
     await connection.execute(
-        delete(customer_block_keys).where(customer_block_keys.c.customer_id == customer.id))
+        delete(customer_block_keys).where(customer_block_keys.c.customer_id == customer.id)
+    )
     if keys:
         await connection.execute(
-            insert(customer_block_keys), [{"block_key": key, "customer_id": customer.id} for key in keys])
+            insert(customer_block_keys), [{"block_key": key, "customer_id": customer.id} for key in keys]
+        )

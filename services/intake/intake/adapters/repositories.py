@@ -66,9 +66,12 @@ class SqlRequestRepository:
             statement = text(f"SELECT nextval('{reference_sequence(year)}')")
             number = (await connection.execute(statement)).scalar_one()
         else:
-            statement = sqlite.insert(reference_counters).values(year=year, last=1).on_conflict_do_update(
-                index_elements=["year"], set_={"last": reference_counters.c.last + 1}
-            ).returning(reference_counters.c.last)
+            statement = (
+                sqlite.insert(reference_counters)
+                .values(year=year, last=1)
+                .on_conflict_do_update(index_elements=["year"], set_={"last": reference_counters.c.last + 1})
+                .returning(reference_counters.c.last)
+            )
             number = (await connection.execute(statement)).scalar_one()
         return f"{REFERENCE_PREFIX}-{year}-{number:06d}"
 
@@ -86,9 +89,12 @@ async def ensure_reference_sequence(connection: AsyncConnection, year: int) -> b
     try:
         async with connection.begin_nested():
             await connection.execute(text(f"CREATE SEQUENCE {name} AS bigint MINVALUE 1"))
-            await connection.execute(text(
-                f"SELECT setval('{name}', last) FROM reference_counters WHERE year = :year AND last > 0"
-            ), {"year": year})
+            await connection.execute(
+                text(
+                    f"SELECT setval('{name}', last) FROM reference_counters WHERE year = :year AND last > 0"
+                ),
+                {"year": year},
+            )
     except DBAPIError as error:  # created by someone else: committed, or racing with us
         if getattr(error.orig, "sqlstate", None) not in ("42P07", "23505"):
             raise
@@ -115,14 +121,23 @@ class SqlCustomerRepository:
             select(customers).where(customers.c.customer_id.in_(matching), customers.c.merged_into.is_(None))
         )
         return [
-            CustomerIdentity(str(r.customer_id), r.first_name, r.last_name, r.company, r.email, r.phone,
-                             r.postal_code, r.country)
+            CustomerIdentity(
+                str(r.customer_id),
+                r.first_name,
+                r.last_name,
+                r.company,
+                r.email,
+                r.phone,
+                r.postal_code,
+                r.country,
+            )
             for r in rows
         ]
 
 
 _FIND_KEY = select(idempotency_keys.c.request_hash, idempotency_keys.c.request_id).where(
-    idempotency_keys.c.key == bindparam("key"), idempotency_keys.c.actor == bindparam("actor"))
+    idempotency_keys.c.key == bindparam("key"), idempotency_keys.c.actor == bindparam("actor")
+)
 # INSERT ... ON CONFLICT DO NOTHING RETURNING, in both dialects (SQLite >= 3.35).
 _CLAIM_KEY = {
     dialect: module.insert(idempotency_keys).on_conflict_do_nothing().returning(idempotency_keys.c.key)
@@ -142,10 +157,18 @@ class SqlIdempotencyKeys:
         """One round trip when the key is new (the usual case): an insert that does nothing
         if the key exists, then, only in that case, the call recorded first."""
         claim = _CLAIM_KEY[self.connection.dialect.name]
-        inserted = (await self.connection.execute(claim, {
-            "key": key, "actor": actor, "request_hash": call.request_hash,
-            "request_id": call.request_id, "created_at": self.now,
-        })).first()
+        inserted = (
+            await self.connection.execute(
+                claim,
+                {
+                    "key": key,
+                    "actor": actor,
+                    "request_hash": call.request_hash,
+                    "request_id": call.request_id,
+                    "created_at": self.now,
+                },
+            )
+        ).first()
         if inserted is not None:
             return None
         previous = await self.find(key, actor)

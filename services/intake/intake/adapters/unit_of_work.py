@@ -27,7 +27,10 @@ class SqlUnitOfWork:
     reading it back)."""
 
     def __init__(
-        self, store: SqlEventStore, clock: Clock, on_commit: Callable[[], None],
+        self,
+        store: SqlEventStore,
+        clock: Clock,
+        on_commit: Callable[[], None],
         on_request_created: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.store, self.clock, self.on_commit = store, clock, on_commit

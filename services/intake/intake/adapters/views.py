@@ -21,8 +21,12 @@ from intake.domain.text import fold
 from intake.domain.vocabulary import QueueException, RequestStatus
 
 #: Waiting to be served by us: awaiting the customer is not in our queue (the ball is theirs).
-QUEUED_STATUSES = (RequestStatus.RECEIVED, RequestStatus.ACKNOWLEDGED, RequestStatus.IN_PROGRESS,
-                   RequestStatus.CUSTOMER_REPLIED)
+QUEUED_STATUSES = (
+    RequestStatus.RECEIVED,
+    RequestStatus.ACKNOWLEDGED,
+    RequestStatus.IN_PROGRESS,
+    RequestStatus.CUSTOMER_REPLIED,
+)
 
 
 class BadCursor(ValueError):
@@ -45,8 +49,10 @@ def decode_cursor(cursor: str) -> list[str]:
 
 def aware(row: dict[str, Any]) -> dict[str, Any]:
     """SQLite returns naive datetimes: they were stored in UTC."""
-    return {k: v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v
-            for k, v in row.items()}
+    return {
+        k: v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v
+        for k, v in row.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -113,10 +119,15 @@ class IntakeViews:
                 at_time, after_id = datetime.fromisoformat(at).astimezone(UTC), UUID(last_id)
             except ValueError as error:
                 raise BadCursor("not a cursor returned by this API") from error
-            conditions.append(or_(t.received_at < at_time,
-                                  and_(t.received_at == at_time, t.request_id < after_id)))
-        statement = (select(requests).where(*[c for c in conditions if c is not None])
-                     .order_by(t.received_at.desc(), t.request_id.desc()).limit(limit + 1))
+            conditions.append(
+                or_(t.received_at < at_time, and_(t.received_at == at_time, t.request_id < after_id))
+            )
+        statement = (
+            select(requests)
+            .where(*[c for c in conditions if c is not None])
+            .order_by(t.received_at.desc(), t.request_id.desc())
+            .limit(limit + 1)
+        )
         rows = await self._rows(statement)
         more = len(rows) > limit
         rows = rows[:limit]
@@ -135,8 +146,12 @@ class IntakeViews:
             statement = statement.where(t.agent == agent)
         rows = {str(row["request_id"]): row for row in await self._rows(statement)}
         entries = order_queue(
-            QueueEntry(key, Priority(row["priority"] or Priority.P3), row["received_at"],
-                       QueueException(row["queue_exception"]) if row["queue_exception"] else None)
+            QueueEntry(
+                key,
+                Priority(row["priority"] or Priority.P3),
+                row["received_at"],
+                QueueException(row["queue_exception"]) if row["queue_exception"] else None,
+            )
             for key, row in rows.items()
         )
         return [rows[entry.request_id] for entry in entries[:limit]]
@@ -152,13 +167,20 @@ class IntakeViews:
         if not rows:
             return None
         merged = await self._rows(
-            select(customers.c.customer_id).where(customers.c.merged_into == customer_id)
-            .order_by(customers.c.updated_at, customers.c.customer_id))  # merge order
+            select(customers.c.customer_id)
+            .where(customers.c.merged_into == customer_id)
+            .order_by(customers.c.updated_at, customers.c.customer_id)
+        )  # merge order
         return rows[0] | {"merged_ids": [row["customer_id"] for row in merged]}
 
     async def customers(
-        self, q: str | None, email: str | None, phone: str | None, include_merged: bool,
-        cursor: str | None, limit: int,
+        self,
+        q: str | None,
+        email: str | None,
+        phone: str | None,
+        include_merged: bool,
+        cursor: str | None,
+        limit: int,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Search by folded name/company words, exact email or E.164 phone; ordered by id."""
         t = customers.c

@@ -22,10 +22,12 @@ DECISIONS: dict[type[c.RequestCommand], Decision] = {
     c.AcknowledgeRequest: lambda cmd, r, now, _: r.acknowledge(now),
     c.ChangePriority: lambda cmd, r, now, _: r.change_priority(cmd.priority, cmd.criterion, cmd.reason, now),
     c.DocumentQueueException: lambda cmd, r, now, _: r.document_queue_exception(
-        cmd.exception, cmd.reason, now),
+        cmd.exception, cmd.reason, now
+    ),
     c.AssignRequest: lambda cmd, r, now, _: r.assign(cmd.team, cmd.agent, now),
     c.TransferRequest: lambda cmd, r, now, _: r.transfer(
-        cmd.to_team, cmd.to_agent, cmd.reason, cmd.exception, now),
+        cmd.to_team, cmd.to_agent, cmd.reason, cmd.exception, now
+    ),
     c.StartWork: lambda cmd, r, now, _: r.start_work(now),
     c.AwaitCustomer: lambda cmd, r, now, _: r.await_customer(cmd.expected, cmd.customer_due_at, now),
     c.RecordCustomerReply: lambda cmd, r, now, _: r.customer_replied(now),
@@ -33,10 +35,19 @@ DECISIONS: dict[type[c.RequestCommand], Decision] = {
     c.CloseRequest: lambda cmd, r, now, rules: r.close(cmd.customer_confirmed, now, rules.closing),
     c.ReopenRequest: lambda cmd, r, now, rules: r.reopen(cmd.reason, now, rules.closing),
     c.RecordInteraction: lambda cmd, r, now, _: r.record_interaction(
-        cmd.interaction_id, cmd.channel, cmd.direction, cmd.subject, cmd.summary,
-        cmd.occurred_at or now, cmd.actions, cmd.next_step, cmd.informs_customer),
+        cmd.interaction_id,
+        cmd.channel,
+        cmd.direction,
+        cmd.subject,
+        cmd.summary,
+        cmd.occurred_at or now,
+        cmd.actions,
+        cmd.next_step,
+        cmd.informs_customer,
+    ),
     c.MakeCommitment: lambda cmd, r, now, _: r.make_commitment(
-        cmd.commitment_id, cmd.deliverable, cmd.due_at, now),
+        cmd.commitment_id, cmd.deliverable, cmd.due_at, now
+    ),
     c.FulfilCommitment: lambda cmd, r, now, _: r.fulfil_commitment(cmd.commitment_id, now),
     c.EscalateRequest: lambda cmd, r, now, _: r.escalate(cmd.to, cmd.criterion, cmd.reason, now),
     c.TakeEscalation: lambda cmd, r, now, _: r.take_escalation(cmd.by, now),
@@ -62,16 +73,21 @@ async def receive_request(
         request_id = new_id()
         if cmd.idempotency_key:
             previous = await uow.idempotency.claim(
-                cmd.idempotency_key, cmd.actor, IdempotentCall(cmd.request_hash, request_id))
+                cmd.idempotency_key, cmd.actor, IdempotentCall(cmd.request_hash, request_id)
+            )
             if previous is not None:
                 if previous.request_hash != cmd.request_hash:
                     raise IdempotencyKeyReused()
                 return await uow.requests.get(previous.request_id), False
         now = clock.now()
         draft = RequestDraft(
-            customer_id=await usable_customer(uow, cmd.customer_id), contact=cmd.contact,
-            channel=cmd.channel, subject=cmd.subject, description=cmd.description,
-            received_at=cmd.received_at, category=cmd.category,
+            customer_id=await usable_customer(uow, cmd.customer_id),
+            contact=cmd.contact,
+            channel=cmd.channel,
+            subject=cmd.subject,
+            description=cmd.description,
+            received_at=cmd.received_at,
+            category=cmd.category,
         )
         reference = await uow.requests.next_reference(now.year)
         request = ServiceRequest.receive(request_id, reference, draft, now, cmd.idempotency_key)
@@ -116,8 +132,9 @@ async def qualify(
     uow: UnitOfWork, request: ServiceRequest, q: c.Qualification, now: datetime, rules: IntakeRules
 ) -> None:
     profile = q.profile or await _customer_profile(uow, request.customer_id)
-    request.qualify(q.category, profile, q.impact, q.urgency, q.workaround, now, q.reason,
-                    rules.matrix, rules.routing)
+    request.qualify(
+        q.category, profile, q.impact, q.urgency, q.workaround, now, q.reason, rules.matrix, rules.routing
+    )
 
 
 async def _customer_profile(uow: UnitOfWork, customer_id: UUID | None) -> CustomerProfile:

@@ -40,21 +40,33 @@ class Customer(Aggregate):
 
     @classmethod
     def register(
-        cls, customer_id: UUID, draft: CustomerDraft, prospection_consent: bool,
+        cls,
+        customer_id: UUID,
+        draft: CustomerDraft,
+        prospection_consent: bool,
         duplicate_override_reason: str | None = None,
     ) -> "Customer":
         """`draft` is already checked and normalised."""
         customer = cls(customer_id)
         address = ev.PostalAddress(**{name: getattr(draft, name) for name in _ADDRESS})
-        customer.record(ev.CustomerRegistered(
-            customer_id=customer_id, profile=draft.profile.value, first_name=draft.first_name,
-            last_name=draft.last_name, company=draft.company, email=draft.email, phone=draft.phone,
-            address=address, language=draft.language.value,
-            preferred_channel=draft.preferred_channel.value if draft.preferred_channel else None,
-            contract_refs=draft.contract_refs, contract_end=draft.contract_end,
-            prospection_consent=prospection_consent,
-            duplicate_override_reason=duplicate_override_reason,
-        ))
+        customer.record(
+            ev.CustomerRegistered(
+                customer_id=customer_id,
+                profile=draft.profile.value,
+                first_name=draft.first_name,
+                last_name=draft.last_name,
+                company=draft.company,
+                email=draft.email,
+                phone=draft.phone,
+                address=address,
+                language=draft.language.value,
+                preferred_channel=draft.preferred_channel.value if draft.preferred_channel else None,
+                contract_refs=draft.contract_refs,
+                contract_end=draft.contract_end,
+                prospection_consent=prospection_consent,
+                duplicate_override_reason=duplicate_override_reason,
+            )
+        )
         return customer
 
     def update(self, draft: CustomerDraft, prospection_consent: bool) -> dict[str, Any]:
@@ -82,8 +94,16 @@ class Customer(Aggregate):
 
     def identity(self) -> CustomerIdentity:
         d = self.draft
-        return CustomerIdentity(str(self.id), d.first_name, d.last_name, d.company, d.email, d.phone,
-                                d.postal_code, d.country or "FR")
+        return CustomerIdentity(
+            str(self.id),
+            d.first_name,
+            d.last_name,
+            d.company,
+            d.email,
+            d.phone,
+            d.postal_code,
+            d.country or "FR",
+        )
 
     def _ensure_not_merged(self) -> None:
         if self.merged_into is not None:
@@ -92,10 +112,18 @@ class Customer(Aggregate):
     def when_CustomerRegistered(self, e: ev.CustomerRegistered) -> None:
         address = e.address or ev.PostalAddress()
         self.draft = CustomerDraft(
-            profile=CustomerProfile(e.profile), first_name=e.first_name, last_name=e.last_name,
-            company=e.company, email=e.email, phone=e.phone, street=address.street,
-            postal_code=address.postal_code, city=address.city, country=address.country,
-            contract_refs=tuple(e.contract_refs), contract_end=e.contract_end,
+            profile=CustomerProfile(e.profile),
+            first_name=e.first_name,
+            last_name=e.last_name,
+            company=e.company,
+            email=e.email,
+            phone=e.phone,
+            street=address.street,
+            postal_code=address.postal_code,
+            city=address.city,
+            country=address.country,
+            contract_refs=tuple(e.contract_refs),
+            contract_end=e.contract_end,
             language=Language(e.language),
             preferred_channel=Channel(e.preferred_channel) if e.preferred_channel else None,
         )
@@ -125,8 +153,11 @@ def _plain(value: Any) -> Any:
 
 
 _TYPES: dict[str, Any] = {
-    "profile": CustomerProfile, "language": Language, "preferred_channel": Channel,
-    "contract_end": date.fromisoformat, "contract_refs": tuple,
+    "profile": CustomerProfile,
+    "language": Language,
+    "preferred_channel": Channel,
+    "contract_end": date.fromisoformat,
+    "contract_refs": tuple,
 }
 
 

@@ -19,16 +19,32 @@ from intake.domain.vocabulary import PriorityCriterion
 
 class RequestFollowUp(RequestState):
     def record_interaction(
-        self, interaction_id: UUID, channel: Channel, direction: str, subject: str, summary: str,
-        occurred_at: datetime, actions: str | None = None, next_step: str | None = None,
+        self,
+        interaction_id: UUID,
+        channel: Channel,
+        direction: str,
+        subject: str,
+        summary: str,
+        occurred_at: datetime,
+        actions: str | None = None,
+        next_step: str | None = None,
         informs_customer: bool = False,
     ) -> None:
         """Every call, email, visit, chat or letter is recorded, whatever the status (§1)."""
-        self.record(ev.InteractionRecorded(
-            request_id=self.id, interaction_id=interaction_id, channel=channel.value,
-            direction=direction, subject=subject, summary=summary, actions=actions,
-            next_step=next_step, occurred_at=occurred_at, informs_customer=informs_customer,
-        ))
+        self.record(
+            ev.InteractionRecorded(
+                request_id=self.id,
+                interaction_id=interaction_id,
+                channel=channel.value,
+                direction=direction,
+                subject=subject,
+                summary=summary,
+                actions=actions,
+                next_step=next_step,
+                occurred_at=occurred_at,
+                informs_customer=informs_customer,
+            )
+        )
 
     def escalate(self, to: str, criterion: PriorityCriterion, reason: str, at: datetime) -> None:
         """Only when an objective criterion changed, and the decision is documented (§5)."""
@@ -38,9 +54,15 @@ class RequestFollowUp(RequestState):
             raise EscalationRefused(f"explain what changed in {criterion.value}")
         if mentions_insistence(reason):
             raise EscalationRefused("the customer's insistence is not a reason to escalate")
-        self.record(ev.RequestEscalated(
-            request_id=self.id, to=to, criterion=criterion.value, reason=reason.strip(), at=at,
-        ))
+        self.record(
+            ev.RequestEscalated(
+                request_id=self.id,
+                to=to,
+                criterion=criterion.value,
+                reason=reason.strip(),
+                at=at,
+            )
+        )
 
     def take_escalation(self, by: str, at: datetime) -> None:
         if self.escalated_to is None:

@@ -47,7 +47,11 @@ _WORKED = frozenset(S) - {S.RESOLVED, S.CLOSED}
 class ServiceRequest(RequestFollowUp):
     @classmethod
     def receive(
-        cls, request_id: UUID, reference: str, draft: RequestDraft, recorded_at: datetime,
+        cls,
+        request_id: UUID,
+        reference: str,
+        draft: RequestDraft,
+        recorded_at: datetime,
         idempotency_key: str | None = None,
     ) -> "ServiceRequest":
         """Accept whatever arrived; missing mandatory information is flagged, never refused.
@@ -55,21 +59,31 @@ class ServiceRequest(RequestFollowUp):
         if draft.channel is None:
             raise ValueError("the channel is always known to whoever records a request")
         request = cls(request_id)
-        request.record(ev.RequestReceived(
-            request_id=request_id, reference=reference, customer_id=_uuid(draft.customer_id),
-            contact=draft.contact, channel=draft.channel.value,
-            received_at=draft.received_at or recorded_at,
-            subject=draft.subject, description=draft.description, category=draft.category,
-            missing_fields=tuple(p.field for p in missing_request_fields(draft)),
-            idempotency_key=idempotency_key,
-        ))
+        request.record(
+            ev.RequestReceived(
+                request_id=request_id,
+                reference=reference,
+                customer_id=_uuid(draft.customer_id),
+                contact=draft.contact,
+                channel=draft.channel.value,
+                received_at=draft.received_at or recorded_at,
+                subject=draft.subject,
+                description=draft.description,
+                category=draft.category,
+                missing_fields=tuple(p.field for p in missing_request_fields(draft)),
+                idempotency_key=idempotency_key,
+            )
+        )
         return request
 
     def details(self) -> RequestDraft:
         """The request's details as a draft, `received_at` included only if it was known."""
         return RequestDraft(
-            customer_id=str(self.customer_id) if self.customer_id else None, contact=self.contact,
-            channel=self.channel, subject=self.subject, description=self.description,
+            customer_id=str(self.customer_id) if self.customer_id else None,
+            contact=self.contact,
+            channel=self.channel,
+            subject=self.subject,
+            description=self.description,
             received_at=None if "received_at" in self.missing_fields else self.received_at,
             category=self.category,
         )
@@ -81,19 +95,33 @@ class ServiceRequest(RequestFollowUp):
         if draft == self.details():
             return
         missing = tuple(p.field for p in missing_request_fields(draft))
-        self.record(ev.RequestDetailsCompleted(
-            request_id=self.id, customer_id=_uuid(draft.customer_id), contact=draft.contact,
-            subject=draft.subject, description=draft.description, missing_fields=missing, at=at,
-        ))
+        self.record(
+            ev.RequestDetailsCompleted(
+                request_id=self.id,
+                customer_id=_uuid(draft.customer_id),
+                contact=draft.contact,
+                subject=draft.subject,
+                description=draft.description,
+                missing_fields=missing,
+                at=at,
+            )
+        )
 
     def acknowledge(self, at: datetime) -> None:
         transition(self.status, A.ACKNOWLEDGE)
         self.record(ev.RequestAcknowledged(request_id=self.id, at=at))
 
     def qualify(
-        self, category: str, profile: CustomerProfile, impact: Impact, urgency: Urgency,
-        workaround: Workaround, at: datetime, reason: str | None = None,
-        matrix: PriorityMatrix = DEFAULT_PRIORITY_MATRIX, routing: RoutingTable = DEFAULT_ROUTING,
+        self,
+        category: str,
+        profile: CustomerProfile,
+        impact: Impact,
+        urgency: Urgency,
+        workaround: Workaround,
+        at: datetime,
+        reason: str | None = None,
+        matrix: PriorityMatrix = DEFAULT_PRIORITY_MATRIX,
+        routing: RoutingTable = DEFAULT_ROUTING,
     ) -> None:
         """Qualify (or requalify): the priority comes from the matrix. A requalification that
         changes the priority records `PriorityChanged`, naming the criterion that changed.
@@ -105,21 +133,33 @@ class ServiceRequest(RequestFollowUp):
         change = None
         if old is not None and new != old:
             criterion = next(
-                (c for c, before, after in (
-                    (PriorityCriterion.IMPACT, self.impact, impact),
-                    (PriorityCriterion.URGENCY, self.urgency, urgency),
-                    (PriorityCriterion.WORKAROUND, self.workaround, workaround),
-                ) if before != after),
+                (
+                    c
+                    for c, before, after in (
+                        (PriorityCriterion.IMPACT, self.impact, impact),
+                        (PriorityCriterion.URGENCY, self.urgency, urgency),
+                        (PriorityCriterion.WORKAROUND, self.workaround, workaround),
+                    )
+                    if before != after
+                ),
                 None,
             )
             if criterion is None:
                 new = old
             else:
                 change = validate_priority_change(old, new, criterion, reason)
-        self.record(ev.RequestQualified(
-            request_id=self.id, category=category, profile=profile.value, impact=impact.value,
-            urgency=urgency.value, workaround=workaround.value, priority=new.value, at=at,
-        ))
+        self.record(
+            ev.RequestQualified(
+                request_id=self.id,
+                category=category,
+                profile=profile.value,
+                impact=impact.value,
+                urgency=urgency.value,
+                workaround=workaround.value,
+                priority=new.value,
+                at=at,
+            )
+        )
         if change is not None:
             self._record_priority_change(change.old, change.new, change.criterion, change.reason, at)
         if self.team is None:
@@ -137,10 +177,16 @@ class ServiceRequest(RequestFollowUp):
     def _record_priority_change(
         self, old: Priority, new: Priority, criterion: PriorityCriterion, reason: str, at: datetime
     ) -> None:
-        self.record(ev.PriorityChanged(
-            request_id=self.id, old=old.value, new=new.value, criterion=criterion.value,
-            reason=reason, at=at,
-        ))
+        self.record(
+            ev.PriorityChanged(
+                request_id=self.id,
+                old=old.value,
+                new=new.value,
+                criterion=criterion.value,
+                reason=reason,
+                at=at,
+            )
+        )
 
     def document_queue_exception(self, exception: QueueException, reason: str, at: datetime) -> None:
         """Serve before older requests of the same priority, for a documented reason (DOMAIN §3)."""
@@ -151,17 +197,20 @@ class ServiceRequest(RequestFollowUp):
             raise QueueExceptionRefused(f"the request is {self.priority.value.upper()}, not P1")
         if is_blank(reason):
             raise QueueExceptionRefused("document why the exception applies")
-        self.record(ev.QueueExceptionDocumented(
-            request_id=self.id, exception=exception.value, reason=reason.strip(), at=at,
-        ))
+        self.record(
+            ev.QueueExceptionDocumented(
+                request_id=self.id,
+                exception=exception.value,
+                reason=reason.strip(),
+                at=at,
+            )
+        )
 
     def assign(self, team: str, agent: str | None, at: datetime) -> None:
         """Give the request a team (when it has none) and an agent within that team."""
         self._ensure_open()
         if self.team is not None and team != self.team:
-            raise AssignmentRefused(
-                f"the request belongs to {self.team}: moving it to {team} is a transfer"
-            )
+            raise AssignmentRefused(f"the request belongs to {self.team}: moving it to {team} is a transfer")
         self.record(ev.RequestAssigned(request_id=self.id, team=team, agent=agent, at=at))
 
     def transfer(
@@ -170,10 +219,17 @@ class ServiceRequest(RequestFollowUp):
         """At most one transfer, unless a documented exception is given (seed 004)."""
         self._ensure_open()
         allowance = check_transfer(self.transfers, exception)
-        self.record(ev.RequestTransferred(
-            request_id=self.id, from_team=self.team, to_team=to_team, to_agent=to_agent,
-            reason=reason, exception=allowance.exception_reason, at=at,
-        ))
+        self.record(
+            ev.RequestTransferred(
+                request_id=self.id,
+                from_team=self.team,
+                to_team=to_team,
+                to_agent=to_agent,
+                reason=reason,
+                exception=allowance.exception_reason,
+                at=at,
+            )
+        )
 
     def start_work(self, at: datetime) -> None:
         """Start (after acknowledgement) or resume (after waiting on the customer)."""
@@ -182,9 +238,14 @@ class ServiceRequest(RequestFollowUp):
 
     def await_customer(self, expected: str, customer_due_at: datetime | None, at: datetime) -> None:
         transition(self.status, A.ASK_CUSTOMER)
-        self.record(ev.AwaitingCustomer(
-            request_id=self.id, expected=expected, customer_due_at=customer_due_at, at=at,
-        ))
+        self.record(
+            ev.AwaitingCustomer(
+                request_id=self.id,
+                expected=expected,
+                customer_due_at=customer_due_at,
+                at=at,
+            )
+        )
 
     def customer_replied(self, at: datetime) -> None:
         transition(self.status, A.RECEIVE_REPLY)
@@ -193,9 +254,14 @@ class ServiceRequest(RequestFollowUp):
     def resolve(self, resolution: str, at: datetime) -> None:
         transition(self.status, A.RESOLVE)
         first_contact = self.transfers == 0 and not self.awaited_customer
-        self.record(ev.RequestResolved(
-            request_id=self.id, resolution=resolution, first_contact=first_contact, at=at,
-        ))
+        self.record(
+            ev.RequestResolved(
+                request_id=self.id,
+                resolution=resolution,
+                first_contact=first_contact,
+                at=at,
+            )
+        )
 
     def close(
         self, customer_confirmed: bool, at: datetime, policy: ClosingPolicy = DEFAULT_CLOSING_POLICY
@@ -214,10 +280,15 @@ class ServiceRequest(RequestFollowUp):
         self._ensure_open()
         if due_at <= at:
             raise CommitmentRefused("a commitment's deadline must be after the moment it is made")
-        self.record(ev.CommitmentMade(
-            request_id=self.id, commitment_id=commitment_id, deliverable=deliverable,
-            due_at=due_at, made_at=at,
-        ))
+        self.record(
+            ev.CommitmentMade(
+                request_id=self.id,
+                commitment_id=commitment_id,
+                deliverable=deliverable,
+                due_at=due_at,
+                made_at=at,
+            )
+        )
 
     def fulfil_commitment(self, commitment_id: UUID, at: datetime) -> None:
         commitment = self.commitments.get(commitment_id)

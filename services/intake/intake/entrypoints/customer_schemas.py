@@ -39,7 +39,8 @@ class CustomerFields(Body):
     company: Line | None = None
     email: Annotated[str, Field(min_length=3, max_length=320)] | None = None
     phone: Annotated[str, Field(min_length=3, max_length=40)] | None = Field(
-        None, description="Any usual form; stored in E.164 (+33612345678).")
+        None, description="Any usual form; stored in E.164 (+33612345678)."
+    )
     preferred_channel: Channel | None = None
     contract_refs: list[Code] = Field(default_factory=list, max_length=50)
     contract_end: date | None = None
@@ -51,7 +52,8 @@ class CustomerCreate(CustomerFields):
     language: Language = Language.FR
     prospection_consent: bool = False
     duplicate_decision: DuplicateDecision | None = Field(
-        None, description="Required when the first attempt answered 409 duplicate-suspected.")
+        None, description="Required when the first attempt answered 409 duplicate-suspected."
+    )
 
 
 class AddressUpdate(Body):
@@ -127,9 +129,12 @@ class LinkedRecord(BaseModel):
 class CustomerHistory(BaseModel):
     customer_id: UUID
     merged_into: LinkedRecord | None = Field(
-        description="Set when this record was merged: the survivor, whose history goes on.")
+        description="Set when this record was merged: the survivor, whose history goes on."
+    )
     merged: list[LinkedRecord] = Field(
-        description="Records merged into this one; each keeps its own history, reachable here.")
+        description="Records merged into this one; each keeps its own history, reachable here."
+    )
     entries: list[HistoryEntry] = Field(
         description="Oldest first. A merge is recorded on both records: intake.CustomersMerged "
-        "on the merged one, intake.CustomerAbsorbed (data.merged_id) on the survivor.")
+        "on the merged one, intake.CustomerAbsorbed (data.merged_id) on the survivor."
+    )

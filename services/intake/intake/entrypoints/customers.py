@@ -19,8 +19,9 @@ from intake.entrypoints.deps import IfMatchDep, IntakeDep, MetadataDep, ViewsDep
 from intake.entrypoints.problems import IntakeRoute
 from intake.entrypoints.request_views import timeline_entry
 
-router = APIRouter(prefix="/customers", tags=["customers"], route_class=IntakeRoute,
-                   dependencies=[Depends(current_actor)])
+router = APIRouter(
+    prefix="/customers", tags=["customers"], route_class=IntakeRoute, dependencies=[Depends(current_actor)]
+)
 
 _ADDRESS = ("street", "postal_code", "city", "country")
 
@@ -41,11 +42,20 @@ async def current_customer(intake: IntakeDep, response: Response, customer_id: U
 def draft_of(body: s.CustomerCreate) -> CustomerDraft:
     address = body.address or s.AddressCreate()
     return CustomerDraft(
-        profile=body.profile, first_name=body.first_name, last_name=body.last_name,
-        company=body.company, email=body.email, phone=body.phone, street=address.street,
-        postal_code=address.postal_code, city=address.city, country=address.country,
-        contract_refs=tuple(body.contract_refs), contract_end=body.contract_end,
-        language=body.language, preferred_channel=body.preferred_channel,
+        profile=body.profile,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        company=body.company,
+        email=body.email,
+        phone=body.phone,
+        street=address.street,
+        postal_code=address.postal_code,
+        city=address.city,
+        country=address.country,
+        contract_refs=tuple(body.contract_refs),
+        contract_end=body.contract_end,
+        language=body.language,
+        preferred_channel=body.preferred_channel,
     )
 
 
@@ -53,26 +63,39 @@ async def duplicate_problem(views: IntakeViews, error: DuplicateSuspected, today
     candidates = []
     for candidate in error.candidates:
         row = await views.customer(UUID(candidate.customer_id))
-        candidates.append({
-            "customer_id": candidate.customer_id, "score": candidate.score,
-            "reasons": [reason.value for reason in candidate.reasons],
-            "customer": customer_read(row, today).model_dump(mode="json") if row else None,
-        })
+        candidates.append(
+            {
+                "customer_id": candidate.customer_id,
+                "score": candidate.score,
+                "reasons": [reason.value for reason in candidate.reasons],
+                "customer": customer_read(row, today).model_dump(mode="json") if row else None,
+            }
+        )
     return Problem(
-        409, "duplicate-suspected", "This customer may already exist", error.message,
+        409,
+        "duplicate-suspected",
+        "This customer may already exist",
+        error.message,
         candidates=candidates,
         decision_required='send again with duplicate_decision {"action": "merge_into", "customer_id": '
         '...} or {"action": "create_anyway", "reason": "..."}',
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=s.CustomerRead,
-             summary="Register a customer (409 with the suspected duplicates until a decision is sent)")
-async def register_customer(body: s.CustomerCreate, metadata: MetadataDep, intake: IntakeDep,
-                            response: Response) -> s.CustomerRead:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=s.CustomerRead,
+    summary="Register a customer (409 with the suspected duplicates until a decision is sent)",
+)
+async def register_customer(
+    body: s.CustomerCreate, metadata: MetadataDep, intake: IntakeDep, response: Response
+) -> s.CustomerRead:
     decision = body.duplicate_decision
     command = c.RegisterCustomer(
-        metadata=metadata, details=draft_of(body), prospection_consent=body.prospection_consent,
+        metadata=metadata,
+        details=draft_of(body),
+        prospection_consent=body.prospection_consent,
         create_anyway_reason=decision.reason if isinstance(decision, s.CreateAnyway) else None,
         merge_into=decision.customer_id if isinstance(decision, s.MergeIntoExisting) else None,
     )
@@ -105,8 +128,14 @@ async def search_customers(
 
 
 @router.patch("/{customer_id}", response_model=s.CustomerRead, summary="Change some fields")
-async def update_customer(customer_id: UUID, body: s.CustomerUpdate, version: IfMatchDep,
-                          metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.CustomerRead:
+async def update_customer(
+    customer_id: UUID,
+    body: s.CustomerUpdate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.CustomerRead:
     changes: dict[str, object] = {
         name: getattr(body, name) for name in body.model_fields_set if name != "address"
     }
@@ -116,25 +145,51 @@ async def update_customer(customer_id: UUID, body: s.CustomerUpdate, version: If
         changes |= {name: getattr(body.address, name) for name in body.address.model_fields_set}
     for required in ("profile", "language", "country", "prospection_consent"):
         if required in changes and changes[required] is None:
-            raise Problem(422, "validation-error", "The request is not valid", f"invalid fields: {required}",
-                          errors=[{"field": required, "message": f"{required} cannot be cleared"}])
-    await intake.bus.handle(c.UpdateCustomer(
-        customer_id=customer_id, expected_version=version, metadata=metadata, changes=changes))
+            raise Problem(
+                422,
+                "validation-error",
+                "The request is not valid",
+                f"invalid fields: {required}",
+                errors=[{"field": required, "message": f"{required} cannot be cleared"}],
+            )
+    await intake.bus.handle(
+        c.UpdateCustomer(
+            customer_id=customer_id, expected_version=version, metadata=metadata, changes=changes
+        )
+    )
     return await current_customer(intake, response, customer_id)
 
 
-@router.post("/{customer_id}/merge", response_model=s.CustomerRead,
-             summary="Merge this customer into another one (this record becomes a redirect)")
-async def merge_customer(customer_id: UUID, body: s.MergeCreate, version: IfMatchDep,
-                         metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.CustomerRead:
-    await intake.bus.handle(c.MergeCustomers(
-        merged_id=customer_id, survivor_id=body.survivor_id, reason=body.reason,
-        expected_version=version, metadata=metadata))
+@router.post(
+    "/{customer_id}/merge",
+    response_model=s.CustomerRead,
+    summary="Merge this customer into another one (this record becomes a redirect)",
+)
+async def merge_customer(
+    customer_id: UUID,
+    body: s.MergeCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.CustomerRead:
+    await intake.bus.handle(
+        c.MergeCustomers(
+            merged_id=customer_id,
+            survivor_id=body.survivor_id,
+            reason=body.reason,
+            expected_version=version,
+            metadata=metadata,
+        )
+    )
     return await current_customer(intake, response, customer_id)
 
 
-@router.get("/{customer_id}/history", response_model=s.CustomerHistory,
-            summary="Every event of the customer record, oldest first")
+@router.get(
+    "/{customer_id}/history",
+    response_model=s.CustomerHistory,
+    summary="Every event of the customer record, oldest first",
+)
 async def customer_history(customer_id: UUID, views: ViewsDep) -> s.CustomerHistory:
     envelopes = await views.stream(customer_id, "customer")
     if envelopes is None:
@@ -144,7 +199,8 @@ async def customer_history(customer_id: UUID, views: ViewsDep) -> s.CustomerHist
     # stream recorded them (`CustomerAbsorbed`).
     row = await views.customer(customer_id) or {"merged_into": None, "merged_ids": []}
     return s.CustomerHistory(
-        customer_id=customer_id, entries=entries,
+        customer_id=customer_id,
+        entries=entries,
         merged_into=_linked(row["merged_into"]) if row["merged_into"] else None,
         merged=[_linked(merged_id) for merged_id in row["merged_ids"]],
     )

@@ -40,9 +40,12 @@ ViewsDep = Annotated[IntakeViews, Depends(get_views)]
 
 async def if_match(
     request: Request,
-    if_match: Annotated[str | None, Header(
-        description="The ETag (stream version) you read. Required: 428 without it, 412 if stale.",
-    )] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            description="The ETag (stream version) you read. Required: 428 without it, 412 if stale.",
+        ),
+    ] = None,
 ) -> int:
     return expected_version(request)  # type: ignore[return-value]
 

@@ -21,23 +21,35 @@ _STATUS: dict[type[d.DomainError], int] = {
 
 def field_problem(field: str, message: str) -> Problem:
     """A 422 shaped like the platform's validation errors, naming `field`."""
-    return Problem(422, "validation-error", "The request is not valid", f"invalid fields: {field}",
-                   errors=[{"field": field, "location": "body", "message": message, "type": "value_error"}])
+    return Problem(
+        422,
+        "validation-error",
+        "The request is not valid",
+        f"invalid fields: {field}",
+        errors=[{"field": field, "location": "body", "message": message, "type": "value_error"}],
+    )
 
 
 def _extra(error: d.DomainError) -> dict[str, Any]:
     if isinstance(error, d.IllegalTransition):
         return {"current_status": error.current.value, "action": error.action.value}
     if isinstance(error, d.PriorityChangeRefused):
-        field = "criterion" if error.rule == "missing_criterion" else (
-            "priority" if error.rule == "unchanged" else "reason")
+        field = (
+            "criterion"
+            if error.rule == "missing_criterion"
+            else ("priority" if error.rule == "unchanged" else "reason")
+        )
         return {"rule": error.rule, "errors": [{"field": field, "message": error.message}]}
     if isinstance(error, d.TransferLimitReached):
-        return {"previous_transfers": error.previous_transfers, "limit": error.limit,
-                "errors": [{"field": "exception", "message": error.message}]}
+        return {
+            "previous_transfers": error.previous_transfers,
+            "limit": error.limit,
+            "errors": [{"field": "exception", "message": error.message}],
+        }
     if isinstance(error, d.InvalidCustomer):
-        return {"errors": [{"field": p.field, "message": p.message, "type": p.kind.value}
-                           for p in error.problems]}
+        return {
+            "errors": [{"field": p.field, "message": p.message, "type": p.kind.value} for p in error.problems]
+        }
     return {}
 
 
@@ -50,18 +62,31 @@ def to_problem(error: Exception) -> Problem | None:
         return Problem(404, "not-found", f"Unknown {error.kind}", str(error))
     if isinstance(error, StaleVersion):
         if error.current is None:  # lost the race at write time: same problem, version unknown
-            return Problem(412, "precondition-failed", "If-Match does not match",
-                           f"the resource changed after version {error.expected} while this command "
-                           "was being saved: read it again")
+            return Problem(
+                412,
+                "precondition-failed",
+                "If-Match does not match",
+                f"the resource changed after version {error.expected} while this command "
+                "was being saved: read it again",
+            )
         return stale(error.current, error.expected)
     if isinstance(error, UnknownReference):
         return field_problem(error.field, error.message)
     if isinstance(error, IdempotencyKeyReused):
-        return Problem(422, "idempotency-key-reused", "Idempotency-Key already used",
-                       "this key was used for a different request body: use a new key")
+        return Problem(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key already used",
+            "this key was used for a different request body: use a new key",
+        )
     if isinstance(error, BadCursor):
-        return Problem(422, "validation-error", "The request is not valid", "invalid fields: cursor",
-                       errors=[{"field": "cursor", "location": "query", "message": str(error)}])
+        return Problem(
+            422,
+            "validation-error",
+            "The request is not valid",
+            "invalid fields: cursor",
+            errors=[{"field": "cursor", "location": "query", "message": str(error)}],
+        )
     return None
 
 

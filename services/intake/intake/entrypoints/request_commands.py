@@ -12,8 +12,12 @@ from intake.entrypoints.deps import IfMatchDep, IntakeDep, MetadataDep, in_futur
 from intake.entrypoints.problems import IntakeRoute
 from intake.entrypoints.request_views import current_request
 
-router = APIRouter(prefix="/requests/{request_id}", tags=["request commands"], route_class=IntakeRoute,
-                   dependencies=[Depends(current_actor)])
+router = APIRouter(
+    prefix="/requests/{request_id}",
+    tags=["request commands"],
+    route_class=IntakeRoute,
+    dependencies=[Depends(current_actor)],
+)
 
 
 async def run(intake: IntakeDep, response: Response, command: c.RequestCommand) -> s.RequestRead:
@@ -22,151 +26,381 @@ async def run(intake: IntakeDep, response: Response, command: c.RequestCommand) 
 
 
 @router.patch("", summary="Complete information missing at reception")
-async def complete_details(request_id: UUID, body: s.RequestDetailsUpdate, version: IfMatchDep,
-                          metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
+async def complete_details(
+    request_id: UUID,
+    body: s.RequestDetailsUpdate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
     changes = {name: getattr(body, name) for name in body.model_fields_set}
-    return await run(intake, response, c.CompleteRequestDetails(
-        request_id=request_id, expected_version=version, metadata=metadata, changes=changes))
+    return await run(
+        intake,
+        response,
+        c.CompleteRequestDetails(
+            request_id=request_id, expected_version=version, metadata=metadata, changes=changes
+        ),
+    )
 
 
 @router.post("/qualification", summary="Qualify: category, profile, impact, urgency, workaround -> priority")
-async def qualify(request_id: UUID, body: s.QualificationCreate, version: IfMatchDep,
-                  metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    q = c.Qualification(category=body.category, impact=body.impact, urgency=body.urgency,
-                        workaround=body.workaround, profile=body.profile, reason=body.reason)
-    return await run(intake, response, c.QualifyRequest(
-        request_id=request_id, expected_version=version, metadata=metadata, qualification=q))
+async def qualify(
+    request_id: UUID,
+    body: s.QualificationCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    q = c.Qualification(
+        category=body.category,
+        impact=body.impact,
+        urgency=body.urgency,
+        workaround=body.workaround,
+        profile=body.profile,
+        reason=body.reason,
+    )
+    return await run(
+        intake,
+        response,
+        c.QualifyRequest(request_id=request_id, expected_version=version, metadata=metadata, qualification=q),
+    )
 
 
 @router.post("/priority", summary="Change the priority, naming the objective criterion that changed")
-async def change_priority(request_id: UUID, body: s.PriorityChangeCreate, version: IfMatchDep,
-                          metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.ChangePriority(
-        request_id=request_id, expected_version=version, metadata=metadata, priority=body.priority,
-        criterion=body.criterion, reason=body.reason))
+async def change_priority(
+    request_id: UUID,
+    body: s.PriorityChangeCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.ChangePriority(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            priority=body.priority,
+            criterion=body.criterion,
+            reason=body.reason,
+        ),
+    )
 
 
 @router.post("/queue-exception", summary="Document why the request is served before older ones")
-async def queue_exception(request_id: UUID, body: s.QueueExceptionCreate, version: IfMatchDep,
-                          metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.DocumentQueueException(
-        request_id=request_id, expected_version=version, metadata=metadata, exception=body.exception,
-        reason=body.reason))
+async def queue_exception(
+    request_id: UUID,
+    body: s.QueueExceptionCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.DocumentQueueException(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            exception=body.exception,
+            reason=body.reason,
+        ),
+    )
 
 
 @router.post("/acknowledge", summary="Acknowledge reception")
-async def acknowledge(request_id: UUID, version: IfMatchDep, metadata: MetadataDep,
-                      intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.AcknowledgeRequest(
-        request_id=request_id, expected_version=version, metadata=metadata))
+async def acknowledge(
+    request_id: UUID, version: IfMatchDep, metadata: MetadataDep, intake: IntakeDep, response: Response
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.AcknowledgeRequest(request_id=request_id, expected_version=version, metadata=metadata),
+    )
 
 
 @router.post("/assignment", summary="Assign to a team (if none yet) and an agent of that team")
-async def assign(request_id: UUID, body: s.AssignmentCreate, version: IfMatchDep,
-                 metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.AssignRequest(
-        request_id=request_id, expected_version=version, metadata=metadata, team=body.team,
-        agent=body.agent))
+async def assign(
+    request_id: UUID,
+    body: s.AssignmentCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.AssignRequest(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            team=body.team,
+            agent=body.agent,
+        ),
+    )
 
 
 @router.post("/transfer", summary="Transfer to another team: once, then only with a documented exception")
-async def transfer(request_id: UUID, body: s.TransferCreate, version: IfMatchDep,
-                   metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.TransferRequest(
-        request_id=request_id, expected_version=version, metadata=metadata, to_team=body.to_team,
-        to_agent=body.to_agent, reason=body.reason, exception=body.exception))
+async def transfer(
+    request_id: UUID,
+    body: s.TransferCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.TransferRequest(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            to_team=body.to_team,
+            to_agent=body.to_agent,
+            reason=body.reason,
+            exception=body.exception,
+        ),
+    )
 
 
 @router.post("/start", summary="Start work, or resume it after waiting on the customer")
-async def start(request_id: UUID, version: IfMatchDep, metadata: MetadataDep,
-                intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.StartWork(
-        request_id=request_id, expected_version=version, metadata=metadata))
+async def start(
+    request_id: UUID, version: IfMatchDep, metadata: MetadataDep, intake: IntakeDep, response: Response
+) -> s.RequestRead:
+    return await run(
+        intake, response, c.StartWork(request_id=request_id, expected_version=version, metadata=metadata)
+    )
 
 
 @router.post("/awaiting-customer", summary="Wait for the customer (pauses the SLA clock)")
-async def await_customer(request_id: UUID, body: s.AwaitCustomerCreate, version: IfMatchDep,
-                         metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
+async def await_customer(
+    request_id: UUID,
+    body: s.AwaitCustomerCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
     in_future(intake, "customer_due_at", body.customer_due_at)
-    return await run(intake, response, c.AwaitCustomer(
-        request_id=request_id, expected_version=version, metadata=metadata, expected=body.expected,
-        customer_due_at=body.customer_due_at))
+    return await run(
+        intake,
+        response,
+        c.AwaitCustomer(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            expected=body.expected,
+            customer_due_at=body.customer_due_at,
+        ),
+    )
 
 
 @router.post("/customer-reply", summary="The customer replied")
-async def customer_reply(request_id: UUID, version: IfMatchDep, metadata: MetadataDep,
-                         intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.RecordCustomerReply(
-        request_id=request_id, expected_version=version, metadata=metadata))
+async def customer_reply(
+    request_id: UUID, version: IfMatchDep, metadata: MetadataDep, intake: IntakeDep, response: Response
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.RecordCustomerReply(request_id=request_id, expected_version=version, metadata=metadata),
+    )
 
 
 @router.post("/resolution", summary="Resolve")
-async def resolve(request_id: UUID, body: s.ResolutionCreate, version: IfMatchDep,
-                  metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.ResolveRequest(
-        request_id=request_id, expected_version=version, metadata=metadata, resolution=body.resolution))
+async def resolve(
+    request_id: UUID,
+    body: s.ResolutionCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.ResolveRequest(
+            request_id=request_id, expected_version=version, metadata=metadata, resolution=body.resolution
+        ),
+    )
 
 
 @router.post("/closure", summary="Close: after the customer's confirmation or the no-answer timeout")
-async def close(request_id: UUID, body: s.ClosureCreate, version: IfMatchDep,
-                metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.CloseRequest(
-        request_id=request_id, expected_version=version, metadata=metadata,
-        customer_confirmed=body.customer_confirmed))
+async def close(
+    request_id: UUID,
+    body: s.ClosureCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.CloseRequest(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            customer_confirmed=body.customer_confirmed,
+        ),
+    )
 
 
 @router.post("/reopening", summary="Reopen a resolved (or recently closed) request")
-async def reopen(request_id: UUID, body: s.ReopeningCreate, version: IfMatchDep,
-                 metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.ReopenRequest(
-        request_id=request_id, expected_version=version, metadata=metadata, reason=body.reason))
+async def reopen(
+    request_id: UUID,
+    body: s.ReopeningCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.ReopenRequest(
+            request_id=request_id, expected_version=version, metadata=metadata, reason=body.reason
+        ),
+    )
 
 
 @router.post("/interactions", summary="Record a call, email, visit, chat, letter...")
-async def record_interaction(request_id: UUID, body: s.InteractionCreate, version: IfMatchDep,
-                             metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
+async def record_interaction(
+    request_id: UUID,
+    body: s.InteractionCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
     not_in_future(intake, "occurred_at", body.occurred_at)
-    return await run(intake, response, c.RecordInteraction(
-        request_id=request_id, expected_version=version, metadata=metadata, interaction_id=new_id(),
-        channel=body.channel, direction=body.direction.value, subject=body.subject,
-        summary=body.summary, occurred_at=body.occurred_at, actions=body.actions,
-        next_step=body.next_step, informs_customer=body.informs_customer))
+    return await run(
+        intake,
+        response,
+        c.RecordInteraction(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            interaction_id=new_id(),
+            channel=body.channel,
+            direction=body.direction.value,
+            subject=body.subject,
+            summary=body.summary,
+            occurred_at=body.occurred_at,
+            actions=body.actions,
+            next_step=body.next_step,
+            informs_customer=body.informs_customer,
+        ),
+    )
 
 
 @router.post("/commitments", summary="Record a promise to the customer: a deliverable by a deadline")
-async def make_commitment(request_id: UUID, body: s.CommitmentCreate, version: IfMatchDep,
-                          metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
+async def make_commitment(
+    request_id: UUID,
+    body: s.CommitmentCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
     in_future(intake, "due_at", body.due_at)
-    return await run(intake, response, c.MakeCommitment(
-        request_id=request_id, expected_version=version, metadata=metadata, commitment_id=new_id(),
-        deliverable=body.deliverable, due_at=body.due_at))
+    return await run(
+        intake,
+        response,
+        c.MakeCommitment(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            commitment_id=new_id(),
+            deliverable=body.deliverable,
+            due_at=body.due_at,
+        ),
+    )
 
 
 @router.post("/commitments/{commitment_id}/fulfilment", summary="The promise was kept")
-async def fulfil_commitment(request_id: UUID, commitment_id: UUID, version: IfMatchDep,
-                            metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.FulfilCommitment(
-        request_id=request_id, expected_version=version, metadata=metadata, commitment_id=commitment_id))
+async def fulfil_commitment(
+    request_id: UUID,
+    commitment_id: UUID,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.FulfilCommitment(
+            request_id=request_id, expected_version=version, metadata=metadata, commitment_id=commitment_id
+        ),
+    )
 
 
 @router.post("/escalation", summary="Escalate, naming the objective criterion that changed")
-async def escalate(request_id: UUID, body: s.EscalationCreate, version: IfMatchDep,
-                   metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.EscalateRequest(
-        request_id=request_id, expected_version=version, metadata=metadata, to=body.to,
-        criterion=body.criterion, reason=body.reason))
+async def escalate(
+    request_id: UUID,
+    body: s.EscalationCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.EscalateRequest(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            to=body.to,
+            criterion=body.criterion,
+            reason=body.reason,
+        ),
+    )
 
 
 @router.post("/escalation/taking", summary="Take the escalation (the caller becomes its owner)")
-async def take_escalation(request_id: UUID, version: IfMatchDep, metadata: MetadataDep,
-                          actor: CurrentActor, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.TakeEscalation(
-        request_id=request_id, expected_version=version, metadata=metadata, by=actor.subject))
+async def take_escalation(
+    request_id: UUID,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    actor: CurrentActor,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.TakeEscalation(
+            request_id=request_id, expected_version=version, metadata=metadata, by=actor.subject
+        ),
+    )
 
 
 @router.post("/satisfaction", summary="Record CSAT (1-5) and/or NPS (0-10) after resolution")
-async def record_satisfaction(request_id: UUID, body: s.SatisfactionCreate, version: IfMatchDep,
-                              metadata: MetadataDep, intake: IntakeDep, response: Response) -> s.RequestRead:
-    return await run(intake, response, c.RecordSatisfaction(
-        request_id=request_id, expected_version=version, metadata=metadata, csat=body.csat,
-        nps=body.nps, comment=body.comment))
+async def record_satisfaction(
+    request_id: UUID,
+    body: s.SatisfactionCreate,
+    version: IfMatchDep,
+    metadata: MetadataDep,
+    intake: IntakeDep,
+    response: Response,
+) -> s.RequestRead:
+    return await run(
+        intake,
+        response,
+        c.RecordSatisfaction(
+            request_id=request_id,
+            expected_version=version,
+            metadata=metadata,
+            csat=body.csat,
+            nps=body.nps,
+            comment=body.comment,
+        ),
+    )

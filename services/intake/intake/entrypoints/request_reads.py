@@ -27,34 +27,63 @@ from intake.entrypoints.request_views import current_request, request_read, time
 
 router = APIRouter(tags=["requests"], route_class=IntakeRoute, dependencies=[Depends(current_actor)])
 
-IdempotencyKey = Annotated[str | None, Header(
-    min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
-    description="A retried POST with the same key and body returns the request created first.",
-)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="A retried POST with the same key and body returns the request created first.",
+    ),
+]
 
 
 def qualification(body: RequestCreate) -> c.Qualification | None:
     q = body.qualification
     if q is None:
         return None
-    return c.Qualification(category=q.category, impact=q.impact, urgency=q.urgency,
-                           workaround=q.workaround, profile=q.profile, reason=q.reason)
+    return c.Qualification(
+        category=q.category,
+        impact=q.impact,
+        urgency=q.urgency,
+        workaround=q.workaround,
+        profile=q.profile,
+        reason=q.reason,
+    )
 
 
-@router.post("/requests", status_code=status.HTTP_201_CREATED, response_model=RequestRead,
-             summary="Record a request received on any channel")
+@router.post(
+    "/requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestRead,
+    summary="Record a request received on any channel",
+)
 async def receive_request(
-    body: RequestCreate, intake: IntakeDep, actor: CurrentActor, metadata: MetadataDep,
-    response: Response, idempotency_key: IdempotencyKey = None,
+    body: RequestCreate,
+    intake: IntakeDep,
+    actor: CurrentActor,
+    metadata: MetadataDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> RequestRead:
     not_in_future(intake, "received_at", body.received_at)
     digest = hashlib.sha256(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
-    request, created = await intake.bus.handle(c.ReceiveRequest(
-        metadata=metadata, actor=actor.subject, channel=body.channel, received_at=body.received_at,
-        customer_id=body.customer_id, contact=body.contact, subject=body.subject,
-        description=body.description, category=body.category, qualification=qualification(body),
-        idempotency_key=idempotency_key, request_hash=digest.hexdigest(),
-    ))
+    request, created = await intake.bus.handle(
+        c.ReceiveRequest(
+            metadata=metadata,
+            actor=actor.subject,
+            channel=body.channel,
+            received_at=body.received_at,
+            customer_id=body.customer_id,
+            contact=body.contact,
+            subject=body.subject,
+            description=body.description,
+            category=body.category,
+            qualification=qualification(body),
+            idempotency_key=idempotency_key,
+            request_hash=digest.hexdigest(),
+        )
+    )
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/requests/{request.id}"
@@ -74,8 +103,9 @@ async def list_requests(
     channel: Annotated[list[Channel] | None, Query()] = None,
     team: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=128)] = None,
-    customer_id: Annotated[UUID | None, Query(
-        description="Also lists the requests of the records merged into this customer")] = None,
+    customer_id: Annotated[
+        UUID | None, Query(description="Also lists the requests of the records merged into this customer")
+    ] = None,
     flagged: bool | None = None,
     received_from: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
     received_to: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
@@ -83,20 +113,29 @@ async def list_requests(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RequestPage:
     filters = RequestFilters(
-        status=tuple(status or ()), priority=tuple(priority or ()),
-        channel=tuple(ch.value for ch in channel or ()), team=team, agent=assignee,
-        customer_id=customer_id, flagged=flagged, received_from=received_from,
+        status=tuple(status or ()),
+        priority=tuple(priority or ()),
+        channel=tuple(ch.value for ch in channel or ()),
+        team=team,
+        agent=assignee,
+        customer_id=customer_id,
+        flagged=flagged,
+        received_from=received_from,
         received_to=received_to,
     )
     rows, next_cursor = await views.requests(filters, cursor, limit)
     return RequestPage(items=[request_read(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.get("/queue", response_model=QueueRead, summary="Waiting requests in serving order",
-            description="Priority first (unqualified counts as P3), then requests with a documented "
-            "queue exception (validated P1, security risk, major incident, contractual obligation), "
-            "then first come, first served by `received_at`. Requests awaiting the customer, "
-            "resolved or closed are not in the queue.")
+@router.get(
+    "/queue",
+    response_model=QueueRead,
+    summary="Waiting requests in serving order",
+    description="Priority first (unqualified counts as P3), then requests with a documented "
+    "queue exception (validated P1, security risk, major incident, contractual obligation), "
+    "then first come, first served by `received_at`. Requests awaiting the customer, "
+    "resolved or closed are not in the queue.",
+)
 async def queue(
     views: ViewsDep,
     team: Annotated[str | None, Query(max_length=64)] = None,
@@ -106,8 +145,11 @@ async def queue(
     return QueueRead(items=[request_read(row) for row in await views.queue(team, assignee, limit)])
 
 
-@router.get("/requests/{request_id}/timeline", response_model=TimelineRead,
-            summary="Every event of the request, oldest first")
+@router.get(
+    "/requests/{request_id}/timeline",
+    response_model=TimelineRead,
+    summary="Every event of the request, oldest first",
+)
 async def timeline(request_id: UUID, views: ViewsDep) -> TimelineRead:
     envelopes = await views.stream(request_id, "request")
     if envelopes is None:

@@ -28,16 +28,20 @@ class QualificationCreate(Body):
     urgency: Urgency
     workaround: Workaround
     profile: CustomerProfile | None = Field(
-        None, description="Defaults to the profile of the request's customer.")
+        None, description="Defaults to the profile of the request's customer."
+    )
     reason: Line | None = Field(
-        None, description="Required when a requalification changes the priority: what changed.")
+        None, description="Required when a requalification changes the priority: what changed."
+    )
 
 
 class RequestCreate(Body):
     channel: Channel
     received_at: AwareDatetime | None = Field(
-        None, description="When it really arrived (deadlines count from it). Unknown: the recording "
-        "time is used and the request is flagged. Not more than 5 minutes in the future.")
+        None,
+        description="When it really arrived (deadlines count from it). Unknown: the recording "
+        "time is used and the request is flagged. Not more than 5 minutes in the future.",
+    )
     customer_id: UUID | None = None
     contact: Line | None = Field(None, description="How to reach a sender who is not a known customer.")
     subject: Line | None = None
@@ -58,15 +62,18 @@ class RequestDetailsUpdate(Body):
 class PriorityChangeCreate(Body):
     priority: Priority
     criterion: PriorityCriterion | None = Field(
-        None, description="The objective criterion that changed. The customer's insistence is never one.")
+        None, description="The objective criterion that changed. The customer's insistence is never one."
+    )
     reason: Line | None = None
 
     @field_validator("criterion", mode="before")
     @classmethod
     def _never_insistence(cls, value: Any) -> Any:
         if isinstance(value, str) and mentions_insistence(value):
-            raise ValueError("the customer's insistence is not a criterion: name what changed in "
-                             "impact, urgency, workaround or deadline")
+            raise ValueError(
+                "the customer's insistence is not a criterion: name what changed in "
+                "impact, urgency, workaround or deadline"
+            )
         return value
 
 
@@ -85,7 +92,8 @@ class TransferCreate(Body):
     to_agent: Code | None = None
     reason: Line
     exception: Line | None = Field(
-        None, description="Documented exception: required for any transfer after the first.")
+        None, description="Documented exception: required for any transfer after the first."
+    )
 
 
 class AwaitCustomerCreate(Body):
@@ -99,7 +107,8 @@ class ResolutionCreate(Body):
 
 class ClosureCreate(Body):
     customer_confirmed: bool = Field(
-        description="False: closes only once the documented no-answer timeout has elapsed.")
+        description="False: closes only once the documented no-answer timeout has elapsed."
+    )
 
 
 class ReopeningCreate(Body):

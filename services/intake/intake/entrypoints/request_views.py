@@ -33,6 +33,9 @@ async def current_request(
 
 def timeline_entry(envelope: Envelope) -> TimelineEntry:
     return TimelineEntry(
-        version=envelope.stream_version, type=envelope.type, recorded_at=envelope.recorded_at,
-        actor=envelope.metadata.actor, data=envelope.data,
+        version=envelope.stream_version,
+        type=envelope.type,
+        recorded_at=envelope.recorded_at,
+        actor=envelope.metadata.actor,
+        data=envelope.data,
     )

@@ -16,9 +16,7 @@ from sla_clock.domain.state_codec import decode, encode
 
 async def load_state(connection: AsyncConnection, request_id: UUID) -> RequestState | None:
     row = (
-        await connection.execute(
-            select(sla_requests.c.state).where(sla_requests.c.request_id == request_id)
-        )
+        await connection.execute(select(sla_requests.c.state).where(sla_requests.c.request_id == request_id))
     ).first()
     return None if row is None else decode(row[0])
 
@@ -33,36 +31,39 @@ async def save_state(
     calendar: str,
     now: datetime,
 ) -> None:
-    await upsert(connection, sla_requests, {
-        "request_id": state.request_id,
-        "reference": state.reference,
-        "received_at": state.received_at,
-        "channel": state.channel,
-        "priority": state.priority,
-        "profile": state.profile,
-        "team": state.team,
-        "status": state.status,
-        "first_response_at": state.first_response_at,
-        "first_response_due": first_response_due,
-        "resolved_at": state.resolved_at,
-        "resolution_due": resolution_due,
-        "closed_at": state.closed_at,
-        "reopened_count": state.reopened_count,
-        "escalated": state.escalated,
-        "first_contact": state.first_contact,
-        "interactions": state.interactions,
-        "csat": state.csat,
-        "nps": state.nps,
-        "policy_version": policy_version,
-        "calendar": calendar,
-        "state": encode(state),
-        "updated_at": now,
-    }, ["request_id"])
+    await upsert(
+        connection,
+        sla_requests,
+        {
+            "request_id": state.request_id,
+            "reference": state.reference,
+            "received_at": state.received_at,
+            "channel": state.channel,
+            "priority": state.priority,
+            "profile": state.profile,
+            "team": state.team,
+            "status": state.status,
+            "first_response_at": state.first_response_at,
+            "first_response_due": first_response_due,
+            "resolved_at": state.resolved_at,
+            "resolution_due": resolution_due,
+            "closed_at": state.closed_at,
+            "reopened_count": state.reopened_count,
+            "escalated": state.escalated,
+            "first_contact": state.first_contact,
+            "interactions": state.interactions,
+            "csat": state.csat,
+            "nps": state.nps,
+            "policy_version": policy_version,
+            "calendar": calendar,
+            "state": encode(state),
+            "updated_at": now,
+        },
+        ["request_id"],
+    )
 
 
-async def open_request_ids(
-    connection: AsyncConnection, after: UUID | None, limit: int
-) -> list[UUID]:
+async def open_request_ids(connection: AsyncConnection, after: UUID | None, limit: int) -> list[UUID]:
     """Ids of requests not closed, in id order after ``after`` (for re-arming in batches)."""
     query = select(sla_requests.c.request_id).where(sla_requests.c.status != "closed")
     if after is not None:

@@ -94,6 +94,10 @@ sla_timers = Table(
     Column("emitted_at", Instant),
     UniqueConstraint("request_id", "key", "threshold", "due_at", name="uq_sla_timers_identity"),
     # Only armed timers are ever scanned by fire time: the partial index stays small.
-    Index("ix_sla_timers_armed", "fire_at", postgresql_where=text("state = 'armed'"),
-          sqlite_where=text("state = 'armed'")),
+    Index(
+        "ix_sla_timers_armed",
+        "fire_at",
+        postgresql_where=text("state = 'armed'"),
+        sqlite_where=text("state = 'armed'"),
+    ),
 )

@@ -42,13 +42,20 @@ def facts_of(row: Any, now: datetime) -> RequestFacts:
     if row.resolved_at is not None:
         contacts = 1 if row.first_contact else max(2, row.interactions)
     return RequestFacts(
-        received_at=row.received_at, priority=Priority(row.priority or "p3"),
-        channel=channel, team=row.team, first_response_at=row.first_response_at,
-        resolved_at=row.resolved_at, closed_at=row.closed_at, reopened_count=row.reopened_count,
-        escalated=row.escalated, contacts_before_resolution=contacts,
+        received_at=row.received_at,
+        priority=Priority(row.priority or "p3"),
+        channel=channel,
+        team=row.team,
+        first_response_at=row.first_response_at,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        reopened_count=row.reopened_count,
+        escalated=row.escalated,
+        contacts_before_resolution=contacts,
         first_response_sla_met=_met(row.first_response_at, row.first_response_due, now),
         resolution_sla_met=_met(row.resolved_at, row.resolution_due, now),
-        csat=row.csat, nps=row.nps,
+        csat=row.csat,
+        nps=row.nps,
     )
 
 

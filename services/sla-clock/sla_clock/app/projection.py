@@ -24,11 +24,26 @@ from sla_clock.domain.request_state import RequestState, evolve
 
 CONSUMER_NAME = "sla-clock"
 CONSUMED_EVENTS: tuple[type[DomainEvent], ...] = (
-    ev.RequestReceived, ev.RequestAcknowledged, ev.RequestQualified, ev.PriorityChanged,
-    ev.RequestAssigned, ev.RequestTransferred, ev.WorkStarted, ev.InteractionRecorded,
-    ev.CommitmentMade, ev.CommitmentFulfilled, ev.AwaitingCustomer, ev.CustomerReplied,
-    ev.RequestEscalated, ev.EscalationTaken, ev.RequestResolved, ev.RequestClosed,
-    ev.RequestReopened, ev.SatisfactionRecorded, ev.RequestDetailsCompleted, doc.RelanceSent,
+    ev.RequestReceived,
+    ev.RequestAcknowledged,
+    ev.RequestQualified,
+    ev.PriorityChanged,
+    ev.RequestAssigned,
+    ev.RequestTransferred,
+    ev.WorkStarted,
+    ev.InteractionRecorded,
+    ev.CommitmentMade,
+    ev.CommitmentFulfilled,
+    ev.AwaitingCustomer,
+    ev.CustomerReplied,
+    ev.RequestEscalated,
+    ev.EscalationTaken,
+    ev.RequestResolved,
+    ev.RequestClosed,
+    ev.RequestReopened,
+    ev.SatisfactionRecorded,
+    ev.RequestDetailsCompleted,
+    doc.RelanceSent,
 )
 
 
@@ -37,8 +52,15 @@ async def apply_state(ctx: SlaContext, connection: AsyncConnection, state: Reque
     rules = ctx.rules.clock_rules()
     now = ctx.now()
     first_due, resolution_due = due_instants(state, rules)
-    await save_state(connection, state, first_response_due=first_due, resolution_due=resolution_due,
-                     policy_version=rules.policy.version, calendar=rules.calendar_name, now=now)
+    await save_state(
+        connection,
+        state,
+        first_response_due=first_due,
+        resolution_due=resolution_due,
+        policy_version=rules.policy.version,
+        calendar=rules.calendar_name,
+        now=now,
+    )
     earliest = await sync_timers(connection, state.request_id, desired_timers(state, rules), now)
     if earliest is not None:
         ctx.wake(earliest)
@@ -63,8 +85,7 @@ def make_consumer(ctx: SlaContext, engine: AsyncEngine) -> Consumer:
         await connection.execute(delete(sla_requests))
         await cancel_all_armed(connection)
 
-    return Consumer(CONSUMER_NAME, engine, {m.event_type: handle for m in CONSUMED_EVENTS},
-                    reset=reset)
+    return Consumer(CONSUMER_NAME, engine, {m.event_type: handle for m in CONSUMED_EVENTS}, reset=reset)
 
 
 async def rearm_open_requests(ctx: SlaContext, engine: AsyncEngine, batch: int = 500) -> int:

@@ -31,11 +31,17 @@ def week_bounds(week: str, tz: str) -> tuple[datetime, datetime]:
 
 
 def _sla_counts(rows: list[Any], now: datetime) -> dict[str, int]:
-    counts = {"first_response_met": 0, "first_response_missed": 0,
-              "resolution_met": 0, "resolution_missed": 0}
+    counts = {
+        "first_response_met": 0,
+        "first_response_missed": 0,
+        "resolution_met": 0,
+        "resolution_missed": 0,
+    }
     for row in rows:
-        for name, done, due in (("first_response", row.first_response_at, row.first_response_due),
-                                ("resolution", row.resolved_at, row.resolution_due)):
+        for name, done, due in (
+            ("first_response", row.first_response_at, row.first_response_due),
+            ("resolution", row.resolved_at, row.resolution_due),
+        ):
             met = _met(done, due, now)
             if met is not None:
                 counts[f"{name}_{'met' if met else 'missed'}"] += 1
@@ -45,15 +51,20 @@ def _sla_counts(rows: list[Any], now: datetime) -> dict[str, int]:
 def improvement_points(current: dict[str, Any], slas: dict[str, int]) -> list[str]:
     points = []
     if current["fcr_percent"] is not None and current["fcr_percent"] < FCR_TARGET:
-        points.append(f"First-contact resolution {current['fcr_percent']:.0f} % is below the "
-                      f"{FCR_TARGET:.0f} % target.")
+        points.append(
+            f"First-contact resolution {current['fcr_percent']:.0f} % is below the {FCR_TARGET:.0f} % target."
+        )
     compliance = current["sla_compliance_percent"]
     if compliance is not None and compliance < COMPLIANCE_TARGET:
-        points.append(f"SLA compliance {compliance:.0f} %: {slas['first_response_missed']} first "
-                      f"responses and {slas['resolution_missed']} resolutions missed.")
+        points.append(
+            f"SLA compliance {compliance:.0f} %: {slas['first_response_missed']} first "
+            f"responses and {slas['resolution_missed']} resolutions missed."
+        )
     if (current["reopen_rate_percent"] or 0) > 10:
-        points.append(f"Reopen rate {current['reopen_rate_percent']:.0f} %: check solutions "
-                      "with the customer before closing (validation relance).")
+        points.append(
+            f"Reopen rate {current['reopen_rate_percent']:.0f} %: check solutions "
+            "with the customer before closing (validation relance)."
+        )
     if current["nps"] is not None and current["nps"] < 0:
         points.append(f"NPS {current['nps']:.0f}: more detractors than promoters.")
     return points
@@ -74,22 +85,35 @@ async def weekly_report(engine: AsyncEngine, week: str, tz: str, now: datetime) 
     current, previous = kpis(rows, now), kpis(before, now)
     slas = _sla_counts(rows, now)
     async with reading(engine) as connection:
-        unresolved = list(await connection.execute(
-            select(sla_requests).where(sla_requests.c.resolved_at.is_(None),
-                                       sla_requests.c.received_at < end)
-            .order_by(sla_requests.c.received_at).limit(50)))
+        unresolved = list(
+            await connection.execute(
+                select(sla_requests)
+                .where(sla_requests.c.resolved_at.is_(None), sla_requests.c.received_at < end)
+                .order_by(sla_requests.c.received_at)
+                .limit(50)
+            )
+        )
     points = improvement_points(current, slas)
     return {
-        "week": week, "from": start.isoformat(), "to": end.isoformat(),
-        "kpis": current, "previous_week": previous,
-        "trends": {name: current["volumes"][name] - previous["volumes"][name]
-                   for name in current["volumes"]},
+        "week": week,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "kpis": current,
+        "previous_week": previous,
+        "trends": {name: current["volumes"][name] - previous["volumes"][name] for name in current["volumes"]},
         "slas": slas,
-        "unresolved": [{"request_id": str(r.request_id), "reference": r.reference,
-                        "priority": r.priority, "team": r.team, "status": r.status,
-                        "received_at": r.received_at.isoformat(),
-                        "resolution_due": r.resolution_due.isoformat() if r.resolution_due else None}
-                       for r in unresolved],
+        "unresolved": [
+            {
+                "request_id": str(r.request_id),
+                "reference": r.reference,
+                "priority": r.priority,
+                "team": r.team,
+                "status": r.status,
+                "received_at": r.received_at.isoformat(),
+                "resolution_due": r.resolution_due.isoformat() if r.resolution_due else None,
+            }
+            for r in unresolved
+        ],
         "improvement_points": points,
         "objectives": objectives(points, current),
     }

@@ -62,12 +62,19 @@ async def load_rules(store: SqlEventStore) -> RulesBook:
         calendars[event.name] = BusinessCalendar.from_spec(event.calendar)
     policy_envelopes = await store.read_stream(POLICY_STREAM)
     if not policy_envelopes:
-        return RulesBook(DEFAULT_POLICY, DEFAULT_CALENDAR, calendars,
-                         calendar_stream_version=len(calendar_envelopes))
+        return RulesBook(
+            DEFAULT_POLICY, DEFAULT_CALENDAR, calendars, calendar_stream_version=len(calendar_envelopes)
+        )
     last = policy_envelopes[-1].decode()
     assert isinstance(last, SlaPolicyDefined)
-    return RulesBook(SlaPolicy.from_spec(last.policy), last.calendar, calendars,
-                     last.model_dump(mode="json"), len(policy_envelopes), len(calendar_envelopes))
+    return RulesBook(
+        SlaPolicy.from_spec(last.policy),
+        last.calendar,
+        calendars,
+        last.model_dump(mode="json"),
+        len(policy_envelopes),
+        len(calendar_envelopes),
+    )
 
 
 async def seed_defaults(store: SqlEventStore, now: datetime) -> bool:
@@ -76,31 +83,64 @@ async def seed_defaults(store: SqlEventStore, now: datetime) -> bool:
         return False
     try:
         async with store.transaction() as tx:
-            await tx.append(CALENDAR_STREAM, "sla_calendar", 0, [
-                CalendarDefined(name=name, calendar=calendar.to_spec(), defined_by="system", at=now)
-                for name, calendar in default_calendars().items()
-            ])
-            await tx.append(POLICY_STREAM, "sla_policy", 0, [SlaPolicyDefined(
-                version=DEFAULT_POLICY.version, policy=DEFAULT_POLICY.to_spec(),
-                calendar=DEFAULT_CALENDAR, defined_by="system",
-                reason="defaults of DOMAIN.md §3-4", at=now)])
+            await tx.append(
+                CALENDAR_STREAM,
+                "sla_calendar",
+                0,
+                [
+                    CalendarDefined(name=name, calendar=calendar.to_spec(), defined_by="system", at=now)
+                    for name, calendar in default_calendars().items()
+                ],
+            )
+            await tx.append(
+                POLICY_STREAM,
+                "sla_policy",
+                0,
+                [
+                    SlaPolicyDefined(
+                        version=DEFAULT_POLICY.version,
+                        policy=DEFAULT_POLICY.to_spec(),
+                        calendar=DEFAULT_CALENDAR,
+                        defined_by="system",
+                        reason="defaults of DOMAIN.md §3-4",
+                        at=now,
+                    )
+                ],
+            )
     except ConcurrencyError:
         return False  # another instance seeded first
     return True
 
 
 async def define_policy(
-    store: SqlEventStore, book: RulesBook, spec: dict[str, Any], calendar: str, by: str,
-    reason: str, now: datetime,
+    store: SqlEventStore,
+    book: RulesBook,
+    spec: dict[str, Any],
+    calendar: str,
+    by: str,
+    reason: str,
+    now: datetime,
 ) -> int:
     """Append the next policy version (optimistic: a concurrent definition gives a 409)."""
     if calendar not in book.calendars:
         raise UnknownCalendar(f"no calendar named {calendar!r}; known: {sorted(book.calendars)}")
     version = book.policy.version + 1
     policy = SlaPolicy.from_spec({**spec, "version": version})  # validates the targets
-    await store.append(POLICY_STREAM, "sla_policy", book.policy_stream_version, [SlaPolicyDefined(
-        version=version, policy=policy.to_spec(), calendar=calendar, defined_by=by, reason=reason,
-        at=now)])
+    await store.append(
+        POLICY_STREAM,
+        "sla_policy",
+        book.policy_stream_version,
+        [
+            SlaPolicyDefined(
+                version=version,
+                policy=policy.to_spec(),
+                calendar=calendar,
+                defined_by=by,
+                reason=reason,
+                at=now,
+            )
+        ],
+    )
     return version
 
 
@@ -108,6 +148,10 @@ async def define_calendar(
     store: SqlEventStore, book: RulesBook, spec: dict[str, Any], by: str, now: datetime
 ) -> BusinessCalendar:
     calendar = BusinessCalendar.from_spec(spec)
-    await store.append(CALENDAR_STREAM, "sla_calendar", book.calendar_stream_version, [
-        CalendarDefined(name=calendar.name, calendar=calendar.to_spec(), defined_by=by, at=now)])
+    await store.append(
+        CALENDAR_STREAM,
+        "sla_calendar",
+        book.calendar_stream_version,
+        [CalendarDefined(name=calendar.name, calendar=calendar.to_spec(), defined_by=by, at=now)],
+    )
     return calendar

@@ -40,7 +40,8 @@ log = structlog.get_logger(__name__)
 async def stream_versions(connection: AsyncConnection, streams: set[UUID]) -> dict[UUID, int]:
     rows = await connection.execute(
         select(events_table.c.stream_id, func.max(events_table.c.version))
-        .where(events_table.c.stream_id.in_(list(streams))).group_by(events_table.c.stream_id)
+        .where(events_table.c.stream_id.in_(list(streams)))
+        .group_by(events_table.c.stream_id)
     )
     return {row[0]: row[1] for row in rows}
 
@@ -138,14 +139,23 @@ class Scheduler:
             emitted_at = self.ctx.now()
             streams: dict[UUID, list[DomainEvent]] = {}
             for timer in due:
-                streams.setdefault(request_stream(timer.request_id), []).append(event_for(
-                    timer.request_id, timer.key, timer.threshold, timer.fire_at, timer.due_at,
-                    timer.explanation, emitted_at))
+                streams.setdefault(request_stream(timer.request_id), []).append(
+                    event_for(
+                        timer.request_id,
+                        timer.key,
+                        timer.threshold,
+                        timer.fire_at,
+                        timer.due_at,
+                        timer.explanation,
+                        emitted_at,
+                    )
+                )
             versions = await stream_versions(tx.connection, set(streams))
             # One round trip for the versions, one insert: a burst of thousands of warnings due
             # in the same second is emitted within it.
-            await tx.append_streams([(stream, "sla", versions.get(stream, 0), events)
-                                     for stream, events in streams.items()])
+            await tx.append_streams(
+                [(stream, "sla", versions.get(stream, 0), events) for stream, events in streams.items()]
+            )
             fired = [timer.id for timer in due]
             await mark_fired(tx.connection, fired, emitted_at)
         if self.record_lateness:
@@ -157,8 +167,10 @@ class Scheduler:
 
     async def refresh_rules(self) -> None:
         book = await load_rules(self.ctx.store)
-        if book.policy_stream_version != self.ctx.rules.policy_stream_version or \
-                book.calendar_stream_version != self.ctx.rules.calendar_stream_version:
+        if (
+            book.policy_stream_version != self.ctx.rules.policy_stream_version
+            or book.calendar_stream_version != self.ctx.rules.calendar_stream_version
+        ):
             self.ctx.rules = book
         self._next_rules = time.monotonic() + 5.0
 
@@ -182,8 +194,9 @@ class Scheduler:
         caught_up = asyncio.ensure_future(self.input_caught_up())
         stopping = asyncio.ensure_future(self._stopping.wait())
         try:
-            await asyncio.wait((caught_up, stopping), timeout=self.input_wait_limit,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                (caught_up, stopping), timeout=self.input_wait_limit, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             arrived = caught_up.done()
             for waiter in (caught_up, stopping):
@@ -212,8 +225,12 @@ class Scheduler:
         if not self.caught_up.is_set() and not self._truncated:
             self.recovery_seconds = time.monotonic() - self.started
             self.caught_up.set()
-            log.info("sla.scheduler_caught_up", seconds=round(self.recovery_seconds, 3),
-                     fired=self.fired, loaded=len(self._heap))
+            log.info(
+                "sla.scheduler_caught_up",
+                seconds=round(self.recovery_seconds, 3),
+                fired=self.fired,
+                loaded=len(self._heap),
+            )
         self._poke.clear()
         if self._stopping.is_set():
             return

@@ -35,21 +35,31 @@ async def explain_request(store: SqlEventStore, request_id: UUID) -> dict[str, A
         return None
     deadlines: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
-        entry = deadlines.setdefault((row["key"], row["due_at"].isoformat()), {
-            "kind": row["key"], "due_at": row["due_at"].isoformat(),
-            "computed": row["explanation"], "thresholds": [],
-        })
+        entry = deadlines.setdefault(
+            (row["key"], row["due_at"].isoformat()),
+            {
+                "kind": row["key"],
+                "due_at": row["due_at"].isoformat(),
+                "computed": row["explanation"],
+                "thresholds": [],
+            },
+        )
         entry["thresholds"].append(_timer_json(row))
     for entry in deadlines.values():
         states = {t["state"] for t in entry["thresholds"]}
-        entry["status"] = "superseded" if states == {"cancelled"} else (
-            "active" if "armed" in states else "done")
+        entry["status"] = (
+            "superseded" if states == {"cancelled"} else ("active" if "armed" in states else "done")
+        )
     events = [
         {"type": e.type, "event_id": str(e.id), "version": e.stream_version, "data": e.data}
         for e in await store.read_stream(request_stream(request_id))
     ]
-    return {"request_id": str(request_id), "facts": encode(state),
-            "deadlines": list(deadlines.values()), "events": events}
+    return {
+        "request_id": str(request_id),
+        "facts": encode(state),
+        "deadlines": list(deadlines.values()),
+        "events": events,
+    }
 
 
 async def list_alerts(engine: AsyncEngine, state: str | None, limit: int) -> list[dict[str, Any]]:
@@ -60,7 +70,13 @@ async def list_alerts(engine: AsyncEngine, state: str | None, limit: int) -> lis
     query = query.order_by(sla_timers.c.fire_at.desc()).limit(limit)
     async with reading(engine) as connection:
         rows = [dict(row._mapping) for row in await connection.execute(query)]
-    return [{"request_id": str(r["request_id"]), "alert": r["key"], "state": r["state"],
-             "due_at": r["due_at"].isoformat(),
-             "emitted_at": r["emitted_at"].isoformat() if r["emitted_at"] else None}
-            for r in rows]
+    return [
+        {
+            "request_id": str(r["request_id"]),
+            "alert": r["key"],
+            "state": r["state"],
+            "due_at": r["due_at"].isoformat(),
+            "emitted_at": r["emitted_at"].isoformat() if r["emitted_at"] else None,
+        }
+        for r in rows
+    ]

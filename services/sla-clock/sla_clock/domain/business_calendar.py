@@ -80,8 +80,13 @@ class BusinessCalendar:
 
     @classmethod
     def quebec(cls, name: str = "Québec", extra_closed: Iterable[date] = ()) -> BusinessCalendar:
-        return cls(name, "America/Toronto", holiday_country="CA", holiday_subdiv="QC",
-                   extra_closed_dates=frozenset(extra_closed))
+        return cls(
+            name,
+            "America/Toronto",
+            holiday_country="CA",
+            holiday_subdiv="QC",
+            extra_closed_dates=frozenset(extra_closed),
+        )
 
     # --- queries ----------------------------------------------------------------------
     def is_business_day(self, day: date) -> bool:

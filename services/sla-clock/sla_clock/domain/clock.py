@@ -66,8 +66,9 @@ def channel_of(state: RequestState) -> Channel:
         return Channel.PHONE
 
 
-def paused_time(pauses: tuple[tuple[datetime, datetime], ...], since: datetime | None,
-                calendars: Calendars) -> PausedTime:
+def paused_time(
+    pauses: tuple[tuple[datetime, datetime], ...], since: datetime | None, calendars: Calendars
+) -> PausedTime:
     """Pause intervals (clipped to start at ``since``) measured in both bases."""
     business = clock = timedelta(0)
     for start, end in pauses:
@@ -98,11 +99,12 @@ def _explain(deadline: Deadline, rules: ClockRules, state: RequestState) -> dict
     }
 
 
-def _deadline_timers(key: str, deadline: Deadline, rules: ClockRules,
-                     state: RequestState) -> list[TimerSpec]:
+def _deadline_timers(key: str, deadline: Deadline, rules: ClockRules, state: RequestState) -> list[TimerSpec]:
     why = _explain(deadline, rules, state)
-    return [TimerSpec(key, WARNING, deadline.warning_at, deadline.due_at, why),
-            TimerSpec(key, BREACH, deadline.due_at, deadline.due_at, why)]
+    return [
+        TimerSpec(key, WARNING, deadline.warning_at, deadline.due_at, why),
+        TimerSpec(key, BREACH, deadline.due_at, deadline.due_at, why),
+    ]
 
 
 def deadlines_of(state: RequestState, rules: ClockRules) -> RequestDeadlines:
@@ -111,14 +113,27 @@ def deadlines_of(state: RequestState, rules: ClockRules) -> RequestDeadlines:
     resolution_paused = paused_time(state.pauses, None, rules.calendars)
     update_paused = paused_time(state.pauses, state.last_update_at, rules.calendars)
     found = compute_deadlines(
-        state.count_start, priority_of(state), channel_of(state), rules.policy, rules.calendars,
-        resolution_paused, last_update_at=state.last_update_at,
-        paused_since_last_update=update_paused, profile=state.profile, team=state.team,
+        state.count_start,
+        priority_of(state),
+        channel_of(state),
+        rules.policy,
+        rules.calendars,
+        resolution_paused,
+        last_update_at=state.last_update_at,
+        paused_since_last_update=update_paused,
+        profile=state.profile,
+        team=state.team,
     )
     if state.pauses or state.count_start != state.received_at:  # first response: from receipt
-        unpaused = compute_deadlines(state.received_at, priority_of(state), channel_of(state),
-                                     rules.policy, rules.calendars, profile=state.profile,
-                                     team=state.team)
+        unpaused = compute_deadlines(
+            state.received_at,
+            priority_of(state),
+            channel_of(state),
+            rules.policy,
+            rules.calendars,
+            profile=state.profile,
+            team=state.team,
+        )
         found = replace(found, first_response=unpaused.first_response)
     return found
 
@@ -148,8 +163,10 @@ def _commitment_timers(state: RequestState) -> list[TimerSpec]:
         why = {"deliverable": c.deliverable, "made_at": c.made_at.isoformat(), "basis": "clock"}
         warn = c.made_at + warning_share(max(c.due_at - c.made_at, timedelta(0)))
         key = f"commitment:{c.commitment_id}"
-        timers += [TimerSpec(key, WARNING, warn, c.due_at, why),
-                   TimerSpec(key, BREACH, c.due_at, c.due_at, why)]
+        timers += [
+            TimerSpec(key, WARNING, warn, c.due_at, why),
+            TimerSpec(key, BREACH, c.due_at, c.due_at, why),
+        ]
     return timers
 
 
@@ -164,11 +181,11 @@ def _alert_timers(state: RequestState, rules: AlertRules) -> list[TimerSpec]:
     if state.first_response_at is None:
         timers.append(_alert(AlertKind.NO_RESPONSE, state.received_at, rules.no_response_after, rules))
     if state.paused_since is None and state.last_activity_at is not None:
-        timers.append(_alert(AlertKind.PENDING_TOO_LONG, state.last_activity_at,
-                             rules.pending_after, rules))
+        timers.append(_alert(AlertKind.PENDING_TOO_LONG, state.last_activity_at, rules.pending_after, rules))
     if state.escalated_at is not None:
-        timers.append(_alert(AlertKind.ESCALATION_NOT_TAKEN, state.escalated_at,
-                             rules.escalation_untaken_after, rules))
+        timers.append(
+            _alert(AlertKind.ESCALATION_NOT_TAKEN, state.escalated_at, rules.escalation_untaken_after, rules)
+        )
     return timers
 
 
@@ -176,16 +193,24 @@ def _relance_timers(state: RequestState, rules: RelanceRules) -> list[TimerSpec]
     if state.paused_since is None or state.customer_due_at is None:
         return []
     nxt = next_relance(state.customer_due_at, state.relances_sent, rules)
-    why = {"customer_due_at": state.customer_due_at.isoformat(), "latest_at": nxt.latest_at.isoformat(),
-           "relances_sent": [t.isoformat() for t in state.relances_sent]}
-    key = {RelanceAction.FIRST_RELANCE: "relance:1", RelanceAction.SECOND_RELANCE: "relance:2",
-           RelanceAction.ESCALATE_OR_CLOSE: "escalation"}[nxt.action]
+    why = {
+        "customer_due_at": state.customer_due_at.isoformat(),
+        "latest_at": nxt.latest_at.isoformat(),
+        "relances_sent": [t.isoformat() for t in state.relances_sent],
+    }
+    key = {
+        RelanceAction.FIRST_RELANCE: "relance:1",
+        RelanceAction.SECOND_RELANCE: "relance:2",
+        RelanceAction.ESCALATE_OR_CLOSE: "escalation",
+    }[nxt.action]
     return [TimerSpec(key, DUE, nxt.due_at, nxt.due_at, why)]
 
 
-COLLECTION_KEYS = {RelanceAction.FIRST_RELANCE: "collection:1",
-                   RelanceAction.SECOND_RELANCE: "collection:2",
-                   RelanceAction.ESCALATE_OR_CLOSE: "collection:escalation"}
+COLLECTION_KEYS = {
+    RelanceAction.FIRST_RELANCE: "collection:1",
+    RelanceAction.SECOND_RELANCE: "collection:2",
+    RelanceAction.ESCALATE_OR_CLOSE: "collection:escalation",
+}
 
 
 def _collection_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec]:
@@ -194,16 +219,22 @@ def _collection_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec
     if not state.missing_fields:
         return []
     sent = state.collection_relances_sent
-    nxt: NextRelance = next_collection_relance(state.received_at, rules.calendars.business, sent,
-                                               rules.relances)
+    nxt: NextRelance = next_collection_relance(
+        state.received_at, rules.calendars.business, sent, rules.relances
+    )
     first = not sent
-    why = {"relance_kind": "collection", "customer_due_at": state.received_at.isoformat(),
-           "missing_fields": list(state.missing_fields), "latest_at": nxt.latest_at.isoformat(),
-           "relances_sent": [t.isoformat() for t in sent],
-           "basis": "business" if first else "clock",
-           "calendar": rules.calendar_name if first else "24/7",
-           "rule": "1 business day after reception (latest 2)" if first else
-                   "3-5 days after the first relance sent; escalate or close 10 days after it"}
+    why = {
+        "relance_kind": "collection",
+        "customer_due_at": state.received_at.isoformat(),
+        "missing_fields": list(state.missing_fields),
+        "latest_at": nxt.latest_at.isoformat(),
+        "relances_sent": [t.isoformat() for t in sent],
+        "basis": "business" if first else "clock",
+        "calendar": rules.calendar_name if first else "24/7",
+        "rule": "1 business day after reception (latest 2)"
+        if first
+        else "3-5 days after the first relance sent; escalate or close 10 days after it",
+    }
     return [TimerSpec(COLLECTION_KEYS[nxt.action], DUE, nxt.due_at, nxt.due_at, why)]
 
 

@@ -15,9 +15,9 @@ ADVICE = {
     "first_response": "Answer the customer before the first-response deadline passes.",
     "next_update": "Send the customer a status update (state, next step, date of next update).",
     "resolution": "Tell the customer now, before the deadline: the gap, its cause, the action "
-                  "in progress and the new estimate with the next update time.",
+    "in progress and the new estimate with the next update time.",
     "commitment": "A promise to the customer is about to lapse: deliver, or tell them before "
-                  "it does, with the new date and the reason.",
+    "it does, with the new date and the reason.",
 }
 
 
@@ -37,24 +37,53 @@ def event_for(
     version = explanation.get("policy_version")
     deliverable = explanation.get("deliverable")
     if threshold == WARNING:
-        return sla.SlaWarning(request_id=request_id, kind=key, due_at=due_at, threshold_at=fire_at,
-                              emitted_at=emitted_at, advice=_advice(key), policy_version=version,
-                              deliverable=deliverable)
+        return sla.SlaWarning(
+            request_id=request_id,
+            kind=key,
+            due_at=due_at,
+            threshold_at=fire_at,
+            emitted_at=emitted_at,
+            advice=_advice(key),
+            policy_version=version,
+            deliverable=deliverable,
+        )
     if threshold == BREACH:
-        return sla.SlaBreached(request_id=request_id, kind=key, due_at=due_at, emitted_at=emitted_at,
-                               policy_version=version, deliverable=deliverable)
+        return sla.SlaBreached(
+            request_id=request_id,
+            kind=key,
+            due_at=due_at,
+            emitted_at=emitted_at,
+            policy_version=version,
+            deliverable=deliverable,
+        )
     if threshold == ALERT:
-        return sla.SlaAlertRaised(request_id=request_id, alert=key.removeprefix("alert:"),
-                                  since=datetime.fromisoformat(explanation["since"]),
-                                  due_at=due_at, emitted_at=emitted_at)
+        return sla.SlaAlertRaised(
+            request_id=request_id,
+            alert=key.removeprefix("alert:"),
+            since=datetime.fromisoformat(explanation["since"]),
+            due_at=due_at,
+            emitted_at=emitted_at,
+        )
     customer_due = datetime.fromisoformat(explanation["customer_due_at"])
     # Timers armed before collection relances existed carry no relance_kind: customer_response.
     kind = explanation.get("relance_kind", "customer_response")
     missing = tuple(explanation.get("missing_fields", ()))
     if key in ("escalation", "collection:escalation"):
-        return sla.EscalationDue(request_id=request_id, customer_due_at=customer_due, due_at=due_at,
-                                 emitted_at=emitted_at, kind=kind, missing_fields=missing)
-    return sla.RelanceDue(request_id=request_id, ordinal=int(key.rsplit(":", 1)[1]),
-                          customer_due_at=customer_due, due_at=due_at,
-                          latest_at=datetime.fromisoformat(explanation["latest_at"]),
-                          emitted_at=emitted_at, kind=kind, missing_fields=missing)
+        return sla.EscalationDue(
+            request_id=request_id,
+            customer_due_at=customer_due,
+            due_at=due_at,
+            emitted_at=emitted_at,
+            kind=kind,
+            missing_fields=missing,
+        )
+    return sla.RelanceDue(
+        request_id=request_id,
+        ordinal=int(key.rsplit(":", 1)[1]),
+        customer_due_at=customer_due,
+        due_at=due_at,
+        latest_at=datetime.fromisoformat(explanation["latest_at"]),
+        emitted_at=emitted_at,
+        kind=kind,
+        missing_fields=missing,
+    )

@@ -108,18 +108,14 @@ def compute_kpis(facts: Iterable[RequestFacts]) -> KpiReport:
         ),
         fcr_percent=_percent(sum(map(_first_contact, with_contacts)), len(with_contacts)),
         sla_compliance_percent=_percent(sum(sla), len(sla)),
-        reopen_rate_percent=_percent(
-            sum(1 for f in resolved if f.reopened_count > 0), len(resolved)
-        ),
+        reopen_rate_percent=_percent(sum(1 for f in resolved if f.reopened_count > 0), len(resolved)),
         escalation_rate_percent=_percent(sum(1 for f in rows if f.escalated), len(rows)),
         average_csat=None if not csat else sum(csat) / len(csat),
         nps=None if not nps else 100.0 * (promoters - detractors) / len(nps),
     )
 
 
-def compute_kpis_by(
-    facts: Iterable[RequestFacts], key: Callable[[RequestFacts], K]
-) -> dict[K, KpiReport]:
+def compute_kpis_by(facts: Iterable[RequestFacts], key: Callable[[RequestFacts], K]) -> dict[K, KpiReport]:
     """One report per group, e.g. ``key=lambda f: f.team`` or ``lambda f: f.priority``."""
     groups: dict[K, list[RequestFacts]] = {}
     for fact in facts:

@@ -167,9 +167,7 @@ class SlaPolicy:
             for p, t in spec["priorities"].items()
         }
         channels = {
-            Channel(c): ChannelStandard(
-                _opt_target(v["first_response"]), _opt_target(v["resolution"])
-            )
+            Channel(c): ChannelStandard(_opt_target(v["first_response"]), _opt_target(v["resolution"]))
             for c, v in spec["channels"].items()
         }
         overrides = {
@@ -183,26 +181,30 @@ class SlaPolicy:
         return cls(spec["version"], priorities, channels, overrides, spec["apply_cutoff"])
 
 
-DEFAULT_PRIORITY_TARGETS: Mapping[Priority, PriorityTargets] = MappingProxyType({
-    # "Restore ASAP" needs a number to alert on: 4 clock hours, the urgent call-back of seed 000.
-    Priority.P1: PriorityTargets(clock_hours(0.5), clock_hours(1), clock_hours(4)),
-    # Resolution at the upper bound of the 1–2 and 3–5 business-day ranges.
-    Priority.P2: PriorityTargets(business_hours(2), business_hours(4), business_days(2)),
-    Priority.P3: PriorityTargets(business_hours(8), business_days(1), business_days(5)),
-})
+DEFAULT_PRIORITY_TARGETS: Mapping[Priority, PriorityTargets] = MappingProxyType(
+    {
+        # "Restore ASAP" needs a number to alert on: 4 clock hours, the urgent call-back of seed 000.
+        Priority.P1: PriorityTargets(clock_hours(0.5), clock_hours(1), clock_hours(4)),
+        # Resolution at the upper bound of the 1–2 and 3–5 business-day ranges.
+        Priority.P2: PriorityTargets(business_hours(2), business_hours(4), business_days(2)),
+        Priority.P3: PriorityTargets(business_hours(8), business_days(1), business_days(5)),
+    }
+)
 
 # Seed 004 standards. "24 heures" for email is not "ouvrables", hence clock time; a web form is
 # written and asynchronous like an email, so it gets the email standard. Phone, visit and chat
 # are answered live ("before the 3rd ring"): no deadline to track.
-DEFAULT_CHANNEL_STANDARDS: Mapping[Channel, ChannelStandard] = MappingProxyType({
-    Channel.EMAIL: ChannelStandard(clock_hours(24), business_days(5)),
-    Channel.WEB_FORM: ChannelStandard(clock_hours(24), business_days(5)),
-    Channel.VOICEMAIL: ChannelStandard(business_hours(4)),
-    Channel.LETTER: ChannelStandard(business_days(2)),
-    Channel.SOCIAL_MEDIA: ChannelStandard(business_days(2)),
-    Channel.PHONE: ChannelStandard(),
-    Channel.VISIT: ChannelStandard(),
-    Channel.CHAT: ChannelStandard(),
-})
+DEFAULT_CHANNEL_STANDARDS: Mapping[Channel, ChannelStandard] = MappingProxyType(
+    {
+        Channel.EMAIL: ChannelStandard(clock_hours(24), business_days(5)),
+        Channel.WEB_FORM: ChannelStandard(clock_hours(24), business_days(5)),
+        Channel.VOICEMAIL: ChannelStandard(business_hours(4)),
+        Channel.LETTER: ChannelStandard(business_days(2)),
+        Channel.SOCIAL_MEDIA: ChannelStandard(business_days(2)),
+        Channel.PHONE: ChannelStandard(),
+        Channel.VISIT: ChannelStandard(),
+        Channel.CHAT: ChannelStandard(),
+    }
+)
 
 DEFAULT_POLICY = SlaPolicy(1, DEFAULT_PRIORITY_TARGETS, DEFAULT_CHANNEL_STANDARDS)

@@ -97,9 +97,7 @@ def next_relance(
     due = to_utc(customer_due_at)
     sent = sorted(to_utc(at) for at in relances_sent_at)
     if not sent:
-        return NextRelance(
-            RelanceAction.FIRST_RELANCE, due + rules.first_due, due + rules.first_latest
-        )
+        return NextRelance(RelanceAction.FIRST_RELANCE, due + rules.first_due, due + rules.first_latest)
     first = sent[0]
     if len(sent) == 1:
         return NextRelance(

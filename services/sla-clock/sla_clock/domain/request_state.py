@@ -96,8 +96,9 @@ def _end_pause(state: RequestState, at: datetime) -> RequestState:
     if state.paused_since is None:
         return state
     pause = (state.paused_since, max(at, state.paused_since))
-    return replace(state, pauses=state.pauses + (pause,), paused_since=None, customer_due_at=None,
-                   relances_sent=())
+    return replace(
+        state, pauses=state.pauses + (pause,), paused_since=None, customer_due_at=None, relances_sent=()
+    )
 
 
 def _apply(state: RequestState, event: DomainEvent) -> RequestState:  # noqa: C901 - a flat dispatch
@@ -125,13 +126,21 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:  # noqa: C9
             kept = tuple(c for c in state.commitments if c.commitment_id != cid)
             return replace(state, commitments=kept + (Commitment(cid, what, to_utc(made), to_utc(due)),))
         case ev.CommitmentFulfilled(commitment_id=cid, at=at):
-            return replace(state, commitments=tuple(
-                replace(c, fulfilled_at=to_utc(at)) if c.commitment_id == cid else c
-                for c in state.commitments))
+            return replace(
+                state,
+                commitments=tuple(
+                    replace(c, fulfilled_at=to_utc(at)) if c.commitment_id == cid else c
+                    for c in state.commitments
+                ),
+            )
         case ev.AwaitingCustomer(at=at, customer_due_at=due):
             state = _end_pause(state, to_utc(at))
-            return replace(state, status="waiting", paused_since=to_utc(at),
-                           customer_due_at=None if due is None else to_utc(due))
+            return replace(
+                state,
+                status="waiting",
+                paused_since=to_utc(at),
+                customer_due_at=None if due is None else to_utc(due),
+            )
         case ev.CustomerReplied(at=at):
             return replace(_end_pause(state, to_utc(at)), status="in_progress")
         case ev.RequestEscalated(at=at):
@@ -143,15 +152,25 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:  # noqa: C9
             return replace(state, status="resolved", resolved_at=to_utc(at), first_contact=first_contact)
         case ev.RequestClosed(at=at):
             state = _end_pause(state, to_utc(at))
-            return replace(state, status="closed", closed_at=to_utc(at),
-                           resolved_at=state.resolved_at or to_utc(at))
+            return replace(
+                state, status="closed", closed_at=to_utc(at), resolved_at=state.resolved_at or to_utc(at)
+            )
         case ev.RequestReopened(at=at):
-            return replace(state, status="in_progress", resolved_at=None, closed_at=None,
-                           reopened_count=state.reopened_count + 1, resolution_start=to_utc(at),
-                           pauses=(), paused_since=None, first_contact=False)
+            return replace(
+                state,
+                status="in_progress",
+                resolved_at=None,
+                closed_at=None,
+                reopened_count=state.reopened_count + 1,
+                resolution_start=to_utc(at),
+                pauses=(),
+                paused_since=None,
+                first_contact=False,
+            )
         case ev.SatisfactionRecorded(csat=csat, nps=nps):
-            return replace(state, csat=state.csat if csat is None else float(csat),
-                           nps=state.nps if nps is None else nps)
+            return replace(
+                state, csat=state.csat if csat is None else float(csat), nps=state.nps if nps is None else nps
+            )
         case ev.RequestDetailsCompleted(missing_fields=still_missing):
             return replace(state, missing_fields=tuple(still_missing))
         case doc.RelanceSent():
@@ -182,9 +201,15 @@ def evolve(state: RequestState | None, event: DomainEvent) -> RequestState | Non
         if state is not None:
             return state
         received = to_utc(event.received_at)
-        return RequestState(event.request_id, received, event.channel.lower(), event.reference,
-                            resolution_start=received, last_activity_at=received,
-                            missing_fields=tuple(event.missing_fields))
+        return RequestState(
+            event.request_id,
+            received,
+            event.channel.lower(),
+            event.reference,
+            resolution_start=received,
+            last_activity_at=received,
+            missing_fields=tuple(event.missing_fields),
+        )
     if state is None:
         return None
     new = _apply(state, event)
@@ -192,4 +217,3 @@ def evolve(state: RequestState | None, event: DomainEvent) -> RequestState | Non
     if at is not None and (new.last_activity_at is None or at > new.last_activity_at):
         new = replace(new, last_activity_at=at)
     return new
-

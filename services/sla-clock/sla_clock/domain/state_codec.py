@@ -8,9 +8,18 @@ from uuid import UUID
 
 from .request_state import Commitment, RequestState
 
-_INSTANTS = ("received_at", "resolution_start", "paused_since", "first_response_at",
-             "last_update_at", "last_activity_at", "resolved_at", "closed_at", "escalated_at",
-             "customer_due_at")
+_INSTANTS = (
+    "received_at",
+    "resolution_start",
+    "paused_since",
+    "first_response_at",
+    "last_update_at",
+    "last_activity_at",
+    "resolved_at",
+    "closed_at",
+    "escalated_at",
+    "customer_due_at",
+)
 
 
 def _t(value: str | None) -> datetime | None:
@@ -23,18 +32,31 @@ def _s(value: datetime | None) -> str | None:
 
 def encode(state: RequestState) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "request_id": str(state.request_id), "channel": state.channel,
-        "reference": state.reference, "priority": state.priority, "profile": state.profile,
-        "team": state.team, "status": state.status, "reopened_count": state.reopened_count,
-        "escalated": state.escalated, "interactions": state.interactions,
-        "first_contact": state.first_contact, "csat": state.csat, "nps": state.nps,
+        "request_id": str(state.request_id),
+        "channel": state.channel,
+        "reference": state.reference,
+        "priority": state.priority,
+        "profile": state.profile,
+        "team": state.team,
+        "status": state.status,
+        "reopened_count": state.reopened_count,
+        "escalated": state.escalated,
+        "interactions": state.interactions,
+        "first_contact": state.first_contact,
+        "csat": state.csat,
+        "nps": state.nps,
         "pauses": [[_s(a), _s(b)] for a, b in state.pauses],
         "relances_sent": [_s(t) for t in state.relances_sent],
         "missing_fields": list(state.missing_fields),
         "collection_relances_sent": [_s(t) for t in state.collection_relances_sent],
         "commitments": [
-            {"commitment_id": str(c.commitment_id), "deliverable": c.deliverable,
-             "made_at": _s(c.made_at), "due_at": _s(c.due_at), "fulfilled_at": _s(c.fulfilled_at)}
+            {
+                "commitment_id": str(c.commitment_id),
+                "deliverable": c.deliverable,
+                "made_at": _s(c.made_at),
+                "due_at": _s(c.due_at),
+                "fulfilled_at": _s(c.fulfilled_at),
+            }
             for c in state.commitments
         ],
     }
@@ -53,9 +75,13 @@ def decode(data: dict[str, Any]) -> RequestState:
         missing_fields=tuple(data.get("missing_fields", ())),
         collection_relances_sent=tuple(_t(t) for t in data.get("collection_relances_sent", ())),
         commitments=tuple(
-            Commitment(UUID(c["commitment_id"]), c["deliverable"],
-                       datetime.fromisoformat(c["made_at"]), datetime.fromisoformat(c["due_at"]),
-                       _t(c["fulfilled_at"]))
+            Commitment(
+                UUID(c["commitment_id"]),
+                c["deliverable"],
+                datetime.fromisoformat(c["made_at"]),
+                datetime.fromisoformat(c["due_at"]),
+                _t(c["fulfilled_at"]),
+            )
             for c in data["commitments"]
         ),
     )

@@ -56,9 +56,7 @@ def _local_us(day: date, minute: int, zone: ZoneInfo) -> int:
     return (local - EPOCH) // ONE_US
 
 
-def build_year_block(
-    year: int, zone: ZoneInfo, hours: WeeklyHours, closed: frozenset[date]
-) -> YearBlock:
+def build_year_block(year: int, zone: ZoneInfo, hours: WeeklyHours, closed: frozenset[date]) -> YearBlock:
     starts: list[int] = []
     ends: list[int] = []
     day, stop = date(year, 1, 1), date(year + 1, 1, 1)

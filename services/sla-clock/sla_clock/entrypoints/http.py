@@ -26,8 +26,9 @@ from sla_clock.app.views import explain_request, list_alerts
 from sla_clock.entrypoints.schemas import CalendarUpdate, PolicyRead, PolicyUpdate, RebuildRead
 
 router = APIRouter(tags=["sla-clock"])
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=select_autoescape(["html"]))
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
 _background: set[asyncio.Task[Any]] = set()
 Manager = Annotated[Actor, require_level(2)]
 Director = Annotated[Actor, require_level(3)]
@@ -59,7 +60,9 @@ async def get_kpis(
     runtime: RuntimeDep,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
-    team: str | None = None, channel: str | None = None, priority: str | None = None,
+    team: str | None = None,
+    channel: str | None = None,
+    priority: str | None = None,
 ) -> dict[str, Any]:
     for value in (start, end):
         if value is not None and value.tzinfo is None:
@@ -92,17 +95,23 @@ async def weekly_html(runtime: RuntimeDep, week: str) -> HTMLResponse:
 async def current_policy(runtime: RuntimeDep) -> PolicyRead:
     book = _ctx(runtime).rules
     meta = book.policy_event
-    return PolicyRead(version=book.policy.version, calendar=book.calendar,
-                      policy=book.policy.to_spec(), defined_by=meta.get("defined_by"),
-                      reason=meta.get("reason"), at=meta.get("at"))
+    return PolicyRead(
+        version=book.policy.version,
+        calendar=book.calendar,
+        policy=book.policy.to_spec(),
+        defined_by=meta.get("defined_by"),
+        reason=meta.get("reason"),
+        at=meta.get("at"),
+    )
 
 
 @router.put("/policies/current", response_model=PolicyRead, summary="Define the next version")
 async def define_policy(body: PolicyUpdate, runtime: RuntimeDep, actor: Manager) -> PolicyRead:
     ctx = _ctx(runtime)
     try:
-        await policies.define_policy(runtime.store, ctx.rules, body.policy, body.calendar,
-                                     actor.subject, body.reason, ctx.now())
+        await policies.define_policy(
+            runtime.store, ctx.rules, body.policy, body.calendar, actor.subject, body.reason, ctx.now()
+        )
     except policies.UnknownCalendar as error:
         raise Problem(422, "unknown-calendar", "Unknown calendar", str(error)) from error
     except (KeyError, ValueError, TypeError) as error:
@@ -116,19 +125,23 @@ async def define_policy(body: PolicyUpdate, runtime: RuntimeDep, actor: Manager)
 @router.get("/calendars", summary="Business calendars by name")
 async def calendars(runtime: RuntimeDep) -> dict[str, Any]:
     book = _ctx(runtime).rules
-    return {"current": book.calendar,
-            "calendars": {name: cal.to_spec() for name, cal in book.calendars.items()}}
+    return {
+        "current": book.calendar,
+        "calendars": {name: cal.to_spec() for name, cal in book.calendars.items()},
+    }
 
 
 @router.put("/calendars/{name}", summary="Define or replace a business calendar")
-async def define_calendar(name: str, body: CalendarUpdate, runtime: RuntimeDep,
-                          actor: Manager) -> dict[str, Any]:
+async def define_calendar(
+    name: str, body: CalendarUpdate, runtime: RuntimeDep, actor: Manager
+) -> dict[str, Any]:
     ctx = _ctx(runtime)
     if body.calendar.get("name") != name:
         raise Problem(422, "validation-error", "Name mismatch", "calendar.name must match the path")
     try:
-        calendar = await policies.define_calendar(runtime.store, ctx.rules, body.calendar,
-                                                  actor.subject, ctx.now())
+        calendar = await policies.define_calendar(
+            runtime.store, ctx.rules, body.calendar, actor.subject, ctx.now()
+        )
     except (KeyError, ValueError, TypeError) as error:
         raise Problem(422, "invalid-calendar", "The calendar is not valid", str(error)) from error
     runtime.committed()
@@ -139,8 +152,9 @@ async def define_calendar(name: str, body: CalendarUpdate, runtime: RuntimeDep,
 
 
 @router.get("/alerts", summary="Operational alerts and relance reminders")
-async def alerts(runtime: RuntimeDep, state: str | None = None,
-                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+async def alerts(
+    runtime: RuntimeDep, state: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[dict[str, Any]]:
     return await list_alerts(runtime.engine, state, limit)
 
 
@@ -157,5 +171,10 @@ async def scheduler_state(runtime: RuntimeDep) -> dict[str, Any]:
     scheduler = runtime.state.get("scheduler")
     if scheduler is None:
         raise Problem(503, "not-ready", "The SLA clock is starting")
-    return {"fired": scheduler.fired, "loaded": len(scheduler._heap), "paused": scheduler.paused,
-            "caught_up": scheduler.caught_up.is_set(), "recovery_seconds": scheduler.recovery_seconds}
+    return {
+        "fired": scheduler.fired,
+        "loaded": len(scheduler._heap),
+        "paused": scheduler.paused,
+        "caught_up": scheduler.caught_up.is_set(),
+        "recovery_seconds": scheduler.recovery_seconds,
+    }

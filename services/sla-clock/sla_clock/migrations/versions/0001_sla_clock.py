@@ -58,13 +58,16 @@ def upgrade() -> None:
         sa.Column("explanation", Json, nullable=False),
         sa.Column("armed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("emitted_at", sa.DateTime(timezone=True)),
-        sa.UniqueConstraint("request_id", "key", "threshold", "due_at",
-                            name="uq_sla_timers_identity"),
+        sa.UniqueConstraint("request_id", "key", "threshold", "due_at", name="uq_sla_timers_identity"),
     )
     # Only armed timers are ever scanned by fire time: the partial index stays small.
-    op.create_index("ix_sla_timers_armed", "sla_timers", ["fire_at"],
-                    postgresql_where=sa.text("state = 'armed'"),
-                    sqlite_where=sa.text("state = 'armed'"))
+    op.create_index(
+        "ix_sla_timers_armed",
+        "sla_timers",
+        ["fire_at"],
+        postgresql_where=sa.text("state = 'armed'"),
+        sqlite_where=sa.text("state = 'armed'"),
+    )
 
 
 def downgrade() -> None:

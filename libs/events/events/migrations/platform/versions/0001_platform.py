@@ -98,9 +98,7 @@ def upgrade() -> None:
     op.create_index("uq_events_stream_version", "events", ["stream_id", "version"], unique=True)
     op.create_index("ix_parked_events_stream", "parked_events", ["consumer", "stream_key"])
     if bind.dialect.name == "postgresql":
-        op.execute(
-            "ALTER TABLE events ADD COLUMN tx_id xid8 NOT NULL DEFAULT pg_current_xact_id()"
-        )
+        op.execute("ALTER TABLE events ADD COLUMN tx_id xid8 NOT NULL DEFAULT pg_current_xact_id()")
         op.create_index("ix_events_tx_position", "events", ["tx_id", "position"])
     statements = _PG_APPEND_ONLY if bind.dialect.name == "postgresql" else _SQLITE_APPEND_ONLY
     for statement in statements:
