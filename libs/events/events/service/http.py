@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
 from uuid import UUID
 
 from fastapi import Request, Response
+from fastapi.routing import APIRoute
 
+from events.application.errors import IdempotencyKeyReused, NotFound, StaleVersion, UnknownReference
 from events.envelope import Metadata
 from events.observability.tracing import current_traceparent
 from events.service.auth import Actor
@@ -60,3 +64,71 @@ def stale(current: int, expected: int) -> Problem:
         f"the resource is at version {current}, not {expected}: read it again",
         current_version=current,
     )
+
+
+ErrorMapper = Callable[[Exception], Problem | None]
+"""Turns a service's own error into its problem+json, or None when it does not know it."""
+
+
+def field_problem(field: str, message: str, location: str = "body") -> Problem:
+    """A 422 shaped like the platform's validation errors, naming ``field``."""
+    return Problem(
+        422,
+        "validation-error",
+        "The request is not valid",
+        f"invalid fields: {field}",
+        errors=[{"field": field, "location": location, "message": message, "type": "value_error"}],
+    )
+
+
+def application_problem(error: Exception) -> Problem | None:
+    """The problem+json of the shared application errors (``events.application.errors``)."""
+    if isinstance(error, NotFound):
+        return Problem(404, "not-found", f"Unknown {error.kind}", str(error))
+    if isinstance(error, StaleVersion):
+        if error.current is None:  # lost the race at write time: same problem, version unknown
+            return Problem(
+                412,
+                "precondition-failed",
+                "If-Match does not match",
+                f"the resource changed after version {error.expected} while this command "
+                "was being saved: read it again",
+            )
+        return stale(error.current, error.expected)
+    if isinstance(error, UnknownReference):
+        return field_problem(error.field, error.message)
+    if isinstance(error, IdempotencyKeyReused):
+        return Problem(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key already used",
+            "this key was used for a different request body: use a new key",
+        )
+    return None
+
+
+def problem_route(*mappers: ErrorMapper) -> type[APIRoute]:
+    """A route class whose handlers' errors become problem+json: each of ``mappers`` is asked
+    in turn (the service's own first), then the shared application errors; an error nobody
+    maps stays a 500. Use it as ``APIRouter(route_class=problem_route(to_problem))``."""
+    chain = (*mappers, application_problem)
+
+    class ProblemRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def route(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except Problem:
+                    raise
+                except Exception as error:
+                    for mapper in chain:
+                        problem = mapper(error)
+                        if problem is not None:
+                            raise problem from error
+                    raise
+
+            return route
+
+    return ProblemRoute
