@@ -1,7 +1,12 @@
-"""The published event catalogue: an AsyncAPI 3.0 document generated from the pydantic models.
+"""The published event catalogue: an AsyncAPI 3.1 document generated from the pydantic models.
 
 ``python -m events.asyncapi > docs/asyncapi.json`` (``make asyncapi``); a test fails when
-the checked-in document is not what the code generates.
+the checked-in document is not what the code generates, another when the official AsyncAPI
+parser reports an error in it (``tests/contracts``).
+
+Pydantic keeps the models a payload nests under the payload's own ``$defs``; a reference is
+resolved against the whole document, so they are hoisted into ``components.schemas`` and
+their references rewritten.
 """
 
 from __future__ import annotations
@@ -54,8 +59,15 @@ CE_HEADERS = {
 }
 
 
-def _message(model: type[DomainEvent]) -> dict[str, Any]:
-    schema = model.model_json_schema(mode="serialization")
+ASYNCAPI_VERSION = "3.1.0"
+_SCHEMAS = "#/components/schemas/"
+
+
+def _message(model: type[DomainEvent], schemas: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(mode="serialization", ref_template=_SCHEMAS + "{model}")
+    for name, nested in schema.pop("$defs", {}).items():
+        if schemas.setdefault(name, nested) != nested:
+            raise ValueError(f"two different schemas are named {name!r} ({model.__name__})")
     return {
         "name": model.event_type,
         "title": model.__name__,
@@ -77,12 +89,13 @@ def build_document() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
+    schemas: dict[str, Any] = {"CloudEventHeaders": CE_HEADERS}
     for context, models in sorted(by_context.items()):
         topic = topic_for(context)
         refs = {}
         for model in models:
             key = model.event_type.replace(".", "_")
-            messages[key] = _message(model)
+            messages[key] = _message(model, schemas)
             refs[key] = {"$ref": f"#/components/messages/{key}"}
         channels[context] = {
             "address": topic,
@@ -96,7 +109,7 @@ def build_document() -> dict[str, Any]:
             "summary": f"The {context} service's outbox relay publishes (at least once).",
         }
     return {
-        "asyncapi": "3.0.0",
+        "asyncapi": ASYNCAPI_VERSION,
         "info": {
             "title": "Guichet events",
             "version": "0.1.0",
@@ -106,7 +119,7 @@ def build_document() -> dict[str, Any]:
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages, "schemas": {"CloudEventHeaders": CE_HEADERS}},
+        "components": {"messages": messages, "schemas": schemas},
     }
 
 
