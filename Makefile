@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-integration lint bench token clean asyncapi
+.PHONY: help install run test test-unit test-integration check lint bench token clean asyncapi
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-17s %s\n", $$1, $$2}'
@@ -32,9 +32,22 @@ test-unit: $(STAMP) ## Unit tests only (no servers)
 test-integration: $(STAMP) ## Integration tests (real PostgreSQL and Kafka, started if needed)
 	$(PY) -m pytest -q tests/integration
 
-lint: $(STAMP) ## ruff on everything, mypy on libs/ and the domain packages
-	$(PY) -m ruff check libs services tests bench
-	$(PY) -m mypy libs/events/events services/intake/intake/domain services/sla-clock/sla_clock/domain
+# The guardrails: each runs even when an earlier one failed, and the last lines give one verdict
+# per tool. mypy and lint-imports take their scope from pyproject.toml; .pre-commit-config.yaml
+# runs the same commands.
+CHECKED := libs services tests bench
+check: $(STAMP) ## Guardrails CI runs before the tests: ruff lint and format, mypy, import contracts
+	@failed=0; verdicts=(); \
+	guard() { local name=$$1; shift; echo "== $$name: $$*"; \
+	  if "$$@"; then verdicts+=("check: $$name passed"); \
+	  else verdicts+=("check: $$name FAILED"); failed=1; fi; }; \
+	guard "ruff lint" $(VENV)/bin/ruff check $(CHECKED); \
+	guard "ruff format" $(VENV)/bin/ruff format --check $(CHECKED); \
+	guard "mypy" $(VENV)/bin/mypy; \
+	guard "import contracts" $(VENV)/bin/lint-imports --no-logo --no-cache; \
+	echo; printf '%s\n' "$${verdicts[@]}"; exit $$failed
+
+lint: check ## Same as make check
 
 bench: $(STAMP) ## Benchmarks on real PostgreSQL/Kafka: figures and ratios printed (see bench/README.md)
 	$(PY) -m bench

@@ -162,7 +162,11 @@ async def run_modules(ctx: Context, modules: list[str]) -> tuple[list[Result], l
 def main() -> int:
     started = time.perf_counter()
     modules, scripts = discover()
-    info = {"started_at": datetime.now(UTC).isoformat(), "scale": scale(), "machine": machine()}
+    info: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(),
+        "scale": scale(),
+        "machine": machine(),
+    }
     print(
         f"Guichet benchmarks, BENCH_SCALE={scale():g}, on {info['machine']['cpus']}x "
         f"{info['machine']['cpu']}, {info['machine']['memory_gib']} GiB, "

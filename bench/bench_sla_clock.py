@@ -15,6 +15,7 @@ import gc
 import resource
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,9 @@ def _shape(received: datetime, priority: str, updated: datetime | None) -> tuple
     return encode(state), desired_timers(state, RULES)
 
 
-def _rows(count: int, shapes: list[tuple[datetime, str, datetime | None]], now: datetime):
+def _rows(
+    count: int, shapes: list[tuple[datetime, str, datetime | None]], now: datetime
+) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
     """Yield (request rows, timer rows) chunks; ``shapes`` cycles over the requests."""
     cache: dict[Any, tuple[Any, list[Any]]] = {}
     requests, timers = [], []

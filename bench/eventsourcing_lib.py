@@ -106,4 +106,4 @@ def open_app(url: str, pool_size: int) -> TicketApp:
 
 
 def stored_count(app: TicketApp) -> int:
-    return int(app.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+    return int(app.recorder.max_notification_id() or 0)

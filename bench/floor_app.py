@@ -16,6 +16,7 @@ from fastapi import APIRouter, Response, status
 from events.ids import new_id
 from events.service.app import create_service_app
 from events.service.runtime import ServiceDefinition
+from intake.domain.vocabulary import RequestAction, RequestStatus
 from intake.entrypoints.deps import MetadataDep
 from intake.entrypoints.request_reads import IdempotencyKey
 from intake.entrypoints.request_schemas import RequestCreate, RequestRead
@@ -39,8 +40,8 @@ async def receive_request(
         request_id=request_id,
         reference="REQ-2026-000001",
         version=1,
-        status="received",
-        allowed_actions=["acknowledge", "start"],
+        status=RequestStatus.RECEIVED,
+        allowed_actions=[RequestAction.ACKNOWLEDGE, RequestAction.START],
         channel=body.channel,
         received_at=body.received_at or now,
         recorded_at=now,

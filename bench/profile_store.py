@@ -16,6 +16,8 @@ import os
 import pstats
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bench.core import Context
 from bench.event_platform import _append_batched, _append_single, _replay
@@ -36,7 +38,7 @@ async def main(which: str) -> None:
     await _append_batched(store, 8, 100, 100)
     if which == "replay":
         await _append_batched(store, 8, 10_000, 100)
-    work = {
+    work: Callable[[], Awaitable[tuple[Any, ...]]] = {
         "single": lambda: _append_single(store, 32, 100),
         "batched": lambda: _append_batched(store, 8, 2_000, 100),
         "replay": lambda: _replay(store),

@@ -9,9 +9,9 @@ from uuid import uuid4
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sla_harness import T0, FakeClock, Harness, bearer  # noqa: E402
+from sla_harness import T0, FakeClock, Harness, bearer
 
-from events.catalogue import intake as ev  # noqa: E402
+from events.catalogue import intake as ev
 
 
 def p1_request(at=T0, channel="phone"):

@@ -11,9 +11,9 @@ from uuid import uuid4
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sla_harness import T0, FakeClock, Harness  # noqa: E402
+from sla_harness import T0, FakeClock, Harness
 
-from events.catalogue import intake as ev  # noqa: E402
+from events.catalogue import intake as ev
 
 DUE = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # T0 (Monday 10:00 Paris) + 1 business day
 

@@ -12,9 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sla_harness import T0, Harness, bearer  # noqa: E402
+from sla_harness import T0, Harness, bearer
 
-from events.catalogue import intake as ev  # noqa: E402
+from events.catalogue import intake as ev
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)

@@ -30,7 +30,7 @@ class Account(Aggregate):
     def deposit(self, cents: int) -> None:
         self.record(Deposited(cents=cents))
 
-    def when_Deposited(self, event: Deposited) -> None:  # noqa: N802
+    def when_Deposited(self, event: Deposited) -> None:
         self.balance += event.cents
         self.deposits += 1
 

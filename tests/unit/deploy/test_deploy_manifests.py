@@ -382,7 +382,7 @@ def test_dockerignore_keeps_what_the_build_copies() -> None:
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         status = 200 if self.path == "/healthz" else 503
         self.send_response(status)
         self.end_headers()

@@ -109,7 +109,7 @@ async def driver(connection: AsyncConnection, *, in_transaction: bool = False) -
     autocommit outside it.
     """
     raw = await connection.get_raw_connection()
-    native: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    native: asyncpg.Connection = raw.driver_connection
     if in_transaction and not native.is_in_transaction():
         await connection.exec_driver_sql("SELECT 1")
     return native
