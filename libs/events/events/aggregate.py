@@ -1,4 +1,5 @@
-"""Event-sourced aggregates: state is a fold of the stream; decisions record new events.
+"""Loading and saving event-sourced aggregates in a store transaction (internal: services use
+``events.persistence.EventSourcedRepository`` and the unit of work, which call these).
 
 The pure base class lives in :mod:`events.aggregate_base` (domains import it from there);
 this module adds loading and saving through a store transaction. A subclass declares
@@ -33,7 +34,8 @@ A = TypeVar("A", bound=Aggregate)
 
 
 async def load(tx: Transaction, cls: type[A], stream_id: UUID) -> A:
-    """The aggregate at its latest version; :class:`StreamNotFound` if it has no events."""
+    """The aggregate at its latest version; :class:`StreamNotFound` if it has no events or is
+    the stream of another type of aggregate."""
     aggregate: A | None = None
     if cls.snapshot_every:
         row = (
@@ -44,7 +46,10 @@ async def load(tx: Transaction, cls: type[A], stream_id: UUID) -> A:
             aggregate.version = row.version
     if aggregate is None:
         aggregate = cls(stream_id)
-    aggregate.fold(await tx.read_stream(stream_id, from_version=aggregate.version + 1))
+    envelopes = await tx.read_stream(stream_id, from_version=aggregate.version + 1)
+    if envelopes and envelopes[0].stream_type != cls.stream_type:
+        raise StreamNotFound(stream_id)  # ids are global: this one is another type's stream
+    aggregate.fold(envelopes)
     if aggregate.version == 0:
         raise StreamNotFound(stream_id)
     return aggregate

@@ -1,2 +1,2 @@
-"""The application layer every service shares: errors its use cases raise, and (see the
-modules of this package) the ports and message bus they run through. Pure: no I/O."""
+"""The application layer every service shares (pure, no I/O): ``errors`` its use cases raise,
+``ports`` they depend on, and the ``bus`` that runs them."""

@@ -6,6 +6,8 @@ problem+json answers everywhere, so a 404, a 412 or a 422 means one thing across
 
 from uuid import UUID
 
+__all__ = ["Conflict", "IdempotencyKeyReused", "NotFound", "StaleVersion", "UnknownReference"]
+
 
 class NotFound(Exception):
     """No entity of this ``kind`` with this id."""

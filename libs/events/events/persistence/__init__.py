@@ -1,3 +1,26 @@
 """The write-side kit for services' adapters: unit of work, event-sourced repository,
 projector registry, and the SQL helpers adapters may use. Services import persistence from
 here, never from ``events.db``, ``events.sqlutil`` or ``events.tables``."""
+
+from events.persistence.projectors import Projector, Projectors, no_projection
+from events.persistence.repository import EventSourcedRepository, Tracked
+from events.persistence.sql import Json, Position, insert_if_absent, is_postgres, reading, upsert
+from events.persistence.streams import stream_versions
+from events.persistence.unit_of_work import Projected, SqlUnitOfWork
+
+__all__ = [
+    "EventSourcedRepository",
+    "Json",
+    "Position",
+    "Projected",
+    "Projector",
+    "Projectors",
+    "SqlUnitOfWork",
+    "Tracked",
+    "insert_if_absent",
+    "is_postgres",
+    "no_projection",
+    "reading",
+    "stream_versions",
+    "upsert",
+]

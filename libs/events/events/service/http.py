@@ -1,4 +1,5 @@
-"""HTTP helpers shared by the services' routes: command metadata, ETag / If-Match."""
+"""HTTP helpers shared by the services' routes: command metadata, ETag / If-Match, and the
+route class that turns errors into problem+json (``problem_route``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,18 @@ from events.envelope import Metadata
 from events.observability.tracing import current_traceparent
 from events.service.auth import Actor
 from events.service.problems import Problem
+
+__all__ = [
+    "ErrorMapper",
+    "application_problem",
+    "command_metadata",
+    "etag",
+    "expected_version",
+    "field_problem",
+    "problem_route",
+    "set_etag",
+    "stale",
+]
 
 
 def command_metadata(request: Request, actor: Actor) -> Metadata:

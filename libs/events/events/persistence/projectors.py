@@ -1,0 +1,52 @@
+"""The projector registry: which read-model writer runs for each aggregate type on commit."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from events.aggregate_base import Aggregate
+
+__all__ = ["Projector", "Projectors", "no_projection"]
+
+A = TypeVar("A", bound=Aggregate)
+
+Projector = Callable[[AsyncConnection, A, bool, datetime], Awaitable[Any]]
+"""``async def project(connection, aggregate, created, now)``: writes the aggregate's read-model
+rows in the command's transaction (``created``: first save of its stream); what it returns is
+kept in the unit of work's ``projected``."""
+
+
+class Projectors:
+    """Aggregate type → projector. Every type a unit of work saves must be registered (an
+    aggregate without read model registers :func:`no_projection`), so a forgotten projector is
+    an error at the first save, not a read model that silently stops following its streams."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[type[Aggregate], Projector[Any]] = {}
+
+    def register(self, aggregate_type: type[A], projector: Projector[A]) -> None:
+        if aggregate_type in self._by_type:
+            raise ValueError(f"{aggregate_type.__name__} already has a projector")
+        self._by_type[aggregate_type] = projector
+
+    def projector_for(self, aggregate: Aggregate) -> Projector[Any]:
+        """The projector of the aggregate's class, or of its nearest registered base class."""
+        for cls in type(aggregate).__mro__:
+            if cls in self._by_type:
+                return self._by_type[cls]
+        raise LookupError(f"no projector registered for {type(aggregate).__name__}")
+
+    async def project(
+        self, connection: AsyncConnection, aggregate: Aggregate, created: bool, now: datetime
+    ) -> Any:
+        return await self.projector_for(aggregate)(connection, aggregate, created, now)
+
+
+async def no_projection(
+    connection: AsyncConnection, aggregate: Aggregate, created: bool, now: datetime
+) -> None:
+    """The projector of an aggregate with no read model: its events are all there is."""
