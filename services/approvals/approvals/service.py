@@ -1,10 +1,8 @@
-"""Wiring of the Approvals service for the service kit: the only place adapters are chosen."""
+"""Wiring of the Approvals service for the service kit: the only place adapters are chosen.
 
+Name, context and port come from the service declaration (events/service/services.toml)."""
+
+from events.service.declaration import identity_of
 from events.service.runtime import ServiceDefinition
 
-DEFINITION = ServiceDefinition(
-    name="approvals",
-    context="approvals",
-    default_port=8003,
-    title="Approvals",
-)
+DEFINITION = ServiceDefinition(**identity_of("approvals"), title="Approvals")

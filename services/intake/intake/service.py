@@ -3,13 +3,12 @@
 
 from pathlib import Path
 
+from events.service.declaration import identity_of
 from events.service.runtime import ServiceDefinition
 from intake.entrypoints import customers, request_commands, request_reads
 
 DEFINITION = ServiceDefinition(
-    name="intake",
-    context="intake",
-    default_port=8001,
+    **identity_of("intake"),
     title="Intake",
     routers=(customers.router, request_reads.router, request_commands.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",

@@ -1,10 +1,8 @@
-"""Wiring of the Retention service for the service kit: the only place adapters are chosen."""
+"""Wiring of the Retention service for the service kit: the only place adapters are chosen.
 
+Name, context and port come from the service declaration (events/service/services.toml)."""
+
+from events.service.declaration import identity_of
 from events.service.runtime import ServiceDefinition
 
-DEFINITION = ServiceDefinition(
-    name="retention",
-    context="retention",
-    default_port=8005,
-    title="Retention",
-)
+DEFINITION = ServiceDefinition(**identity_of("retention"), title="Retention")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from events.consumer import Consumer
+from events.service.declaration import identity_of
 from events.service.runtime import ServiceDefinition, ServiceRuntime
 from sla_clock.app.context import SlaContext, utc_now
 from sla_clock.app.projection import make_consumer
@@ -77,9 +78,7 @@ async def stop_scheduler(runtime: ServiceRuntime) -> None:
 
 
 DEFINITION = ServiceDefinition(
-    name="sla-clock",
-    context="sla_clock",
-    default_port=8002,
+    **identity_of("sla_clock"),
     title="SLA clock",
     routers=(router,),
     migrations=Path(__file__).parent / "migrations",

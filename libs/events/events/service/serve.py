@@ -1,4 +1,5 @@
-"""Run one service alone (``python -m <service>``), or all five in one process (``make run``)."""
+"""Run one service alone (``python -m <service>``), or every declared service in one process
+(``make run``): the services and their order come from ``services.toml``."""
 
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ import uvicorn
 
 from events.bus import InProcessBus
 from events.service.app import create_service_app, settings_for
+from events.service.declaration import declared_services
 from events.service.runtime import ServiceDefinition
 
-SERVICES = ("intake", "sla_clock", "approvals", "documents", "retention")
+SERVICES = tuple(service.package for service in declared_services())
+"""The Python package of every declared service, in start order."""
 
 
 def definition_of(package: str) -> ServiceDefinition:
-    return importlib.import_module(f"{package}.service").DEFINITION  # type: ignore[no-any-return]
+    definition = importlib.import_module(f"{package}.service").DEFINITION
+    if not isinstance(definition, ServiceDefinition):
+        raise TypeError(f"{package}.service.DEFINITION is not a ServiceDefinition")
+    return definition
 
 
 def serve(definition: ServiceDefinition) -> None:
@@ -76,7 +82,8 @@ async def serve_all(host: str = "127.0.0.1", base_port: int | None = None) -> No
 
 
 def main() -> None:
-    """``GUICHET_BASE_PORT`` moves the five ports to BASE..BASE+4 (tests, or a busy machine)."""
+    """``GUICHET_BASE_PORT`` moves the ports to BASE, BASE+1, ... in declaration order (tests, or
+    a busy machine)."""
     base_port = os.environ.get("GUICHET_BASE_PORT")
     asyncio.run(serve_all(base_port=int(base_port) if base_port else None))
 
