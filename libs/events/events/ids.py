@@ -11,15 +11,18 @@ reseeded in every forked worker, and ids need to be unique, not secret).
 
 import random
 import time
+from collections.abc import Callable
 from uuid import UUID
 
 _VERSION_7 = 0x7 << 76
 _VARIANT_RFC = 0b10 << 62
 
 
-def new_id() -> UUID:
-    """A UUIDv7: its first 48 bits are the Unix time in ms, so ids sort by creation time."""
-    milliseconds, nanoseconds = divmod(time.time_ns(), 1_000_000)
+def new_id(clock_ns: Callable[[], int] = time.time_ns) -> UUID:
+    """A UUIDv7: its first 48 bits are the Unix time in ms, so ids sort by creation time.
+
+    ``clock_ns`` gives that time (Unix nanoseconds)."""
+    milliseconds, nanoseconds = divmod(clock_ns(), 1_000_000)
     fraction = nanoseconds * 4096 // 1_000_000
     tail = random.getrandbits(62)
     return UUID(int=(milliseconds << 80) | _VERSION_7 | (fraction << 64) | _VARIANT_RFC | tail)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -40,7 +41,10 @@ _VERIFIED: OrderedDict[tuple[str, ...], tuple[Actor, float]] = OrderedDict()
 _VERIFIED_MAX = 4096
 
 
-def verify_token(token: str, settings: ServiceSettings) -> Actor:
+def verify_token(token: str, settings: ServiceSettings, now: Callable[[], float] = time.time) -> Actor:
+    """The actor a valid token names; ``now`` (Unix seconds) is the clock ``exp`` is checked
+    against, for the cached verification as for a fresh one."""
+    moment = now()
     key = (
         token,
         settings.verification_key,
@@ -49,17 +53,17 @@ def verify_token(token: str, settings: ServiceSettings) -> Actor:
         settings.jwt_issuer,
     )
     cached = _VERIFIED.get(key)
-    if cached is not None and time.time() < cached[1]:
+    if cached is not None and moment < cached[1]:
         _VERIFIED.move_to_end(key)
         return cached[0]
-    actor, expires = _verify(token, settings)
+    actor, expires = _verify(token, settings, moment)
     _VERIFIED[key] = (actor, expires)
     if len(_VERIFIED) > _VERIFIED_MAX:
         _VERIFIED.popitem(last=False)
     return actor
 
 
-def _verify(token: str, settings: ServiceSettings) -> tuple[Actor, float]:
+def _verify(token: str, settings: ServiceSettings, now: float) -> tuple[Actor, float]:
     try:
         claims = jwt.decode(
             token,
@@ -67,8 +71,9 @@ def _verify(token: str, settings: ServiceSettings) -> tuple[Actor, float]:
             algorithms=[settings.jwt_algorithm],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
-            options={"require": ["sub", "exp"]},
+            options={"require": ["sub", "exp"], "verify_exp": False},
         )
+        _check_expiry(claims, now)
     except jwt.PyJWTError as error:
         raise _unauthenticated(f"invalid bearer token: {error}") from error
     try:
@@ -80,6 +85,17 @@ def _verify(token: str, settings: ServiceSettings) -> tuple[Actor, float]:
         ), float(claims["exp"])
     except (ValueError, TypeError) as error:
         raise _unauthenticated(f"bad claims: {error}") from error
+
+
+def _check_expiry(claims: dict[str, Any], now: float) -> None:
+    """PyJWT's own ``exp`` check, against ``now`` rather than the wall clock (PyJWT reads
+    the wall clock itself); same errors, same messages."""
+    try:
+        expires = int(claims["exp"])
+    except (TypeError, ValueError) as error:
+        raise jwt.DecodeError("Expiration Time claim (exp) must be an integer.") from error
+    if expires <= now:
+        raise jwt.ExpiredSignatureError("Signature has expired")
 
 
 async def current_actor(request: Request) -> Actor:
