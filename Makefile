@@ -6,10 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-integration check lint bench token clean asyncapi
+.PHONY: help install run test test-unit test-api test-contracts test-integration test-e2e check lint bench token clean asyncapi
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-17s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-17s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -23,14 +23,25 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 run: $(STAMP) ## Start the five services on the embedded default (SQLite in ./data, in-process bus)
 	$(PY) -m events.service.serve
 
-test: $(STAMP) ## Install everything and run the whole suite, with a real PostgreSQL and Kafka
-	$(PY) -m pytest -p no:cacheprovider -q -ra --durations=10
+# The test tiers are directories of tests/ (README, "Tests"); `make test` runs them all.
+PYTEST := $(PY) -m pytest -p no:cacheprovider -q -ra
+test: $(STAMP) ## Install everything and run every tier, with a real PostgreSQL and Kafka
+	$(PYTEST) --durations=10
 
-test-unit: $(STAMP) ## Unit tests only (no servers)
-	$(PY) -m pytest -q tests/unit
+test-unit: $(STAMP) ## tests/unit: domain and handlers with fakes; no database, network or process (seconds)
+	$(PYTEST) tests/unit
 
-test-integration: $(STAMP) ## Integration tests (real PostgreSQL and Kafka, started if needed)
-	$(PY) -m pytest -q tests/integration
+test-api: $(STAMP) ## tests/api: each service's app in-process over HTTP, on SQLite in a temporary dir
+	$(PYTEST) tests/api
+
+test-contracts: $(STAMP) ## tests/contracts: generated documents read by their official tools (Node)
+	$(PYTEST) tests/contracts
+
+test-integration: $(STAMP) ## tests/integration: real PostgreSQL and Kafka (started if needed)
+	$(PYTEST) tests/integration
+
+test-e2e: $(STAMP) ## tests/e2e: the five services started as processes, reached over HTTP
+	$(PYTEST) tests/e2e
 
 # The guardrails: each runs even when an earlier one failed, and the last lines give one verdict
 # per tool. mypy and lint-imports take their scope from pyproject.toml; .pre-commit-config.yaml
