@@ -1,0 +1,345 @@
+"""The offline verifier: checks a bundle with nothing but the bundle (and trusted keys).
+
+Checks, in order: each checkpoint's signatures (the log's key, witness cosignatures);
+checkpoints of one size with different roots, and consistency proofs between successive
+sizes (forks); that the log's recorded leaves give every signed root (which authenticates
+them up to the largest such size); then every event: its chain hash, its link to the
+previous event of its stream, its leaf against the signed leaf of the same event, and its
+place in the signed order. Recorded leaves with no event are deleted events.
+
+Each :class:`Finding` names the event (id, position, leaf index) where there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from events.audit.bundle import LOG, WITNESS, Bundle, TrustedKey
+from events.audit.leaf import record_leaf_hash
+from events.audit.log import RecordedLeaf
+from events.audit.merkle import RightEdge, verify_consistency
+from events.audit.note import (
+    Checkpoint,
+    InvalidNoteSignature,
+    MalformedNote,
+    UnverifiedNote,
+    open_note,
+)
+from events.integrity import canonical_body, link_hash
+
+CHANGED = "changed"
+"""An event's content no longer matches its own chain hash."""
+BROKEN_LINK = "broken-link"
+"""An event does not follow its stream's previous event (version or ``prev_hash``)."""
+DELETED = "deleted"
+"""A signed leaf has no event in the bundle."""
+REORDERED = "reordered"
+"""An event is not where the signed tree has it (before an event it followed, or moved)."""
+REHASHED = "rehashed"
+"""An event is self-consistent, chain included, but differs from its signed leaf."""
+UNRECORDED = "unrecorded"
+"""An event within the signed range that the signed tree does not hold."""
+ROOT_MISMATCH = "root-mismatch"
+"""The log's recorded leaves do not give a signed checkpoint's root: leaves were rewritten."""
+FORKED_CHECKPOINT = "forked-checkpoint"
+"""Two signed checkpoints that cannot both be true: same size and different roots, or no
+valid consistency proof from one to the next."""
+BAD_SIGNATURE = "bad-signature"
+UNSIGNED_CHECKPOINT = "unsigned-checkpoint"
+MISSING_WITNESS = "missing-witness"
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    message: str
+    event_id: str | None = None
+    position: int | None = None
+    leaf_index: int | None = None
+    other_event_id: str | None = None
+    other_position: int | None = None
+    checkpoint_size: int | None = None
+
+    def line(self) -> str:
+        where = []
+        if self.event_id is not None:
+            where.append(f"event {self.event_id}")
+        if self.position is not None:
+            where.append(f"position {self.position}")
+        if self.leaf_index is not None:
+            where.append(f"leaf {self.leaf_index}")
+        if self.other_event_id is not None:
+            where.append(f"with event {self.other_event_id} (position {self.other_position})")
+        if self.checkpoint_size is not None:
+            where.append(f"checkpoint size {self.checkpoint_size}")
+        return f"{self.kind}: {', '.join(where)}: {self.message}" if where else f"{self.kind}: {self.message}"
+
+
+@dataclass
+class Report:
+    origin: str
+    events: int = 0
+    signed_size: int = 0
+    """How many leaves the signed checkpoints authenticate."""
+    checkpoints: int = 0
+    verified_checkpoints: int = 0
+    unsigned_events: int = 0
+    """Events after the last verified checkpoint: checked by their chain only."""
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def kinds(self) -> set[str]:
+        return {finding.kind for finding in self.findings}
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+    def lines(self) -> list[str]:
+        summary = (
+            f"{self.origin}: {self.events} events, {self.verified_checkpoints}/{self.checkpoints} "
+            f"checkpoints verified, {self.signed_size} leaves signed, "
+            f"{self.unsigned_events} events after the last checkpoint"
+        )
+        verdict = "OK" if self.ok else f"{len(self.findings)} finding(s)"
+        return [*(finding.line() for finding in self.findings), f"{summary}: {verdict}"]
+
+
+def verify_bundle(
+    bundle: Bundle, *, trusted: Iterable[TrustedKey] | None = None, min_witnesses: int = 0
+) -> Report:
+    """Check everything in ``bundle``; ``trusted`` keys replace the bundle's own when given."""
+    keys = list(trusted) if trusted is not None else bundle.keys
+    report = Report(bundle.origin, events=len(bundle.events), checkpoints=len(bundle.checkpoints))
+    checkpoints = _checkpoints(bundle, keys, min_witnesses, report)
+    _forks(bundle, checkpoints, report)
+    report.signed_size = _signed_size(bundle.leaves, checkpoints, report)
+    _events(bundle, report)
+    return report
+
+
+def _checkpoints(
+    bundle: Bundle, keys: list[TrustedKey], min_witnesses: int, report: Report
+) -> list[Checkpoint]:
+    log_keys = {key.verifier.name for key in keys if key.role == LOG}
+    witness_keys = {key.verifier.name for key in keys if key.role == WITNESS}
+    verifiers = [key.verifier for key in keys]
+    verified: list[Checkpoint] = []
+    for note in bundle.checkpoints:
+        try:
+            opened = open_note(note, verifiers)
+            checkpoint = Checkpoint.parse(opened.text)
+        except InvalidNoteSignature as error:
+            report.findings.append(
+                Finding(BAD_SIGNATURE, f"{error}: checkpoint ignored", checkpoint_size=_size(note))
+            )
+            continue
+        except (UnverifiedNote, MalformedNote) as error:
+            report.findings.append(Finding(UNSIGNED_CHECKPOINT, str(error), checkpoint_size=_size(note)))
+            continue
+        if checkpoint.origin != bundle.origin or not log_keys & set(opened.signed_by):
+            report.findings.append(
+                Finding(
+                    UNSIGNED_CHECKPOINT,
+                    f"not signed by the key of log {bundle.origin} (origin {checkpoint.origin})",
+                    checkpoint_size=checkpoint.size,
+                )
+            )
+            continue
+        witnesses = witness_keys & set(opened.signed_by)
+        if len(witnesses) < min_witnesses:
+            report.findings.append(
+                Finding(
+                    MISSING_WITNESS,
+                    f"{len(witnesses)} witness cosignature(s), {min_witnesses} required",
+                    checkpoint_size=checkpoint.size,
+                )
+            )
+        verified.append(checkpoint)
+    report.verified_checkpoints = len(verified)
+    return verified
+
+
+def _size(note: str) -> int | None:
+    lines = note.split("\n")
+    return int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else None
+
+
+def _forks(bundle: Bundle, checkpoints: list[Checkpoint], report: Report) -> None:
+    roots: dict[int, bytes] = {}
+    for checkpoint in checkpoints:
+        known = roots.setdefault(checkpoint.size, checkpoint.root)
+        if known != checkpoint.root:
+            report.findings.append(
+                Finding(
+                    FORKED_CHECKPOINT,
+                    "two signed checkpoints of this size have different roots",
+                    checkpoint_size=checkpoint.size,
+                )
+            )
+    proofs = {(record.old_size, record.new_size): record.proof for record in bundle.consistency}
+    sizes = sorted(size for size in roots if size > 0)
+    for old, new in zip(sizes, sizes[1:], strict=False):
+        proof = proofs.get((old, new))
+        if proof is None or not verify_consistency(old, new, roots[old], roots[new], proof):
+            state = "no consistency proof" if proof is None else "the consistency proof fails"
+            report.findings.append(
+                Finding(FORKED_CHECKPOINT, f"{state} from size {old} to this one", checkpoint_size=new)
+            )
+
+
+def _signed_size(leaves: list[RecordedLeaf], checkpoints: list[Checkpoint], report: Report) -> int:
+    """The largest checkpoint size whose root the recorded leaves give (0 if none)."""
+    wanted: dict[int, set[bytes]] = {}
+    for checkpoint in checkpoints:
+        wanted.setdefault(checkpoint.size, set()).add(checkpoint.root)
+    edge = RightEdge()
+    signed = 0
+    last_good = 0
+    for size in sorted(wanted):
+        if size > len(leaves):
+            report.findings.append(
+                Finding(
+                    DELETED,
+                    f"a checkpoint signs {size} leaves, the log records {len(leaves)}",
+                    checkpoint_size=size,
+                )
+            )
+            continue
+        while edge.size < size:
+            edge.append(leaves[edge.size].hash)
+        if edge.root() in wanted[size]:
+            signed = last_good = size
+            continue
+        first, last = leaves[last_good], leaves[size - 1]
+        report.findings.append(
+            Finding(
+                ROOT_MISMATCH,
+                f"the log's leaves {last_good}..{size - 1} do not give the signed root: "
+                f"rewritten between this event and event {last.event_id} (position {last.position})",
+                event_id=first.event_id,
+                position=first.position,
+                leaf_index=last_good,
+                checkpoint_size=size,
+            )
+        )
+    return signed
+
+
+def _events(bundle: Bundle, report: Report) -> None:
+    findings = report.findings
+    signed = report.signed_size
+    recorded = {leaf.event_id: leaf for leaf in bundle.leaves}
+    tails: dict[str, tuple[int, str]] = {}
+    seen: set[str] = set()
+    unrecorded: list[tuple[int, dict[str, Any]]] = []
+    previous: tuple[int, dict[str, Any]] | None = None
+    for order, event in enumerate(bundle.events):
+        event_id = event["id"]
+        position = event["position"]
+        seen.add(event_id)
+        content_ok = _chain(event, tails, findings)
+        leaf = recorded.get(event_id)
+        if leaf is None:
+            unrecorded.append((order, event))
+            continue
+        if leaf.index >= signed:
+            report.unsigned_events += 1
+            continue
+        if previous is not None and leaf.index < previous[0]:
+            other = previous[1]
+            findings.append(
+                Finding(
+                    REORDERED,
+                    "comes before an event the signed tree has after it",
+                    event_id=event_id,
+                    position=position,
+                    leaf_index=leaf.index,
+                    other_event_id=other["id"],
+                    other_position=other["position"],
+                )
+            )
+        previous = (leaf.index, event)
+        if content_ok and record_leaf_hash(event) != leaf.hash:
+            if leaf.position != position:
+                kind, message = REORDERED, f"signed at position {leaf.position}"
+            else:
+                kind, message = REHASHED, "chain consistent but the event differs from its signed leaf"
+            findings.append(
+                Finding(kind, message, event_id=event_id, position=position, leaf_index=leaf.index)
+            )
+    # Events past every recorded leaf are simply not in the tree yet; others were slipped in.
+    tail = len(bundle.events)
+    while unrecorded and unrecorded[-1][0] == tail - 1:
+        unrecorded.pop()
+        tail -= 1
+        report.unsigned_events += 1
+    for _, event in unrecorded:
+        findings.append(
+            Finding(
+                UNRECORDED,
+                "not in the log's signed tree",
+                event_id=event["id"],
+                position=event["position"],
+            )
+        )
+    for leaf in bundle.leaves[:signed]:
+        if leaf.event_id not in seen:
+            findings.append(
+                Finding(
+                    DELETED,
+                    "a signed leaf has no event (id and position as the log recorded them)",
+                    event_id=leaf.event_id,
+                    position=leaf.position,
+                    leaf_index=leaf.index,
+                )
+            )
+
+
+def _chain(event: dict[str, Any], tails: dict[str, tuple[int, str]], findings: list[Finding]) -> bool:
+    """Check the event's own hash and its link to its stream's previous event in the bundle."""
+    stream = event["stream_id"]
+    version = event["stream_version"]
+    prev_hash = event["prev_hash"]
+    body = canonical_body(
+        event_id=event["id"],
+        type_=event["type"],
+        schema_version=event["schema_version"],
+        stream_id=stream,
+        stream_type=event["stream_type"],
+        stream_version=version,
+        time=event["time"],
+        data=event["data"],
+        metadata=event["metadata"],
+        pii=event["pii"],
+    )
+    content_ok = link_hash(prev_hash, body) == event["hash"]
+    if not content_ok:
+        findings.append(
+            Finding(
+                CHANGED,
+                "content does not match its hash",
+                event_id=event["id"],
+                position=event["position"],
+            )
+        )
+    tail = tails.get(stream)
+    expected_version, expected_prev = (tail[0] + 1, tail[1]) if tail else (1, None)
+    if version != expected_version or prev_hash != expected_prev:
+        findings.append(
+            Finding(
+                BROKEN_LINK,
+                f"stream {stream} version {version} does not follow version {expected_version - 1} "
+                "seen before it",
+                event_id=event["id"],
+                position=event["position"],
+            )
+        )
+    tails[stream] = (version, event["hash"])
+    return content_ok
