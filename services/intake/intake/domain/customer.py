@@ -1,4 +1,4 @@
-"""The customer aggregate: registration, changes and merges of one customer record (DOMAIN §2, §10).
+"""The customer aggregate: registration, changes and merges of a customer record (docs/domain.md §2.3, §2.5).
 
 Entry checks (`customers.check_customer`) and duplicate scoring (`duplicates`) run before
 these commands; the aggregate records what was decided. A merge is recorded on both records:

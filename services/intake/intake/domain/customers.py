@@ -1,4 +1,4 @@
-"""Entry checks for a customer record (DOMAIN §2, §10).
+"""Entry checks for a customer record (docs/domain.md §2.3, §2.4, §2.6).
 
 All problems are collected (never stop at the first) so an API can flag every field.
 Missing and erroneous data block creation; an ended contract only flags the record as

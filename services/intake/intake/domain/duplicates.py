@@ -1,4 +1,4 @@
-"""Duplicate detection at customer creation (DOMAIN §10).
+"""Duplicate detection at customer creation (docs/domain.md §2.5).
 
 Two steps, as usual for record linkage: the adapter fetches the existing customers that
 share a `block_keys` value with the new one (an index lookup), then `find_duplicates`

@@ -1,4 +1,5 @@
-"""Decisions around the work on a request: interactions, escalation, satisfaction (DOMAIN §1, §5, §9).
+"""Decisions around the work on a request: interactions, escalation, satisfaction
+(docs/domain.md §1.4, §7.2, §11).
 
 Part of the request aggregate (`request.ServiceRequest` inherits them); kept apart because
 none of them moves the request through its lifecycle.
@@ -30,7 +31,7 @@ class RequestFollowUp(RequestState):
         next_step: str | None = None,
         informs_customer: bool = False,
     ) -> None:
-        """Every call, email, visit, chat or letter is recorded, whatever the status (§1)."""
+        """Every call, email, visit, chat or letter is recorded, whatever the status (docs/domain.md §1.4)."""
         self.record(
             ev.InteractionRecorded(
                 request_id=self.id,
@@ -47,7 +48,7 @@ class RequestFollowUp(RequestState):
         )
 
     def escalate(self, to: str, criterion: PriorityCriterion, reason: str, at: datetime) -> None:
-        """Only when an objective criterion changed, and the decision is documented (§5)."""
+        """Only when an objective criterion changed, and the decision is documented (docs/domain.md §7.2)."""
         if self.status not in OPEN_STATUSES:
             raise EscalationRefused(f"the request is {self.status.value}: nothing to escalate")
         if is_blank(reason):
@@ -74,7 +75,7 @@ class RequestFollowUp(RequestState):
     def record_satisfaction(
         self, csat: int | None, nps: int | None, comment: str | None, at: datetime
     ) -> None:
-        """CSAT 1-5 and/or NPS 0-10, once, after resolution (§9)."""
+        """CSAT 1-5 and/or NPS 0-10, once, after resolution (docs/domain.md §11)."""
         if self.resolved_at is None and self.closed_at is None:
             raise SatisfactionRefused("satisfaction is measured after resolution")
         if self.satisfaction_recorded:

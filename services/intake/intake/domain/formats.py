@@ -1,4 +1,4 @@
-"""Constrained formats at entry (DOMAIN §10): email, phone in E.164, postal codes.
+"""Constrained formats at entry (docs/domain.md §2.4): email, phone in E.164, postal codes.
 
 Each normaliser returns the canonical form or raises `FormatError` with a message meant
 for the person typing. Postal-code rules are a table keyed by ISO country code; countries

@@ -1,4 +1,4 @@
-"""Detects a justification that rests on the customer's insistence (DOMAIN §3, §6).
+"""Detects a justification that rests on the customer's insistence (docs/domain.md §3.4, §8.6).
 
 A chase is never a reason to change priority. The patterns are data (regular expressions
 over text folded by `text.fold`: no accents, lowercase, punctuation turned into spaces) so an

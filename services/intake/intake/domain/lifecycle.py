@@ -1,7 +1,7 @@
-"""The request state machine and its closing and reopening rules (DOMAIN §1, §6).
+"""The request state machine and its closing and reopening rules (docs/domain.md §1.1, §10).
 
 Closing needs the customer's confirmation, or the documented no-answer timeout counted in
-calendar days from resolution (§6: "after 10 days without an answer, escalate or close").
+calendar days from resolution (docs/domain.md §10.2).
 A request waiting on the customer cannot be closed directly: the agent resolves it (or
 escalates) first, so a closure always follows a recorded resolution.
 
@@ -26,7 +26,7 @@ TRANSITIONS: Mapping[RequestStatus, Mapping[RequestAction, RequestStatus]] = Map
         S.ACKNOWLEDGED: {
             A.START: S.IN_PROGRESS,
             A.ASK_CUSTOMER: S.AWAITING_CUSTOMER,
-            # first-contact resolution (§4, §9 FCR target) skips IN_PROGRESS
+            # first-contact resolution (docs/domain.md §10.1; FCR target §14.2) skips IN_PROGRESS
             A.RESOLVE: S.RESOLVED,
         },
         S.IN_PROGRESS: {A.ASK_CUSTOMER: S.AWAITING_CUSTOMER, A.RESOLVE: S.RESOLVED},

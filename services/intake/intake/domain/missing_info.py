@@ -1,4 +1,4 @@
-"""Mandatory information for a request (DOMAIN §1): a request missing some is accepted and
+"""Mandatory information for a request (docs/domain.md §1.3): a request missing some is accepted and
 flagged, never refused, so `missing_request_fields` reports and never raises."""
 
 from dataclasses import dataclass

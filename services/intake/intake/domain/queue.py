@@ -1,4 +1,4 @@
-"""Order in which waiting requests are served (DOMAIN §3).
+"""Order in which waiting requests are served (docs/domain.md §3.5).
 
 Priority first, then first come, first served. A documented exception (validated P1,
 security risk, major incident, contractual obligation) moves a request ahead of the

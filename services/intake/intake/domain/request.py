@@ -189,7 +189,7 @@ class ServiceRequest(RequestFollowUp):
         )
 
     def document_queue_exception(self, exception: QueueException, reason: str, at: datetime) -> None:
-        """Serve before older requests of the same priority, for a documented reason (DOMAIN §3)."""
+        """Serve before older requests of the same priority, for a documented reason (docs/domain.md §3.5)."""
         self._ensure_open()
         if self.priority is None:
             raise NotQualified("qualify the request before changing its place in the queue")
@@ -216,7 +216,7 @@ class ServiceRequest(RequestFollowUp):
     def transfer(
         self, to_team: str, to_agent: str | None, reason: str, exception: str | None, at: datetime
     ) -> None:
-        """At most one transfer, unless a documented exception is given (seed 004)."""
+        """At most one transfer, unless a documented exception is given (docs/domain.md §9.2)."""
         self._ensure_open()
         allowance = check_transfer(self.transfers, exception)
         self.record(

@@ -22,7 +22,7 @@ from intake.domain.vocabulary import (
 
 @dataclass(frozen=True, slots=True)
 class Commitment:
-    """A firm promise (DOMAIN §4): a deliverable by a deadline, not an estimate."""
+    """A firm promise (docs/domain.md §4.6): a deliverable by a deadline, not an estimate."""
 
     commitment_id: UUID
     deliverable: str
@@ -74,7 +74,7 @@ class RequestState(Aggregate):
 
     @property
     def flagged(self) -> bool:
-        """Accepted with mandatory information missing (DOMAIN §1)."""
+        """Accepted with mandatory information missing (docs/domain.md §1.3)."""
         return bool(self.missing_fields)
 
     def when_RequestReceived(self, e: ev.RequestReceived) -> None:

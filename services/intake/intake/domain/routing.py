@@ -1,4 +1,4 @@
-"""Routing a request to a business team, and the one-transfer rule (DOMAIN §1, seed 004).
+"""Routing a request to a business team, and the one-transfer rule (docs/domain.md §9).
 
 Categories and team names are organisation data, hence plain strings rather than enums.
 """

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 
 class CustomerProfile(StrEnum):
-    """Customer segment; drives mandatory fields and tone, never priority (DOMAIN §2)."""
+    """Customer segment; drives mandatory fields and tone, never priority (docs/domain.md §2.1)."""
 
     B2B = "b2b"
     B2C = "b2c"
@@ -18,7 +18,7 @@ class CustomerProfile(StrEnum):
 
 
 class Impact(StrEnum):
-    """How much of the customer's service is hurt, from worst to mildest (DOMAIN §3)."""
+    """How much of the customer's service is hurt, from worst to mildest (docs/domain.md §3.1)."""
 
     CRITICAL = "critical"
     """Service unavailable, wide impact (many users or a whole site)."""
@@ -50,7 +50,7 @@ class Workaround(StrEnum):
 
 
 class Language(StrEnum):
-    """The customer's official language of choice (DOMAIN §2)."""
+    """The customer's official language of choice (docs/domain.md §2.2)."""
 
     FR = "fr"
     EN = "en"
@@ -89,14 +89,14 @@ class RequestAction(StrEnum):
 
 
 class CloseReason(StrEnum):
-    """Why a request could be closed (DOMAIN §6)."""
+    """Why a request could be closed (docs/domain.md §10.2)."""
 
     CUSTOMER_CONFIRMED = "customer_confirmed"
     NO_ANSWER_TIMEOUT = "no_answer_timeout"
 
 
 class PriorityCriterion(StrEnum):
-    """The objective criterion a priority change must name (DOMAIN §3).
+    """The objective criterion a priority change must name (docs/domain.md §3.3).
 
     There is deliberately no member for the customer's insistence or chasing.
     """
@@ -120,7 +120,7 @@ class QueueException(StrEnum):
 
 
 class DataAnomaly(StrEnum):
-    """Kinds of customer-data anomaly (DOMAIN §10)."""
+    """Kinds of customer-data anomaly (docs/domain.md §2.6)."""
 
     MISSING = "missing"
     DUPLICATED = "duplicated"
