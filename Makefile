@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-api test-contracts test-integration test-e2e check lint bench token clean asyncapi
+.PHONY: help install run test test-unit test-api test-contracts test-integration test-e2e check lint bench token clean asyncapi services
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-17s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ bench: $(STAMP) ## Benchmarks on real PostgreSQL/Kafka: figures and ratios print
 
 asyncapi: $(STAMP) ## Regenerate docs/asyncapi.json from the event catalogue
 	$(PY) -m events.asyncapi > docs/asyncapi.json
+
+services: $(STAMP) ## Regenerate compose, Dockerfile, k8s manifests and database init from services.toml
+	$(PY) -m events.service.deployment render
 
 token: $(STAMP) ## Print a development bearer token (embedded default only): make token LEVEL=2
 	@$(PY) -m events.service.devtoken --sub $${SUB:-dev-agent} --team $${TEAM:-support} --level $${LEVEL:-1}
