@@ -15,9 +15,9 @@ from fastapi import APIRouter, Response, status
 
 from events.ids import new_id
 from events.service.app import create_service_app
+from events.service.deps import MetadataDep
 from events.service.runtime import ServiceDefinition
 from intake.domain.vocabulary import RequestAction, RequestStatus
-from intake.entrypoints.deps import MetadataDep
 from intake.entrypoints.request_reads import IdempotencyKey
 from intake.entrypoints.request_schemas import RequestCreate, RequestRead
 

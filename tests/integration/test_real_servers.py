@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.structs import TopicPartition
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -109,7 +109,7 @@ async def test_kafka_round_trip(kafka_bootstrap: str) -> None:
     )
     await consumer.start()
     try:
-        received = []
+        received: list[ConsumerRecord[bytes, bytes]] = []
         async with asyncio.timeout(60):
             while len(received) < len(sent):
                 batches = await consumer.getmany(timeout_ms=1000)

@@ -14,6 +14,7 @@ from events.migrations import upgrade_platform
 from events.relay import OutboxRelay
 from events.runners import InProcessConsumerRunner
 from events.store import SqlEventStore
+from events.testing import position_of
 
 TOPIC = "guichet.bustest"
 
@@ -105,7 +106,7 @@ async def test_on_postgresql_a_consumer_misses_no_event_committed_out_of_positio
             await early.connection.execute(text("SELECT pg_current_xact_id()"))
             [fast] = await producer.append(late_xid, "note", 0, [Noted(text="fast")])
             [slow] = await early.append(early_xid, "note", 0, [Noted(text="slow")])
-        assert slow.position > fast.position  # ...so read_all gives "slow" (older tx) first
+        assert position_of(slow) > position_of(fast)  # ...so read_all gives "slow" (older tx) first
         assert [e.data["text"] for e in await producer.read_all(0)] == ["slow", "fast"]
 
         bus = InProcessBus()

@@ -90,7 +90,9 @@ def _diff(
             "include_object": include_object,
         },
     )
-    return list(compare_metadata(context, metadata)) + _predicate_diff(connection, metadata)
+    # alembic compares a list of MetaData, as for target_metadata; its annotation names one.
+    differences = compare_metadata(context, metadata)  # type: ignore[arg-type]
+    return list(differences) + _predicate_diff(connection, metadata)
 
 
 def _normalized(predicate: Any) -> str | None:

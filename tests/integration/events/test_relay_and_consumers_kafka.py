@@ -10,6 +10,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.structs import ConsumerRecord
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 
 from events.bus import KafkaPublisher, from_kafka_record, to_kafka_record
@@ -47,7 +48,7 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
         enable_auto_commit=False,
     )
     await consumer.start()
-    records = []
+    records: list[ConsumerRecord[bytes, bytes]] = []
     try:
         async with asyncio.timeout(timeout):
             while len(records) < expected:
@@ -184,7 +185,7 @@ async def test_a_consumer_killed_after_its_effect_but_before_its_offset_commit_a
         tally_consumer(pg_store, "tally", effects), bootstrap=kafka_bootstrap, topics=[topic], group_id=group
     )
     await second.start()
-    outcomes = []
+    outcomes: list[Outcome | None] = []
     async with asyncio.timeout(30):
         while len(outcomes) < 5:
             for records in (await second._kafka.getmany(timeout_ms=500)).values():
@@ -247,7 +248,9 @@ async def test_a_failed_poll_is_retried_from_the_committed_offsets_and_the_runne
         group_id=f"retry-{uuid4().hex[:6]}",
     )
     monkeypatch.setattr(runner, "RETRY_FIRST", 0.1)
-    handle, failures, seen_failing = runner.handle_records, [], []
+    handle = runner.handle_records
+    failures: list[int] = []
+    seen_failing: list[str | None] = []
 
     async def fails_twice(records):
         if len(failures) < 2:

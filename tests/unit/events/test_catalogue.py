@@ -33,7 +33,8 @@ def test_a_stored_v1_event_is_upcast_to_the_current_model():
 
 def test_the_current_version_decodes_without_upcasting():
     data = {"parcel_id": "P2", "carrier": "La Poste", "weight_grams": 10}
-    assert REGISTRY.decode("test.ParcelShipped", 2, data).carrier == "La Poste"
+    decoded = REGISTRY.decode("test.ParcelShipped", 2, data)
+    assert isinstance(decoded, ParcelShipped) and decoded.carrier == "La Poste"
 
 
 def test_a_version_from_the_future_is_refused():
@@ -130,7 +131,7 @@ def test_a_trusted_envelope_is_the_validated_one_and_copies_like_it():
 def test_free_text_a_customer_or_agent_writes_about_a_person_is_marked_as_personal_data():
     from events.catalogue import intake
 
-    expected = {
+    expected: dict[type[DomainEvent], set[str]] = {
         intake.RequestReceived: {"contact", "subject", "description"},
         intake.RequestDetailsCompleted: {"contact", "subject", "description"},
         intake.InteractionRecorded: {"subject", "summary", "actions", "next_step"},

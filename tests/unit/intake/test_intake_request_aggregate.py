@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from uuid import uuid4
 
 import pytest
 
+from events.catalogue import DomainEvent
 from events.catalogue import intake as ev
 from events.vocabulary import Channel, Priority
 from intake.domain.errors import (
@@ -53,8 +55,18 @@ def qualified(impact: Impact = Impact.MEDIUM) -> ServiceRequest:
     return request
 
 
+E = TypeVar("E", bound=DomainEvent)
+
+
 def types(request: ServiceRequest) -> list[str]:
     return [type(event).__name__ for event in request.pending]
+
+
+def recorded(request: ServiceRequest, kind: type[E], index: int = -1) -> E:
+    """The pending event at ``index``, which must be a ``kind``."""
+    event = request.pending[index]
+    assert isinstance(event, kind), f"{type(event).__name__} recorded, {kind.__name__} expected"
+    return event
 
 
 def test_reception_with_missing_information_is_flagged_and_counts_from_recording():
@@ -107,7 +119,7 @@ def test_one_transfer_then_only_with_a_documented_exception():
     with pytest.raises(TransferLimitReached):
         request.transfer("logistics", None, "livraison", "  ", NOW)
     request.transfer("logistics", "bob", "livraison", "transporteur seul compétent", NOW)
-    assert request.pending[-1].exception == "transporteur seul compétent"
+    assert recorded(request, ev.RequestTransferred).exception == "transporteur seul compétent"
     assert (request.team, request.agent, request.transfers) == ("logistics", "bob", 2)
 
 
@@ -121,11 +133,14 @@ def test_assigning_within_the_team_is_allowed_but_not_to_another_team():
 def test_closing_before_the_timeout_without_confirmation_is_refused():
     request = qualified()
     request.resolve("avoir émis", NOW)
-    assert request.pending[-1].first_contact is True
+    assert recorded(request, ev.RequestResolved).first_contact is True
     with pytest.raises(CloseRefused):
         request.close(False, NOW + timedelta(days=9))
     request.close(False, NOW + timedelta(days=10))
-    assert request.pending[-1].reason == "no_answer_timeout" and request.status is RequestStatus.CLOSED
+    assert (
+        recorded(request, ev.RequestClosed).reason == "no_answer_timeout"
+        and request.status is RequestStatus.CLOSED
+    )
 
 
 def test_illegal_transitions_and_changes_to_a_closed_request_are_refused():
@@ -145,7 +160,7 @@ def test_waiting_on_the_customer_makes_a_resolution_not_first_contact():
     request.await_customer("facture", None, NOW)
     request.customer_replied(NOW)
     request.resolve("ok", NOW)
-    assert request.pending[-1].first_contact is False
+    assert recorded(request, ev.RequestResolved).first_contact is False
 
 
 def test_state_folded_from_stored_events_equals_state_after_the_decisions():
@@ -169,7 +184,7 @@ def test_a_requalification_that_changes_no_matrix_input_keeps_a_priority_changed
     request.pending.clear()
     request.qualify("technical", CustomerProfile.B2C, Impact.MEDIUM, Urgency.LOW, Workaround.AVAILABLE, NOW)
     assert types(request) == ["RequestQualified"]
-    assert request.pending[0].priority == "p2" and request.priority == Priority.P2
+    assert recorded(request, ev.RequestQualified, 0).priority == "p2" and request.priority == Priority.P2
     request.qualify(
         "technical",
         CustomerProfile.B2C,
@@ -179,5 +194,5 @@ def test_a_requalification_that_changes_no_matrix_input_keeps_a_priority_changed
         NOW,
         reason="tout le site est coupé",
     )
-    change = request.pending[-1]
+    change = recorded(request, ev.PriorityChanged)
     assert (change.old, change.new, change.criterion) == ("p2", "p1", "impact")
