@@ -1,4 +1,4 @@
-"""Operational alerts (DOMAIN.md §5): no response in 4 h, pending 24 h, escalation untaken 1 h.
+"""Operational alerts (docs/domain.md §7.1): no response in 4 h, pending 24 h, escalation untaken 1 h.
 
 Each rule gives the instant its alert becomes due (raised when ``now >= due``), or None when
 the condition was cleared at or before that instant: such an alert is never raised. Durations

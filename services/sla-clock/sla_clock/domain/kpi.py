@@ -1,4 +1,4 @@
-"""Dashboard KPIs (DOMAIN.md §9) as plain arithmetic over per-request facts.
+"""Dashboard KPIs (docs/domain.md §14.2) as plain arithmetic over per-request facts.
 
 Definitions (each ratio is None when its denominator is empty, never a division by zero):
 

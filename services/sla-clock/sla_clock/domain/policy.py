@@ -1,4 +1,4 @@
-"""SLA policy: targets per priority and per channel, with defaults from DOMAIN.md §3–4.
+"""SLA policy: targets per priority and per channel, with defaults from docs/domain.md §4.2–4.3.
 
 Units are explicit: every ``Target`` says whether its duration is business time (counted on
 the organisation's BusinessCalendar) or clock time (counted on the 24/7 calendar). A business
@@ -183,7 +183,7 @@ class SlaPolicy:
 
 DEFAULT_PRIORITY_TARGETS: Mapping[Priority, PriorityTargets] = MappingProxyType(
     {
-        # "Restore ASAP" needs a number to alert on: 4 clock hours, the urgent call-back of seed 000.
+        # "Restore ASAP" needs a number to alert on: 4 clock hours (docs/domain.md §4.2).
         Priority.P1: PriorityTargets(clock_hours(0.5), clock_hours(1), clock_hours(4)),
         # Resolution at the upper bound of the 1–2 and 3–5 business-day ranges.
         Priority.P2: PriorityTargets(business_hours(2), business_hours(4), business_days(2)),
@@ -191,9 +191,9 @@ DEFAULT_PRIORITY_TARGETS: Mapping[Priority, PriorityTargets] = MappingProxyType(
     }
 )
 
-# Seed 004 standards. "24 heures" for email is not "ouvrables", hence clock time; a web form is
-# written and asynchronous like an email, so it gets the email standard. Phone, visit and chat
-# are answered live ("before the 3rd ring"): no deadline to track.
+# Channel standards (docs/domain.md §4.3). "24 heures" for email is not "ouvrables", hence clock
+# time; a web form is written and asynchronous like an email, so it gets the email standard.
+# Phone, visit and chat are answered live ("before the 3rd ring"): no deadline to track.
 DEFAULT_CHANNEL_STANDARDS: Mapping[Channel, ChannelStandard] = MappingProxyType(
     {
         Channel.EMAIL: ChannelStandard(clock_hours(24), business_days(5)),

@@ -1,8 +1,8 @@
-"""Relance (follow-up) schedule when the customer misses a deadline (DOMAIN.md §6, seed 002).
+"""Relance (follow-up) schedule when the customer misses a deadline (docs/domain.md §8.2).
 
-Seed 002: "1ère relance : 24 à 48h après l'échéance ; 2ème relance : 3 à 5 jours après la
-1ère ; escalade ou clôture : après 10 jours sans réponse", and "en l'absence de réponse après
-deux tentatives, le dossier doit être escaladé ou clos". Hence:
+The sources, quoted in §8.2: "1ère relance : 24 à 48h après l'échéance ; 2ème relance : 3 à 5
+jours après la 1ère ; escalade ou clôture : après 10 jours sans réponse", and "en l'absence de
+réponse après deux tentatives, le dossier doit être escaladé ou clos". Hence:
 
 * FIRST_RELANCE: due at customer deadline + 24 h, latest + 48 h.
 * SECOND_RELANCE: due at first relance *sent* + 3 days, latest + 5 days.
@@ -15,11 +15,11 @@ Days are clock days of 24 hours (the seed says "jours", not "jours ouvrés"). Th
 stops as soon as the customer answers: the caller then stops asking.
 
 Collection relances (``next_collection_relance``): a request received with mandatory
-information missing is accepted and flagged (DOMAIN §1), and that information must be
-collected from the customer (DOMAIN §6, "relance de collecte"). Decision:
+information missing is accepted and flagged (docs/domain.md §1.3), and that information must be
+collected from the customer (docs/domain.md §8.3, "relance de collecte"). Decision:
 
 * the information was due *at reception* (mandatory fields are enforced at entry), so the
-  reception instant is the missed deadline the §6 schedule counts from;
+  reception instant is the missed deadline the §8.2 schedule counts from;
 * FIRST collection relance: due 1 business day after reception, latest 2 business days after
   (``collection_first_due`` / ``collection_first_latest``, business time on the policy's
   business calendar, a business day being the policy's ``BUSINESS_DAY`` of 7 h). This is the

@@ -1,4 +1,4 @@
-"""Alert thresholds of a deadline (DOMAIN.md §5): warning at 80 % of the target, breach at 100 %."""
+"""Alert thresholds of a deadline (docs/domain.md §6.5): warning at 80 % of the target, breach at 100 %."""
 
 from __future__ import annotations
 
