@@ -8,7 +8,7 @@ from enum import StrEnum
 
 
 class Channel(StrEnum):
-    """Where a request came in (DOMAIN §1)."""
+    """Where a request came in (docs/domain.md §1.2)."""
 
     PHONE = "phone"
     VOICEMAIL = "voicemail"

@@ -256,7 +256,7 @@ class RequestDetailsCompleted(
 
 class QueueExceptionDocumented(DomainEvent, type="intake.QueueExceptionDocumented"):
     """The request is served before older ones of its priority: validated_p1, security_risk,
-    major_incident or contractual_obligation, with the reason (DOMAIN §3)."""
+    major_incident or contractual_obligation, with the reason (docs/domain.md §3.5)."""
 
     request_id: UUID
     exception: str

@@ -9,7 +9,7 @@ versions, so every rule change is itself recorded.
 ``commitment:<commitment id>``. On ``RelanceDue`` / ``EscalationDue`` it names the relance
 schedule instead: ``customer_response`` (the customer missed the date of an
 ``AwaitingCustomer``) or ``collection`` (mandatory information was missing at reception,
-DOMAIN §1: the request was accepted and flagged, and the information must be collected).
+docs/domain.md §1.3: the request was accepted and flagged, and the information must be collected).
 """
 
 from __future__ import annotations
