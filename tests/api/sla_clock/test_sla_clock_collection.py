@@ -1,6 +1,7 @@
 """Collection relances on the embedded SLA clock: a request received with mandatory information
-missing (flagged by intake, DOMAIN §1) gets a ``RelanceDue`` of kind ``collection`` one business
-day after reception, exactly once, unless the details are completed (or it is resolved) first."""
+missing (flagged by intake, docs/domain.md §1.3) gets a ``RelanceDue`` of kind ``collection`` one
+business day after reception, exactly once, unless the details are completed (or it is resolved)
+first (docs/domain.md §8.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Relance schedule (DOMAIN.md §6): 24–48 h, then 3–5 days, then escalate or close at 10 days."""
+"""Relance schedule (docs/domain.md §8.2): 24–48 h, then 3–5 days, then escalate or close at 10 days."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -60,7 +60,7 @@ def test_naive_datetimes_are_rejected() -> None:
         next_relance(datetime(2025, 3, 3, 12))
 
 
-# --- collection relances: mandatory information missing at reception (DOMAIN §1, §6) -------
+# --- collection relances: mandatory information missing at reception (docs/domain.md §1.3, §8.3)
 
 from sla_clock.domain.business_calendar import BusinessCalendar  # noqa: E402
 from sla_clock.domain.relances import next_collection_relance  # noqa: E402

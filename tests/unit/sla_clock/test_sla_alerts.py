@@ -1,4 +1,4 @@
-"""Operational alerts (DOMAIN.md §5): no response 4 h, pending 24 h, escalation untaken 1 h."""
+"""Operational alerts (docs/domain.md §7.1): no response 4 h, pending 24 h, escalation untaken 1 h."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo

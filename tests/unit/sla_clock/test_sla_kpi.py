@@ -1,4 +1,4 @@
-"""KPIs (DOMAIN.md §9) on a hand-computed four-request scenario."""
+"""KPIs (docs/domain.md §14.2) on a hand-computed four-request scenario."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""SLA policy defaults (DOMAIN.md §3–4), overrides and plain-data round trip."""
+"""SLA policy defaults (docs/domain.md §4.2–4.5), overrides and plain-data round trip."""
 
 import json
 from datetime import timedelta
