@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from events.application.bus import MessageBus
 from events.service.runtime import ServiceRuntime
 from intake.adapters.clock import SystemClock
 from intake.adapters.unit_of_work import SqlUnitOfWork
 from intake.adapters.views import IntakeViews
-from intake.app.bus import IntakeBus
+from intake.app.bus import intake_bus
 from intake.app.rules import DEFAULT_RULES, IntakeRules
 
 
@@ -18,12 +19,12 @@ class RuntimeClock:
         self.runtime = runtime
 
     def now(self) -> datetime:
-        return self.runtime.state["clock"].now()  # type: ignore[no-any-return]
+        return self.runtime.state["clock"].now()
 
 
 @dataclass(frozen=True)
 class Intake:
-    bus: IntakeBus
+    bus: MessageBus
     views: IntakeViews
     clock: RuntimeClock
     rules: IntakeRules
@@ -38,8 +39,8 @@ def bootstrap(runtime: ServiceRuntime) -> Intake:
         clock = RuntimeClock(runtime)
         rules = extra.get("rules") or DEFAULT_RULES
         views = IntakeViews(runtime.engine, runtime.store)
-        bus = IntakeBus(
+        bus = intake_bus(
             lambda: SqlUnitOfWork(runtime.store, clock, runtime.committed, views.created), clock, rules
         )
         runtime.state["intake"] = Intake(bus, views, clock, rules)
-    return runtime.state["intake"]  # type: ignore[no-any-return]
+    return runtime.state["intake"]

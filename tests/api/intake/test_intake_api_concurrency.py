@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-from events.aggregate import Aggregate
+from events.aggregate_base import Aggregate
 from events.catalogue import DomainEvent
 from events.catalogue import intake as ev
 from intake.adapters.unit_of_work import SqlUnitOfWork
@@ -31,7 +31,7 @@ class ConcurrentWriter:
         writer = self
 
         async def commit(uow: SqlUnitOfWork, metadata) -> None:  # type: ignore[no-untyped-def]
-            for aggregate, created in uow._tracked.seen:
+            for aggregate, created in uow.tracked.seen:
                 if writer.times and aggregate.pending and writer.pick(aggregate, created):
                     writer.times -= 1
                     writer.raced += 1

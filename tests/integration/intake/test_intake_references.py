@@ -9,9 +9,10 @@ from sqlalchemy import text
 
 from events.db import create_engine
 from events.migrations import upgrade, upgrade_platform
+from events.persistence import Tracked
 from events.store import SqlEventStore
 from events.testing.servers import make_database
-from intake.adapters.repositories import SqlRequestRepository, Tracked
+from intake.adapters.repositories import SqlRequestRepository
 from intake.service import DEFINITION
 
 MIGRATIONS = DEFINITION.migrations

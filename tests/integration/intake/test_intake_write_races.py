@@ -13,21 +13,22 @@ from uuid import uuid4
 
 import pytest
 
+from events.application.bus import MessageBus
+from events.application.errors import StaleVersion
 from events.catalogue import intake as ev
 from events.db import create_engine
 from events.envelope import Metadata
 from events.migrations import upgrade, upgrade_platform
+from events.service.http import application_problem
 from events.store import ConcurrencyError, SqlEventStore
 from events.testing.servers import make_database
 from intake.adapters.unit_of_work import SqlUnitOfWork
 from intake.app import commands as c
-from intake.app.bus import IntakeBus
-from intake.app.errors import StaleVersion
+from intake.app.bus import intake_bus
 from intake.app.rules import DEFAULT_RULES
 from intake.domain.customer import Customer
 from intake.domain.customers import CustomerDraft
 from intake.domain.vocabulary import CustomerProfile
-from intake.entrypoints.problems import to_problem
 from intake.service import DEFINITION
 
 META = Metadata(actor="alice")
@@ -46,12 +47,12 @@ async def bus(postgres_url):
         await upgrade(engine, DEFINITION.migrations, "alembic_version_intake")
         store = SqlEventStore(engine, source="/guichet/intake")
         clock = FixedClock()
-        yield IntakeBus(lambda: SqlUnitOfWork(store, clock, lambda: None), clock, DEFAULT_RULES)
+        yield intake_bus(lambda: SqlUnitOfWork(store, clock, lambda: None), clock, DEFAULT_RULES)
     finally:
         await engine.dispose()
 
 
-async def register(bus: IntakeBus, first_name: str, last_name: str) -> Customer:
+async def register(bus: MessageBus, first_name: str, last_name: str) -> Customer:
     draft = CustomerDraft(
         CustomerProfile.B2C,
         first_name=first_name,
@@ -68,7 +69,7 @@ async def register(bus: IntakeBus, first_name: str, last_name: str) -> Customer:
 
 
 def pending_types(uow: SqlUnitOfWork) -> set[type]:
-    return {type(event) for aggregate, _ in uow._tracked.seen for event in aggregate.pending}
+    return {type(event) for aggregate, _ in uow.tracked.seen for event in aggregate.pending}
 
 
 async def test_two_updates_with_the_same_if_match_one_wins_the_other_is_stale(bus, monkeypatch):
@@ -99,7 +100,7 @@ async def test_two_updates_with_the_same_if_match_one_wins_the_other_is_stale(bu
     [lost] = [r for r in results if not isinstance(r, Customer)]
     assert isinstance(lost, StaleVersion), lost  # the 412 of a stale If-Match, not a 409
     assert lost.expected == 1 and isinstance(lost.__cause__, ConcurrencyError)
-    problem = to_problem(lost)  # PostgreSQL's unique index does not say which version it found
+    problem = application_problem(lost)  # PostgreSQL's unique index does not say which version it found
     assert problem is not None and (problem.status, problem.code) == (412, "precondition-failed")
     assert winner.version == 2
     monkeypatch.undo()

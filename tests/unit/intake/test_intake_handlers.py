@@ -7,12 +7,13 @@ from uuid import UUID
 
 import pytest
 
+from events.application.bus import MessageBus
+from events.application.errors import IdempotencyKeyReused, NotFound, StaleVersion, UnknownReference
 from events.envelope import Metadata
 from events.vocabulary import Channel
 from intake.app import commands as c
-from intake.app.bus import IntakeBus
-from intake.app.errors import IdempotencyKeyReused, NotFound, StaleVersion, UnknownReference
-from intake.app.ports import IdempotentCall
+from intake.app.bus import intake_bus
+from intake.app.ports import IdempotentCall, UnitOfWork
 from intake.app.rules import DEFAULT_RULES
 from intake.domain.customer import Customer
 from intake.domain.customers import CustomerDraft
@@ -67,7 +68,7 @@ class FakeIdempotencyKeys:
         return previous
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(UnitOfWork):
     """Keeps what was committed; `events` lists every event appended, in order."""
 
     def __init__(self) -> None:
@@ -83,6 +84,9 @@ class FakeUnitOfWork:
     async def __aexit__(self, *exc) -> None:
         pass
 
+    async def rollback(self) -> None:
+        pass
+
     async def commit(self, metadata: Metadata) -> None:
         for aggregate in [*self.requests.items.values(), *self.customers.items.values()]:
             self.events.extend(aggregate.pending)
@@ -96,8 +100,8 @@ def uow() -> FakeUnitOfWork:
 
 
 @pytest.fixture
-def bus(uow) -> IntakeBus:
-    return IntakeBus(lambda: uow, FixedClock(), DEFAULT_RULES)
+def bus(uow) -> MessageBus:
+    return intake_bus(lambda: uow, FixedClock(), DEFAULT_RULES)
 
 
 def receive(**fields) -> c.ReceiveRequest:

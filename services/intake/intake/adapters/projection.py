@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from events.persistence import Projectors
 from intake.adapters.tables import customer_block_keys, customers, requests
 from intake.domain.customer import Customer
 from intake.domain.duplicates import block_keys
@@ -126,3 +127,8 @@ async def project_customer(
         await connection.execute(
             insert(customer_block_keys), [{"block_key": key, "customer_id": customer.id} for key in keys]
         )
+
+
+PROJECTORS = Projectors()
+PROJECTORS.register(ServiceRequest, project_request)
+PROJECTORS.register(Customer, project_customer)

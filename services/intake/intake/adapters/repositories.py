@@ -1,7 +1,7 @@
-"""Event-sourced repositories and the bookkeeping tables, all over one store transaction."""
+"""Intake's repositories (the kit's event-sourced one, plus references and duplicate
+candidates) and its idempotency keys, all over one store transaction."""
 
 from datetime import datetime
-from uuid import UUID
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, select, text
@@ -9,10 +9,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from events.aggregate import Aggregate, load
-from events.store import SqlEventStore, StreamNotFound, Transaction
+from events.application.errors import Conflict
+from events.persistence import EventSourcedRepository, Tracked
+from events.store import SqlEventStore, Transaction
 from intake.adapters.tables import customer_block_keys, customers, idempotency_keys, reference_counters
-from intake.app.errors import Conflict, NotFound
 from intake.app.ports import IdempotentCall
 from intake.domain.customer import Customer
 from intake.domain.duplicates import CustomerIdentity, block_keys
@@ -23,36 +23,9 @@ REFERENCE_PREFIX = "DEM"
 _SEQUENCES: WeakKeyDictionary[SqlEventStore, set[int]] = WeakKeyDictionary()
 
 
-class Tracked:
-    """Aggregates loaded or added in this transaction, with whether each is new."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[Aggregate, bool]] = []
-
-    def track(self, aggregate: Aggregate, created: bool) -> None:
-        self.seen.append((aggregate, created))
-
-
-async def _load(tx: Transaction, cls: type, stream_id: UUID, kind: str, tracked: Tracked):  # type: ignore[no-untyped-def]
-    try:
-        aggregate = await load(tx, cls, stream_id)
-    except StreamNotFound:
-        raise NotFound(kind, stream_id) from None
-    if not aggregate.exists:
-        raise NotFound(kind, stream_id)  # the id of another kind of stream
-    tracked.track(aggregate, created=False)
-    return aggregate
-
-
-class SqlRequestRepository:
+class SqlRequestRepository(EventSourcedRepository[ServiceRequest]):
     def __init__(self, tx: Transaction, tracked: Tracked) -> None:
-        self.tx, self.tracked = tx, tracked
-
-    async def get(self, request_id: UUID) -> ServiceRequest:
-        return await _load(self.tx, ServiceRequest, request_id, "request", self.tracked)  # type: ignore[no-any-return]
-
-    def add(self, request: ServiceRequest) -> None:
-        self.tracked.track(request, created=True)
+        super().__init__(ServiceRequest, "request", tx, tracked)
 
     async def next_reference(self, year: int) -> str:
         """PostgreSQL: `nextval` of the year's sequence, which locks nothing, so concurrent
@@ -63,16 +36,17 @@ class SqlRequestRepository:
             known = _SEQUENCES.setdefault(self.tx.store, set())
             if year not in known and await ensure_reference_sequence(connection, year):
                 known.add(year)
-            statement = text(f"SELECT nextval('{reference_sequence(year)}')")
-            number = (await connection.execute(statement)).scalar_one()
+            number = (
+                await connection.execute(text(f"SELECT nextval('{reference_sequence(year)}')"))
+            ).scalar_one()
         else:
-            statement = (
+            counter = (
                 sqlite.insert(reference_counters)
                 .values(year=year, last=1)
                 .on_conflict_do_update(index_elements=["year"], set_={"last": reference_counters.c.last + 1})
                 .returning(reference_counters.c.last)
             )
-            number = (await connection.execute(statement)).scalar_one()
+            number = (await connection.execute(counter)).scalar_one()
         return f"{REFERENCE_PREFIX}-{year}-{number:06d}"
 
 
@@ -102,15 +76,9 @@ async def ensure_reference_sequence(connection: AsyncConnection, year: int) -> b
     return False
 
 
-class SqlCustomerRepository:
+class SqlCustomerRepository(EventSourcedRepository[Customer]):
     def __init__(self, tx: Transaction, tracked: Tracked) -> None:
-        self.tx, self.tracked = tx, tracked
-
-    async def get(self, customer_id: UUID) -> Customer:
-        return await _load(self.tx, Customer, customer_id, "customer", self.tracked)  # type: ignore[no-any-return]
-
-    def add(self, customer: Customer) -> None:
-        self.tracked.track(customer, created=True)
+        super().__init__(Customer, "customer", tx, tracked)
 
     async def candidates(self, identity: CustomerIdentity) -> list[CustomerIdentity]:
         keys = block_keys(identity)

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Uuid,
 )
 
-from events.tables import Json
+from events.persistence import Json
 
 metadata = MetaData()
 

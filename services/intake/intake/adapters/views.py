@@ -8,11 +8,11 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from events.db import reading
 from events.envelope import Envelope
+from events.persistence import reading
 from events.store import SqlEventStore
 from events.vocabulary import Priority
 from intake.adapters.tables import customers, requests
@@ -184,7 +184,7 @@ class IntakeViews:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Search by folded name/company words, exact email or E.164 phone; ordered by id."""
         t = customers.c
-        conditions = [] if include_merged else [t.merged_into.is_(None)]
+        conditions: list[ColumnElement[bool]] = [] if include_merged else [t.merged_into.is_(None)]
         for word in fold(q or "").split():
             conditions.append(t.search_name.contains(word, autoescape=True))
         if email:

@@ -40,7 +40,7 @@ class ReceiveRequest:
     metadata: Metadata
     actor: str
     channel: Channel
-    received_at: datetime
+    received_at: datetime | None
     customer_id: UUID | None = None
     contact: str | None = None
     subject: str | None = None

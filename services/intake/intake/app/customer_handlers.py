@@ -1,10 +1,11 @@
 """Handlers of the customer commands: entry checks, duplicate decision, updates, merges."""
 
 from dataclasses import replace
+from uuid import UUID
 
+from events.application.errors import NotFound, StaleVersion, UnknownReference
 from events.ids import new_id
 from intake.app import commands as c
-from intake.app.errors import NotFound, StaleVersion, UnknownReference
 from intake.app.ports import Clock, UnitOfWork
 from intake.app.rules import IntakeRules
 from intake.domain.customer import Customer
@@ -61,14 +62,14 @@ async def merge_customers(
     return merged
 
 
-async def _current(uow: UnitOfWork, customer_id, expected_version: int) -> Customer:  # type: ignore[no-untyped-def]
+async def _current(uow: UnitOfWork, customer_id: UUID, expected_version: int) -> Customer:
     customer = await uow.customers.get(customer_id)
     if customer.version != expected_version:
         raise StaleVersion(customer.version, expected_version)
     return customer
 
 
-async def _survivor(uow: UnitOfWork, customer_id, field: str) -> Customer:  # type: ignore[no-untyped-def]
+async def _survivor(uow: UnitOfWork, customer_id: UUID, field: str) -> Customer:
     try:
         survivor = await uow.customers.get(customer_id)
     except NotFound:

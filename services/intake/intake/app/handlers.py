@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from events.application.errors import IdempotencyKeyReused, NotFound, StaleVersion, UnknownReference
 from events.ids import new_id
 from intake.app import commands as c
-from intake.app.errors import IdempotencyKeyReused, NotFound, StaleVersion, UnknownReference
 from intake.app.ports import Clock, IdempotentCall, UnitOfWork
 from intake.app.rules import IntakeRules
 from intake.domain.missing_info import RequestDraft

@@ -6,16 +6,17 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from events.application.errors import NotFound
 from events.service.auth import current_actor
+from events.service.deps import IfMatchDep, MetadataDep
 from events.service.http import set_etag
 from events.service.problems import Problem
 from intake.adapters.views import IntakeViews, is_obsolete
 from intake.app import commands as c
-from intake.app.errors import NotFound
 from intake.domain.customers import CustomerDraft
 from intake.domain.errors import DuplicateSuspected
 from intake.entrypoints import customer_schemas as s
-from intake.entrypoints.deps import IfMatchDep, IntakeDep, MetadataDep, ViewsDep
+from intake.entrypoints.deps import IntakeDep, ViewsDep
 from intake.entrypoints.problems import IntakeRoute
 from intake.entrypoints.request_views import timeline_entry
 

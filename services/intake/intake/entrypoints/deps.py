@@ -1,4 +1,5 @@
-"""FastAPI dependencies of the intake routes (`XDep` aliases).
+"""FastAPI dependencies of the intake routes (`XDep` aliases); If-Match and metadata come from
+the kit (`events.service.deps`).
 
 All `async def`: FastAPI runs a plain `def` dependency in its thread pool, a thread hop (and a
 GIL hand-over) per dependency per request, for functions that never block.
@@ -7,16 +8,13 @@ GIL hand-over) per dependency per request, for functions that never block.
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends
 
-from events.envelope import Metadata
+from events.application.bus import MessageBus
 from events.service.app import RuntimeDep
-from events.service.auth import CurrentActor
-from events.service.http import command_metadata, expected_version
+from events.service.http import field_problem
 from intake.adapters.views import IntakeViews
-from intake.app.bus import IntakeBus
 from intake.bootstrap import Intake, bootstrap
-from intake.entrypoints.problems import field_problem
 
 
 async def get_intake(runtime: RuntimeDep) -> Intake:
@@ -26,7 +24,7 @@ async def get_intake(runtime: RuntimeDep) -> Intake:
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 
 
-async def get_bus(intake: IntakeDep) -> IntakeBus:
+async def get_bus(intake: IntakeDep) -> MessageBus:
     return intake.bus
 
 
@@ -34,30 +32,8 @@ async def get_views(intake: IntakeDep) -> IntakeViews:
     return intake.views
 
 
-BusDep = Annotated[IntakeBus, Depends(get_bus)]
+BusDep = Annotated[MessageBus, Depends(get_bus)]
 ViewsDep = Annotated[IntakeViews, Depends(get_views)]
-
-
-async def if_match(
-    request: Request,
-    if_match: Annotated[
-        str | None,
-        Header(
-            description="The ETag (stream version) you read. Required: 428 without it, 412 if stale.",
-        ),
-    ] = None,
-) -> int:
-    return expected_version(request)  # type: ignore[return-value]
-
-
-IfMatchDep = Annotated[int, Depends(if_match)]
-
-
-async def get_metadata(request: Request, actor: CurrentActor) -> Metadata:
-    return command_metadata(request, actor)
-
-
-MetadataDep = Annotated[Metadata, Depends(get_metadata)]
 
 
 def not_in_future(intake: Intake, field: str, value: datetime | None) -> None:

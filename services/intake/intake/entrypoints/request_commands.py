@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Response
 
 from events.ids import new_id
 from events.service.auth import CurrentActor, current_actor
+from events.service.deps import IfMatchDep, MetadataDep
 from intake.app import commands as c
 from intake.entrypoints import request_schemas as s
-from intake.entrypoints.deps import IfMatchDep, IntakeDep, MetadataDep, in_future, not_in_future
+from intake.entrypoints.deps import IntakeDep, in_future, not_in_future
 from intake.entrypoints.problems import IntakeRoute
 from intake.entrypoints.request_views import current_request
 

@@ -8,13 +8,14 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AwareDatetime
 
+from events.application.errors import NotFound
 from events.service.auth import CurrentActor, current_actor
+from events.service.deps import MetadataDep
 from events.vocabulary import Channel, Priority
 from intake.adapters.views import RequestFilters
 from intake.app import commands as c
-from intake.app.errors import NotFound
 from intake.domain.vocabulary import RequestStatus
-from intake.entrypoints.deps import IntakeDep, MetadataDep, ViewsDep, not_in_future
+from intake.entrypoints.deps import IntakeDep, ViewsDep, not_in_future
 from intake.entrypoints.problems import IntakeRoute
 from intake.entrypoints.request_schemas import (
     QueueRead,

@@ -5,10 +5,10 @@ from uuid import UUID
 
 from fastapi import Response
 
+from events.application.errors import NotFound
 from events.envelope import Envelope
 from events.service.http import set_etag
 from intake.adapters.views import IntakeViews
-from intake.app.errors import NotFound
 from intake.domain.lifecycle import allowed_actions
 from intake.domain.vocabulary import RequestStatus
 from intake.entrypoints.request_schemas import RequestRead, TimelineEntry
