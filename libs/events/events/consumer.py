@@ -185,7 +185,7 @@ class Consumer:
                 return Outcome.PROCESSED
             except TRANSIENT_ERRORS:
                 raise
-            except (ValidationError, UnknownEventType, Exception) as failure:  # noqa: BLE001
+            except (ValidationError, UnknownEventType, Exception) as failure:
                 if not isolate:
                     raise _HandlerFailed from failure
                 error = repr(failure)
