@@ -19,7 +19,7 @@ from typing import Any
 from events.audit.bundle import LOG, WITNESS, Bundle, TrustedKey
 from events.audit.leaf import record_leaf_hash
 from events.audit.log import RecordedLeaf
-from events.audit.merkle import RightEdge, verify_consistency
+from events.audit.merkle import MerkleTree, RightEdge, verify_consistency
 from events.audit.note import (
     Checkpoint,
     InvalidNoteSignature,
@@ -184,11 +184,17 @@ def _forks(bundle: Bundle, checkpoints: list[Checkpoint], report: Report) -> Non
                 )
             )
     proofs = {(record.old_size, record.new_size): record.proof for record in bundle.consistency}
+    tree: MerkleTree | None = None
     sizes = sorted(size for size in roots if size > 0)
     for old, new in zip(sizes, sizes[1:], strict=False):
         proof = proofs.get((old, new))
+        if proof is None and new <= len(bundle.leaves):
+            # No proof shipped: the log's recorded leaves give one (it holds only if both
+            # checkpoints are of one history).
+            tree = tree or MerkleTree(leaf.hash for leaf in bundle.leaves)
+            proof = tuple(tree.consistency_proof(old, new))
         if proof is None or not verify_consistency(old, new, roots[old], roots[new], proof):
-            state = "no consistency proof" if proof is None else "the consistency proof fails"
+            state = "no consistency proof" if proof is None else "no valid consistency proof"
             report.findings.append(
                 Finding(FORKED_CHECKPOINT, f"{state} from size {old} to this one", checkpoint_size=new)
             )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
-
-import pytest
 
 from events.envelope import Envelope
 from events.integrity import chain_hash
@@ -40,8 +37,3 @@ def stored_events(count: int, streams: int = 3) -> list[Envelope]:
         tails[stream] = (version + 1, envelope.hash)
         out.append(envelope)
     return out
-
-
-@pytest.fixture
-def make_events() -> Callable[..., list[Envelope]]:
-    return stored_events
