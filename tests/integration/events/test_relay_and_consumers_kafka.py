@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
+from collections.abc import Iterator, MutableMapping
+from typing import Any
 from uuid import UUID, uuid4
 
 import orjson
 import pytest
+import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import ConsumerRecord
@@ -60,6 +64,34 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
     finally:
         await consumer.stop()
     return records
+
+
+@contextlib.contextmanager
+def when_logged(event: str) -> Iterator[asyncio.Event]:
+    """An :class:`asyncio.Event` set when something logs ``event``: a test waits on it."""
+    seen = asyncio.Event()
+
+    def notice(logger: Any, method: str, entry: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        if entry.get("event") == event:
+            seen.set()
+        return entry
+
+    processors = structlog.get_config()["processors"]
+    processors.insert(0, notice)
+    try:
+        yield seen
+    finally:
+        processors.remove(notice)
+
+
+class CountingPublisher(KafkaPublisher):
+    """Counts the events it has published."""
+
+    published = 0
+
+    async def publish(self, envelopes: list[Envelope]) -> None:
+        await super().publish(envelopes)
+        self.published += len(envelopes)
 
 
 class FailingPublisher(KafkaPublisher):
@@ -407,26 +439,31 @@ async def test_a_relay_whose_lock_session_dies_stands_down_so_two_never_publish_
                     return holders[0]
                 await asyncio.sleep(0.05)
 
-    publishers, relays, tasks = [], [], []
+    publishers: list[CountingPublisher] = []
+    relays: list[OutboxRelay] = []
+    tasks: list[asyncio.Task[None]] = []
     for _ in range(2):
-        publisher = KafkaPublisher(kafka_bootstrap)
+        publisher = CountingPublisher(kafka_bootstrap)
         await publisher.start()
         publishers.append(publisher)
         relays.append(OutboxRelay(pg_store, publisher, leadership_check=0.1))
     try:
-        tasks.append(asyncio.create_task(relays[0].run()))
-        first_leader = await wait_for_one_holder(relays[0])
-        async with pg_store.engine.connect() as connection:
-            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_leader})
-        tasks.append(asyncio.create_task(relays[1].run()))
-        await asyncio.sleep(1.0)  # the first relay has noticed; one of the two leads now
-        await wait_for_one_holder(relays[0])
+        with when_logged("relay.leadership_lost") as stood_down:
+            tasks.append(asyncio.create_task(relays[0].run()))
+            first_leader = await wait_for_one_holder(relays[0])
+            async with pg_store.engine.connect() as connection:
+                await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_leader})
+            tasks.append(asyncio.create_task(relays[1].run()))
+            async with asyncio.timeout(20):
+                await stood_down.wait()  # the first relay has noticed
+        await wait_for_one_holder(relays[0])  # one of the two leads now
         await append_many(pg_store, streams=4, per_stream=5)
-        records = await read_topic(kafka_bootstrap, topic, expected=21, timeout=6)
-        assert len(records) == 20  # published once: not by two leaders
+        records = await read_topic(kafka_bootstrap, topic, expected=20)
     finally:
         for relay in relays:
             await relay.stop()
         await asyncio.gather(*tasks)
         for publisher in publishers:
             await publisher.stop()
+    assert len(records) == 20  # published once: not by two leaders
+    assert sum(publisher.published for publisher in publishers) == 20  # until both stopped
