@@ -28,14 +28,15 @@ from events.db import create_engine
 from events.migrations import upgrade, upgrade_platform
 from events.store import SqlEventStore
 from events.testing.servers import to_asyncpg_dsn
-from sla_clock.app.context import SlaContext
-from sla_clock.app.rules import RulesBook, default_calendars
-from sla_clock.app.scheduler import Scheduler
+from sla_clock.adapters.clock import SystemClock
+from sla_clock.bootstrap import rules_for, scheduler_for
 from sla_clock.domain.clock import ClockRules, desired_timers
 from sla_clock.domain.deadlines import Calendars
 from sla_clock.domain.policy import DEFAULT_POLICY
 from sla_clock.domain.request_state import RequestState
+from sla_clock.domain.rules_book import default_calendars
 from sla_clock.domain.state_codec import encode
+from sla_clock.entrypoints.scheduler import Scheduler, SchedulerTuning
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "services" / "sla-clock" / "sla_clock" / "migrations"
 REQUESTS, BURST = 1_000_000, 5_000
@@ -161,8 +162,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def start(store: SqlEventStore) -> tuple[Scheduler, asyncio.Task[None]]:
-    book = RulesBook(DEFAULT_POLICY, "france", default_calendars())
-    scheduler = Scheduler(SlaContext(store, book, loaded=True), horizon=60, refill_interval=1.0)
+    tuning = SchedulerTuning(horizon=60, refill_interval=1.0)
+    scheduler = scheduler_for(store, rules_for(store, lambda: None), SystemClock(), tuning, lambda: None)
     scheduler.record_lateness = True  # fire_at -> commit of the emitting transaction
     return scheduler, asyncio.create_task(scheduler.run())
 

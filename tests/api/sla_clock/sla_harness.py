@@ -21,6 +21,9 @@ from events.service.app import create_service_app
 from events.service.auth import issue_token
 from events.service.settings import ServiceSettings
 from events.store import SqlEventStore
+from sla_clock.bootstrap import sla_of
+from sla_clock.domain.streams import request_stream
+from sla_clock.entrypoints.scheduler import Scheduler
 from sla_clock.service import DEFINITION
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
@@ -83,8 +86,8 @@ class Harness:
         return self.client.portal.call(fn, *args)
 
     @property
-    def scheduler(self) -> Any:
-        return self.runtime.state["scheduler"]
+    def scheduler(self) -> Scheduler:
+        return sla_of(self.runtime).scheduler
 
     def send(self, stream: UUID, *events: DomainEvent) -> None:
         """Append to intake's store, publish on the bus, wait until sla-clock consumed them."""
@@ -118,8 +121,6 @@ class Harness:
         return self.call(step)
 
     def sla_events(self, request_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-        from sla_clock.app.rules import request_stream
-
         envelopes = self.call(self.runtime.store.read_stream, request_stream(request_id))
         return [(e.type.split(".", 1)[1], e.data) for e in envelopes]
 

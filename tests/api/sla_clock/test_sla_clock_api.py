@@ -170,8 +170,16 @@ def test_stopping_lets_the_poll_in_progress_commit_and_leaves_no_task_behind(tmp
         stored = await h.intake.append(rid, "request", 0, events)
         await h.bus.advance("guichet.intake", stored[-1].position)
         await inside.wait()
+        runner, stop_requested = h.runtime.runner, asyncio.Event()
+        stop_runner = runner.stop
+
+        async def stop_noted() -> None:
+            stop_requested.set()
+            await stop_runner()
+
+        runner.stop = stop_noted
         stopping = asyncio.create_task(h.runtime.stop())
-        await asyncio.sleep(0.3)
+        await stop_requested.wait()  # the service is stopping its consumer, mid-handler
         release.set()
         await stopping
         me = asyncio.current_task()

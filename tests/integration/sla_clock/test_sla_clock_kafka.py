@@ -24,8 +24,10 @@ from events.service.runtime import ServiceRuntime
 from events.service.settings import ServiceSettings
 from events.store import SqlEventStore
 from events.testing.servers import make_database
-from sla_clock.app.rules import request_stream
 from sla_clock.app.views import explain_request
+from sla_clock.bootstrap import sla_of
+from sla_clock.domain.streams import request_stream
+from sla_clock.entrypoints.schemas import DeadlinesRead
 from sla_clock.service import DEFINITION
 
 pytestmark = pytest.mark.timeout(120)
@@ -87,7 +89,7 @@ async def sla_settings(postgres_url, kafka_bootstrap):
 
 
 async def start_sla(settings: ServiceSettings) -> ServiceRuntime:
-    definition = dataclasses.replace(DEFINITION, extra={"refill_interval": 0.5})
+    definition = dataclasses.replace(DEFINITION, extra={"refill_interval": 0.5, "now": CLOCK})
     runtime = ServiceRuntime(definition, settings, bus=None)
     await runtime.start()
     await asyncio.wait_for(runtime.ready.wait(), 60)
@@ -126,8 +128,48 @@ async def wait_for(runtime: ServiceRuntime, rid: UUID, wanted: tuple[str, str], 
             await asyncio.sleep(0.1)
 
 
+class ShiftedClock:
+    """Real time, moved forward by the test instead of waiting (sla-clock and the test share it)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+CLOCK = ShiftedClock()
+
+
+@pytest.fixture(autouse=True)
+def real_time() -> None:
+    CLOCK.offset = timedelta(0)
+
+
 def now() -> datetime:
-    return datetime.now(UTC)
+    return CLOCK()
+
+
+async def all_fired(runtime: ServiceRuntime, margin: float = 1.0) -> None:
+    """Wait until every timer armed so far and due by now (plus ``margin`` seconds, more than
+    the catch-up grace of a timer armed overdue) has fired: what is absent then never fires."""
+    async with asyncio.timeout(30):
+        await sla_of(runtime).scheduler.passed(now() + timedelta(seconds=margin))
+
+
+async def explained(runtime: ServiceRuntime, rid: UUID) -> dict:
+    return DeadlinesRead.of(await explain_request(sla_of(runtime).read, rid)).model_dump(mode="json")
+
+
+async def resolution_paused(runtime: ServiceRuntime, rid: UUID, seconds: int, timeout: float = 30) -> dict:
+    """The active resolution deadline, once the projection has counted ``seconds`` of pause."""
+    async with asyncio.timeout(timeout):
+        while True:
+            deadlines = (await explained(runtime, rid))["deadlines"]
+            active = [d for d in deadlines if d["kind"] == "resolution" and d["status"] == "active"]
+            if active and active[0]["computed"]["paused_seconds"] == seconds:
+                return active[0]
+            await asyncio.sleep(0.1)
 
 
 async def test_warnings_breaches_pauses_and_commitments_on_kafka_and_postgres(
@@ -169,7 +211,8 @@ async def test_warnings_breaches_pauses_and_commitments_on_kafka_and_postgres(
         await wait_for(runtime, breached, ("SlaBreached", "first_response"))
         await wait_for(runtime, warned, ("SlaBreached", f"commitment:{commitment}"))
         await wait_for(runtime, plain, ("SlaWarning", "resolution"))
-        await asyncio.sleep(1.5)  # anything wrongly due would have fired by now
+        resolution = await resolution_paused(runtime, paused, 3600)  # its events all consumed
+        await all_fired(runtime)
 
         assert await sla_events(runtime, breached) == [
             ("SlaWarning", "first_response"),
@@ -183,10 +226,6 @@ async def test_warnings_breaches_pauses_and_commitments_on_kafka_and_postgres(
             }
         )
         assert ("SlaWarning", "resolution") not in await sla_events(runtime, paused)
-        explained = await explain_request(runtime.store, paused)
-        [resolution] = [
-            d for d in explained["deadlines"] if d["kind"] == "resolution" and d["status"] == "active"
-        ]
         received = t - timedelta(hours=3, minutes=20)
         assert datetime.fromisoformat(resolution["due_at"]) == received + timedelta(hours=5)
         assert resolution["computed"]["paused_seconds"] == 3600
@@ -200,7 +239,7 @@ async def test_warnings_breaches_pauses_and_commitments_on_kafka_and_postgres(
 
 async def test_stopped_and_restarted_around_due_times_emits_each_threshold_exactly_once(intake, sla_settings):
     t = now()
-    rid, events = p1(t - timedelta(minutes=29, seconds=56))  # warning past, breach due in 4 s
+    rid, events = p1(t - timedelta(minutes=29))  # warning past, breach due in 60 s
     runtime = await start_sla(sla_settings)
     try:
         await intake(rid, *events)
@@ -208,7 +247,7 @@ async def test_stopped_and_restarted_around_due_times_emits_each_threshold_exact
     finally:
         await runtime.stop()  # down when the breach falls due
     assert await sla_events(runtime, rid) == [("SlaWarning", "first_response")]
-    await asyncio.sleep(max(0.0, (t + timedelta(seconds=5) - now()).total_seconds()))
+    CLOCK.offset += max(timedelta(0), t + timedelta(seconds=61) - now())  # the breach falls due
     late, late_events = p1(now() - timedelta(minutes=31))  # arrives while sla-clock is down
     await intake(late, *late_events)
 
@@ -217,7 +256,7 @@ async def test_stopped_and_restarted_around_due_times_emits_each_threshold_exact
         try:
             await wait_for(runtime, rid, ("SlaBreached", "first_response"))
             await wait_for(runtime, late, ("SlaBreached", "first_response"))
-            await asyncio.sleep(1.0)
+            await all_fired(runtime)
             assert await sla_events(runtime, rid) == [
                 ("SlaWarning", "first_response"),
                 ("SlaBreached", "first_response"),
@@ -273,9 +312,8 @@ async def test_after_a_restart_no_timer_fires_before_the_backlog_that_answers_it
 
     runtime = await start_sla(sla_settings)
     try:
-        scheduler = runtime.state["scheduler"]
-        await asyncio.wait_for(scheduler.caught_up.wait(), 60)
-        await asyncio.sleep(1.5)  # anything armed overdue and not answered fires within this
+        await asyncio.wait_for(sla_of(runtime).scheduler.caught_up.wait(), 60)
+        await all_fired(runtime)  # anything armed overdue and not answered would have fired
         assert await sla_events(runtime, rid) == []
         assert ("SlaWarning", "first_response") not in await sla_events(runtime, busy)
     finally:

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from events.catalogue import documents as doc
 from events.catalogue import intake as ev
-from sla_clock.app.rules import default_calendars
+from sla_clock.domain.rules_book import default_calendars
 from sla_clock.domain.clock import ClockRules, desired_timers, due_instants
 from sla_clock.domain.deadlines import Calendars
 from sla_clock.domain.emission import event_for

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from events.tables import Json, Position
+from events.persistence import Json, Position
 
 
 class UtcInstant(TypeDecorator[datetime]):

@@ -1,1 +1,1 @@
-"""Use cases of the SLA clock: projecting intake events, firing timers, policies, KPIs."""
+"""Use cases of the SLA clock over its ports: projecting events, firing timers, rules, KPIs, reports."""

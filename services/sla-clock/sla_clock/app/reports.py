@@ -1,119 +1,65 @@
-"""The weekly report (DOMAIN.md §9): volumes and trends, SLAs met / missed, unresolved
-requests, improvement points and next week's objectives."""
+"""KPIs over the read model (filterable by period received, team, channel and priority) and
+the weekly report (docs/domain.md §14): volumes and trends, SLAs met / missed, unresolved requests,
+improvement points and next week's objectives."""
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sla_clock.app.ports import KpiFilter, ReadModel
+from sla_clock.domain.kpi import KpiReport, compute_kpis
+from sla_clock.domain.request_record import RequestRecord, Volumes, facts_of, volumes_of
+from sla_clock.domain.weekly import SlaCounts, improvement_points, objectives, sla_counts, trends, week_bounds
 
-from events.db import reading
-from sla_clock.adapters.tables import sla_requests
-from sla_clock.app.kpis import KpiFilter, _met, kpis, load_rows
-
-WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-FCR_TARGET = 70.0
-COMPLIANCE_TARGET = 90.0
+UNRESOLVED_LISTED = 50
 
 
-def week_bounds(week: str, tz: str) -> tuple[datetime, datetime]:
-    """``YYYY-Www`` -> [Monday 00:00, next Monday 00:00) in the calendar's time zone."""
-    match = WEEK.match(week)
-    if not match:
-        raise ValueError(f"week must look like 2026-W07, got {week!r}")
-    monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-    start = datetime.combine(monday, time(0), ZoneInfo(tz))
-    return start, datetime.combine(monday + timedelta(days=7), time(0), ZoneInfo(tz))
+@dataclass(frozen=True)
+class Kpis:
+    report: KpiReport
+    volumes: Volumes
 
 
-def _sla_counts(rows: list[Any], now: datetime) -> dict[str, int]:
-    counts = {
-        "first_response_met": 0,
-        "first_response_missed": 0,
-        "resolution_met": 0,
-        "resolution_missed": 0,
-    }
-    for row in rows:
-        for name, done, due in (
-            ("first_response", row.first_response_at, row.first_response_due),
-            ("resolution", row.resolved_at, row.resolution_due),
-        ):
-            met = _met(done, due, now)
-            if met is not None:
-                counts[f"{name}_{'met' if met else 'missed'}"] += 1
-    return counts
+@dataclass(frozen=True)
+class WeeklyReport:
+    week: str
+    start: datetime
+    end: datetime
+    kpis: Kpis
+    previous_week: Kpis
+    trends: Volumes
+    slas: SlaCounts
+    unresolved: list[RequestRecord]
+    improvement_points: list[str]
+    objectives: list[str]
 
 
-def improvement_points(current: dict[str, Any], slas: dict[str, int]) -> list[str]:
-    points = []
-    if current["fcr_percent"] is not None and current["fcr_percent"] < FCR_TARGET:
-        points.append(
-            f"First-contact resolution {current['fcr_percent']:.0f} % is below the {FCR_TARGET:.0f} % target."
-        )
-    compliance = current["sla_compliance_percent"]
-    if compliance is not None and compliance < COMPLIANCE_TARGET:
-        points.append(
-            f"SLA compliance {compliance:.0f} %: {slas['first_response_missed']} first "
-            f"responses and {slas['resolution_missed']} resolutions missed."
-        )
-    if (current["reopen_rate_percent"] or 0) > 10:
-        points.append(
-            f"Reopen rate {current['reopen_rate_percent']:.0f} %: check solutions "
-            "with the customer before closing (validation relance)."
-        )
-    if current["nps"] is not None and current["nps"] < 0:
-        points.append(f"NPS {current['nps']:.0f}: more detractors than promoters.")
-    return points
+def kpis_of(records: Sequence[RequestRecord], now: datetime) -> Kpis:
+    return Kpis(compute_kpis(facts_of(record, now) for record in records), volumes_of(records))
 
 
-def objectives(points: list[str], current: dict[str, Any]) -> list[str]:
-    goals = [f"Bring FCR above {FCR_TARGET:.0f} %." for p in points if p.startswith("First-contact")]
-    goals.append(f"Keep SLA compliance at or above {COMPLIANCE_TARGET:.0f} %.")
-    if current["volumes"]["waiting"]:
-        goals.append(f"Follow up the {current['volumes']['waiting']} requests awaiting customers.")
-    return goals
+async def kpis(read: ReadModel, where: KpiFilter, now: datetime) -> Kpis:
+    return kpis_of(await read.received(where), now)
 
 
-async def weekly_report(engine: AsyncEngine, week: str, tz: str, now: datetime) -> dict[str, Any]:
+async def weekly_report(read: ReadModel, week: str, tz: str, now: datetime) -> WeeklyReport:
     start, end = week_bounds(week, tz)
-    rows = await load_rows(engine, KpiFilter(start, end))
-    before = await load_rows(engine, KpiFilter(start - timedelta(days=7), start))
-    current, previous = kpis(rows, now), kpis(before, now)
-    slas = _sla_counts(rows, now)
-    async with reading(engine) as connection:
-        unresolved = list(
-            await connection.execute(
-                select(sla_requests)
-                .where(sla_requests.c.resolved_at.is_(None), sla_requests.c.received_at < end)
-                .order_by(sla_requests.c.received_at)
-                .limit(50)
-            )
-        )
-    points = improvement_points(current, slas)
-    return {
-        "week": week,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "kpis": current,
-        "previous_week": previous,
-        "trends": {name: current["volumes"][name] - previous["volumes"][name] for name in current["volumes"]},
-        "slas": slas,
-        "unresolved": [
-            {
-                "request_id": str(r.request_id),
-                "reference": r.reference,
-                "priority": r.priority,
-                "team": r.team,
-                "status": r.status,
-                "received_at": r.received_at.isoformat(),
-                "resolution_due": r.resolution_due.isoformat() if r.resolution_due else None,
-            }
-            for r in unresolved
-        ],
-        "improvement_points": points,
-        "objectives": objectives(points, current),
-    }
+    records = await read.received(KpiFilter(start, end))
+    current = kpis_of(records, now)
+    previous = await kpis(read, KpiFilter(start - timedelta(days=7), start), now)
+    slas = sla_counts(records, now)
+    points = improvement_points(current.report, slas)
+    return WeeklyReport(
+        week=week,
+        start=start,
+        end=end,
+        kpis=current,
+        previous_week=previous,
+        trends=trends(current.volumes, previous.volumes),
+        slas=slas,
+        unresolved=await read.unresolved(end, UNRESOLVED_LISTED),
+        improvement_points=points,
+        objectives=objectives(points, current.volumes),
+    )

@@ -2,156 +2,106 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 from events.catalogue.sla_clock import CalendarDefined, SlaPolicyDefined
-from events.store import ConcurrencyError, SqlEventStore
+from sla_clock.app.errors import InvalidCalendar, InvalidPolicy, UnknownCalendar
+from sla_clock.app.ports import RulesStore
 from sla_clock.domain.business_calendar import BusinessCalendar
-from sla_clock.domain.clock import ClockRules
-from sla_clock.domain.deadlines import Calendars
 from sla_clock.domain.policy import DEFAULT_POLICY, SlaPolicy
-
-NAMESPACE = uuid5(NAMESPACE_URL, "https://guichet.dev/sla-clock")
-POLICY_STREAM = uuid5(NAMESPACE, "policy")
-CALENDAR_STREAM = uuid5(NAMESPACE, "calendars")
-DEFAULT_CALENDAR = "france"
+from sla_clock.domain.rules_book import DEFAULT_CALENDAR, DEFAULT_RULES, RulesBook, default_calendars
 
 
-class UnknownCalendar(LookupError):
-    """A policy names a calendar that was never defined."""
-
-
-def request_stream(request_id: UUID) -> UUID:
-    """The SLA stream of one request (``stream_type="sla"``)."""
-    return uuid5(NAMESPACE, str(request_id))
-
-
-def default_calendars() -> dict[str, BusinessCalendar]:
-    return {
-        "france": BusinessCalendar(name="france"),
-        "quebec": BusinessCalendar.quebec(name="quebec"),
-        "24/7": BusinessCalendar.always_open(),
-    }
-
-
-@dataclass(frozen=True)
-class RulesBook:
-    """The current policy version and calendars, with the stream versions they were read at."""
-
-    policy: SlaPolicy
-    calendar: str
-    calendars: Mapping[str, BusinessCalendar]
-    policy_event: dict[str, Any] = field(default_factory=dict)
-    policy_stream_version: int = 0
-    calendar_stream_version: int = 0
-
-    def clock_rules(self) -> ClockRules:
-        return ClockRules(self.policy, Calendars(self.calendars[self.calendar]), self.calendar)
-
-
-async def load_rules(store: SqlEventStore) -> RulesBook:
+async def read_rules(store: RulesStore) -> RulesBook:
     calendars = default_calendars()
-    calendar_envelopes = await store.read_stream(CALENDAR_STREAM)
-    for envelope in calendar_envelopes:
-        event = envelope.decode()
-        assert isinstance(event, CalendarDefined)
+    defined = await store.calendars()
+    for event in defined:
         calendars[event.name] = BusinessCalendar.from_spec(event.calendar)
-    policy_envelopes = await store.read_stream(POLICY_STREAM)
-    if not policy_envelopes:
-        return RulesBook(
-            DEFAULT_POLICY, DEFAULT_CALENDAR, calendars, calendar_stream_version=len(calendar_envelopes)
-        )
-    last = policy_envelopes[-1].decode()
-    assert isinstance(last, SlaPolicyDefined)
+    policies = await store.policies()
+    if not policies:
+        return RulesBook(DEFAULT_POLICY, DEFAULT_CALENDAR, calendars, calendar_stream_version=len(defined))
+    last = policies[-1]
     return RulesBook(
         SlaPolicy.from_spec(last.policy),
         last.calendar,
         calendars,
         last.model_dump(mode="json"),
-        len(policy_envelopes),
-        len(calendar_envelopes),
+        len(policies),
+        len(defined),
     )
 
 
-async def seed_defaults(store: SqlEventStore, now: datetime) -> bool:
+class CurrentRules:
+    """The rules in force for one running service: the defaults until read from the store."""
+
+    def __init__(self, store: RulesStore, book: RulesBook = DEFAULT_RULES) -> None:
+        self.store = store
+        self.book = book
+        self.loaded = False
+
+    async def load(self) -> RulesBook:
+        self.book, self.loaded = await read_rules(self.store), True
+        return self.book
+
+    async def ensure_loaded(self) -> RulesBook:
+        """The consumer may start before the service has read the stored rules."""
+        return self.book if self.loaded else await self.load()
+
+    async def refresh(self) -> None:
+        """Take the stored rules if another instance defined new ones."""
+        book = await read_rules(self.store)
+        if not book.same_versions(self.book):
+            self.book = book
+
+
+async def seed_defaults(store: RulesStore, now: datetime) -> bool:
     """Record the default calendars and policy v1 on a fresh store; False if already there."""
-    if await store.read_stream(POLICY_STREAM):
+    if await store.policies():
         return False
-    try:
-        async with store.transaction() as tx:
-            await tx.append(
-                CALENDAR_STREAM,
-                "sla_calendar",
-                0,
-                [
-                    CalendarDefined(name=name, calendar=calendar.to_spec(), defined_by="system", at=now)
-                    for name, calendar in default_calendars().items()
-                ],
-            )
-            await tx.append(
-                POLICY_STREAM,
-                "sla_policy",
-                0,
-                [
-                    SlaPolicyDefined(
-                        version=DEFAULT_POLICY.version,
-                        policy=DEFAULT_POLICY.to_spec(),
-                        calendar=DEFAULT_CALENDAR,
-                        defined_by="system",
-                        reason="defaults of DOMAIN.md §3-4",
-                        at=now,
-                    )
-                ],
-            )
-    except ConcurrencyError:
-        return False  # another instance seeded first
-    return True
+    calendars = [
+        CalendarDefined(name=name, calendar=calendar.to_spec(), defined_by="system", at=now)
+        for name, calendar in default_calendars().items()
+    ]
+    policy = SlaPolicyDefined(
+        version=DEFAULT_POLICY.version,
+        policy=DEFAULT_POLICY.to_spec(),
+        calendar=DEFAULT_CALENDAR,
+        defined_by="system",
+        reason="defaults of DOMAIN.md §3-4",
+        at=now,
+    )
+    return await store.seed(calendars, policy)
 
 
 async def define_policy(
-    store: SqlEventStore,
-    book: RulesBook,
-    spec: dict[str, Any],
-    calendar: str,
-    by: str,
-    reason: str,
-    now: datetime,
+    rules: CurrentRules, spec: dict[str, Any], calendar: str, by: str, reason: str, now: datetime
 ) -> int:
-    """Append the next policy version (optimistic: a concurrent definition gives a 409)."""
+    """Append the next policy version (optimistic: a concurrent definition is a conflict)."""
+    book = rules.book
     if calendar not in book.calendars:
         raise UnknownCalendar(f"no calendar named {calendar!r}; known: {sorted(book.calendars)}")
     version = book.policy.version + 1
-    policy = SlaPolicy.from_spec({**spec, "version": version})  # validates the targets
-    await store.append(
-        POLICY_STREAM,
-        "sla_policy",
-        book.policy_stream_version,
-        [
-            SlaPolicyDefined(
-                version=version,
-                policy=policy.to_spec(),
-                calendar=calendar,
-                defined_by=by,
-                reason=reason,
-                at=now,
-            )
-        ],
-    )
+    try:
+        policy = SlaPolicy.from_spec({**spec, "version": version})
+        event = SlaPolicyDefined(
+            version=version, policy=policy.to_spec(), calendar=calendar, defined_by=by, reason=reason, at=now
+        )
+    except (KeyError, ValueError, TypeError) as error:
+        raise InvalidPolicy(repr(error)) from error
+    await rules.store.define_policy(book.policy_stream_version, event)
+    await rules.load()
     return version
 
 
 async def define_calendar(
-    store: SqlEventStore, book: RulesBook, spec: dict[str, Any], by: str, now: datetime
+    rules: CurrentRules, spec: dict[str, Any], by: str, now: datetime
 ) -> BusinessCalendar:
-    calendar = BusinessCalendar.from_spec(spec)
-    await store.append(
-        CALENDAR_STREAM,
-        "sla_calendar",
-        book.calendar_stream_version,
-        [CalendarDefined(name=calendar.name, calendar=calendar.to_spec(), defined_by=by, at=now)],
-    )
+    try:
+        calendar = BusinessCalendar.from_spec(spec)
+        event = CalendarDefined(name=calendar.name, calendar=calendar.to_spec(), defined_by=by, at=now)
+    except (KeyError, ValueError, TypeError) as error:
+        raise InvalidCalendar(str(error)) from error
+    await rules.store.define_calendar(rules.book.calendar_stream_version, event)
+    await rules.load()
     return calendar

@@ -1,1 +1,1 @@
-"""Entry points of the SLA clock: HTTP routes (the intake consumer is wired in service.py)."""
+"""Entry points of the SLA clock: HTTP routes, the consumer, and the scheduler and rebuild workers."""

@@ -1,10 +1,24 @@
-"""HTTP contract of the SLA clock (not the domain's types)."""
+"""HTTP contract of the SLA clock (not the domain's types). Instants are ISO 8601 strings as
+``datetime.isoformat()`` writes them, offsets included."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from sla_clock.app.reports import Kpis, WeeklyReport
+from sla_clock.app.views import RequestExplained
+from sla_clock.domain.request_record import RequestRecord, Volumes
+from sla_clock.domain.state_codec import encode
+from sla_clock.domain.timers import Deadline, TimerRecord
+from sla_clock.entrypoints.scheduler import SchedulerState
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 class PolicyRead(BaseModel):
@@ -30,6 +44,227 @@ class CalendarUpdate(BaseModel):
     calendar: dict[str, Any]
 
 
+class CalendarsRead(BaseModel):
+    current: str
+    calendars: dict[str, dict[str, Any]]
+
+
 class RebuildRead(BaseModel):
     status: str
     detail: str
+
+
+class ThresholdRead(BaseModel):
+    threshold: str
+    fire_at: str
+    state: str
+    emitted_at: str | None
+
+    @classmethod
+    def of(cls, timer: TimerRecord) -> ThresholdRead:
+        return cls(
+            threshold=timer.threshold,
+            fire_at=timer.fire_at.isoformat(),
+            state=timer.state,
+            emitted_at=_instant(timer.emitted_at),
+        )
+
+
+class DeadlineRead(BaseModel):
+    kind: str
+    due_at: str
+    computed: dict[str, Any] = Field(description="How the due instant was computed")
+    thresholds: list[ThresholdRead]
+    status: str = Field(description="active, done or superseded")
+
+    @classmethod
+    def of(cls, deadline: Deadline) -> DeadlineRead:
+        return cls(
+            kind=deadline.kind,
+            due_at=deadline.due_at.isoformat(),
+            computed=deadline.computed,
+            thresholds=[ThresholdRead.of(timer) for timer in deadline.thresholds],
+            status=deadline.status,
+        )
+
+
+class SlaEventRead(BaseModel):
+    type: str
+    event_id: UUID
+    version: int
+    data: dict[str, Any]
+
+
+class DeadlinesRead(BaseModel):
+    request_id: UUID
+    facts: dict[str, Any]
+    deadlines: list[DeadlineRead]
+    events: list[SlaEventRead]
+
+    @classmethod
+    def of(cls, explained: RequestExplained) -> DeadlinesRead:
+        return cls(
+            request_id=explained.state.request_id,
+            facts=encode(explained.state),
+            deadlines=[DeadlineRead.of(deadline) for deadline in explained.deadlines],
+            events=[
+                SlaEventRead(type=e.type, event_id=e.id, version=e.stream_version, data=e.data)
+                for e in explained.events
+            ],
+        )
+
+
+class VolumesRead(BaseModel):
+    received: int
+    in_progress: int
+    waiting: int
+    resolved: int
+
+    @classmethod
+    def of(cls, volumes: Volumes) -> VolumesRead:
+        return cls(
+            received=volumes.received,
+            in_progress=volumes.in_progress,
+            waiting=volumes.waiting,
+            resolved=volumes.resolved,
+        )
+
+
+class KpiRead(BaseModel):
+    """Durations in seconds; a ratio or mean is null when there is nothing to compute it over."""
+
+    received: int
+    responded: int
+    resolved: int
+    closed: int
+    unresolved: int
+    average_first_response: float | None
+    average_handling_time: float | None
+    fcr_percent: float | None
+    sla_compliance_percent: float | None
+    reopen_rate_percent: float | None
+    escalation_rate_percent: float | None
+    average_csat: float | None
+    nps: float | None
+    volumes: VolumesRead
+
+    @classmethod
+    def of(cls, kpis: Kpis) -> KpiRead:
+        report = kpis.report
+        first, handling = report.average_first_response, report.average_handling_time
+        return cls(
+            received=report.received,
+            responded=report.responded,
+            resolved=report.resolved,
+            closed=report.closed,
+            unresolved=report.unresolved,
+            average_first_response=None if first is None else first.total_seconds(),
+            average_handling_time=None if handling is None else handling.total_seconds(),
+            fcr_percent=report.fcr_percent,
+            sla_compliance_percent=report.sla_compliance_percent,
+            reopen_rate_percent=report.reopen_rate_percent,
+            escalation_rate_percent=report.escalation_rate_percent,
+            average_csat=report.average_csat,
+            nps=report.nps,
+            volumes=VolumesRead.of(kpis.volumes),
+        )
+
+
+class AlertRead(BaseModel):
+    request_id: UUID
+    alert: str
+    state: str = Field(description="armed (upcoming), fired (raised) or cancelled")
+    due_at: str
+    emitted_at: str | None
+
+    @classmethod
+    def of(cls, timer: TimerRecord) -> AlertRead:
+        return cls(
+            request_id=timer.request_id,
+            alert=timer.key,
+            state=timer.state,
+            due_at=timer.due_at.isoformat(),
+            emitted_at=_instant(timer.emitted_at),
+        )
+
+
+class SchedulerRead(BaseModel):
+    fired: int
+    loaded: int = Field(description="Timers in memory, due within the horizon")
+    paused: bool
+    caught_up: bool
+    recovery_seconds: float | None
+
+    @classmethod
+    def of(cls, state: SchedulerState) -> SchedulerRead:
+        return cls(
+            fired=state.fired,
+            loaded=state.loaded,
+            paused=state.paused,
+            caught_up=state.caught_up,
+            recovery_seconds=state.recovery_seconds,
+        )
+
+
+class SlaCountsRead(BaseModel):
+    first_response_met: int
+    first_response_missed: int
+    resolution_met: int
+    resolution_missed: int
+
+
+class UnresolvedRead(BaseModel):
+    request_id: UUID
+    reference: str | None
+    priority: str | None
+    team: str | None
+    status: str
+    received_at: str
+    resolution_due: str | None
+
+    @classmethod
+    def of(cls, record: RequestRecord) -> UnresolvedRead:
+        return cls(
+            request_id=record.request_id,
+            reference=record.reference,
+            priority=record.priority,
+            team=record.team,
+            status=record.status,
+            received_at=record.received_at.isoformat(),
+            resolution_due=_instant(record.resolution_due),
+        )
+
+
+class WeeklyReportRead(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    week: str
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    kpis: KpiRead
+    previous_week: KpiRead
+    trends: VolumesRead = Field(description="Each volume's change from the previous week")
+    slas: SlaCountsRead
+    unresolved: list[UnresolvedRead]
+    improvement_points: list[str]
+    objectives: list[str]
+
+    @classmethod
+    def of(cls, report: WeeklyReport) -> WeeklyReportRead:
+        slas = report.slas
+        return cls(
+            week=report.week,
+            **{"from": report.start.isoformat(), "to": report.end.isoformat()},
+            kpis=KpiRead.of(report.kpis),
+            previous_week=KpiRead.of(report.previous_week),
+            trends=VolumesRead.of(report.trends),
+            slas=SlaCountsRead(
+                first_response_met=slas.first_response_met,
+                first_response_missed=slas.first_response_missed,
+                resolution_met=slas.resolution_met,
+                resolution_missed=slas.resolution_missed,
+            ),
+            unresolved=[UnresolvedRead.of(record) for record in report.unresolved],
+            improvement_points=report.improvement_points,
+            objectives=report.objectives,
+        )

@@ -1,14 +1,11 @@
-"""The scheduler: fires durable timers in fire order, each exactly once.
+"""The scheduler worker: fires durable timers in fire order, each exactly once.
 
 The database is the truth (armed rows, partial index on ``fire_at``); memory only holds a heap
 of the timers due within the next ``horizon``, refilled every ``refill_interval`` and when the
-consumer arms a timer inside the horizon. Firing a batch is ONE transaction: lock the still
-armed timers (``FOR UPDATE SKIP LOCKED``), append their events to the request streams through
-the event store, flip them to ``fired``. A crash before the commit leaves them armed (fired
-after restart); after it, they are fired and never armed again for the same due instant.
-At start-up it first waits (bounded) for the consumer to handle the backlog left while the
-service was down, then the first refill returns the overdue timers first: they are caught up
-in order.
+consumer arms a timer inside the horizon. Each batch is fired by ``app.firing.fire_timers`` in
+one transaction. At start-up it first waits (bounded) for the consumer to handle the backlog
+left while the service was down, then the first refill returns the overdue timers first: they
+are caught up in order.
 """
 
 from __future__ import annotations
@@ -17,100 +14,126 @@ import asyncio
 import heapq
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID
 
 import structlog
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from events.catalogue import DomainEvent
+from events.application.ports import Clock
 from events.consumer import TRANSIENT_ERRORS
-from events.db import is_postgres, reading
 from events.store import ConcurrencyError
-from events.tables import events as events_table
-from sla_clock.adapters.timers import armed_until, claim, mark_fired
-from sla_clock.app.context import SlaContext
-from sla_clock.app.rules import load_rules, request_stream
-from sla_clock.domain.emission import event_for
+from sla_clock.app.ports import TimerSchedule
+from sla_clock.app.rules import CurrentRules
+from sla_clock.domain.timers import DueTimer
 
 log = structlog.get_logger(__name__)
+RULES_REFRESH_SECONDS = 5.0
+RETRIED: tuple[type[BaseException], ...] = (ConcurrencyError, *TRANSIENT_ERRORS)
+
+Fire = Callable[[Sequence[int]], Awaitable[list[DueTimer]]]
 
 
-async def stream_versions(connection: AsyncConnection, streams: set[UUID]) -> dict[UUID, int]:
-    rows = await connection.execute(
-        select(events_table.c.stream_id, func.max(events_table.c.version))
-        .where(events_table.c.stream_id.in_(list(streams)))
-        .group_by(events_table.c.stream_id)
-    )
-    return {row[0]: row[1] for row in rows}
+@dataclass(frozen=True)
+class SchedulerState:
+    fired: int
+    loaded: int
+    paused: bool
+    caught_up: bool
+    recovery_seconds: float | None
+
+
+@dataclass(frozen=True)
+class SchedulerTuning:
+    horizon: float = 60.0
+    refill_interval: float = 1.0
+    batch: int = 1000
+    capacity: int = 200_000
+    catch_up_grace: float = 0.5
+    lanes: int = 2
+    input_wait_limit: float = 60.0
 
 
 class Scheduler:
     def __init__(
         self,
-        ctx: SlaContext,
-        *,
-        horizon: float = 60.0,
-        refill_interval: float = 1.0,
-        batch: int = 1000,
-        capacity: int = 200_000,
-        catch_up_grace: float = 0.5,
-        lanes: int = 2,
-        on_commit: Callable[[], None] = lambda: None,
+        schedule: TimerSchedule,
+        fire: Fire,
+        rules: CurrentRules,
+        clock: Clock,
+        tuning: SchedulerTuning = SchedulerTuning(),
         input_caught_up: Callable[[], Awaitable[None]] | None = None,
-        input_wait_limit: float = 60.0,
     ) -> None:
-        self.ctx = ctx
-        self.engine = ctx.store.engine
-        self.horizon = timedelta(seconds=horizon)
-        self.refill_interval = refill_interval
-        self.batch = batch
-        self.capacity = capacity
-        self.grace = timedelta(seconds=catch_up_grace)
-        self.on_commit = on_commit
+        self.schedule = schedule
+        self._fire = fire
+        self.rules = rules
+        self.clock = clock
+        self.horizon = timedelta(seconds=tuning.horizon)
+        self.refill_interval = tuning.refill_interval
+        self.batch = tuning.batch
+        self.capacity = tuning.capacity
+        self.grace = timedelta(seconds=tuning.catch_up_grace)
+        self.lanes = tuning.lanes
         self.input_caught_up = input_caught_up
-        self.input_wait_limit = input_wait_limit
+        self.input_wait_limit = tuning.input_wait_limit
         self.fired = 0
         self.paused = False
-        self._stopping = asyncio.Event()
         self.caught_up = asyncio.Event()
         self.started = time.monotonic()
         self.recovery_seconds: float | None = None
-        self._heap: list[tuple[datetime, int, int]] = []  # (fire instant, timer id, lane)
-        self.lanes = lanes if is_postgres(self.engine) else 1  # SQLite: one writer anyway
         self.lateness: list[float] = []  # seconds from fire_at to the commit, when recorded
         self.record_lateness = False
+        self._stopping = asyncio.Event()
+        self._heap: list[tuple[datetime, int, int]] = []  # (fire instant, timer id, lane)
         self._known: set[int] = set()
         self._loaded_until: datetime | None = None
         self._truncated = False
         self._poke = asyncio.Event()
         self._next_refill = 0.0
         self._next_rules = 0.0
+        self._refilled_at: datetime | None = None
+        self._settled_at: datetime | None = None
+        self._settled = asyncio.Event()
+
+    def state(self) -> SchedulerState:
+        """What operations see of the scheduler."""
+        return SchedulerState(
+            fired=self.fired,
+            loaded=len(self._heap),
+            paused=self.paused,
+            caught_up=self.caught_up.is_set(),
+            recovery_seconds=self.recovery_seconds,
+        )
+
+    async def passed(self, instant: datetime) -> None:
+        """Return once every timer armed before ``instant`` and due by it (catch-up grace
+        included) has fired or was cancelled: a refill began at or after ``instant`` and nothing
+        it loaded was left due. Tests wait on this instead of sleeping."""
+        while self._settled_at is None or self._settled_at < instant:
+            self._settled.clear()
+            await self._settled.wait()
 
     # --- the consumer's hook ---------------------------------------------------------
     def wake(self, at: datetime) -> None:
         """A timer was armed for ``at``: refill soon if it falls inside the horizon (after the
         consumer's commit, which this call precedes; the periodic refill is the guarantee)."""
-        if at <= self.ctx.now() + self.horizon:
+        if at <= self.clock.now() + self.horizon:
             asyncio.get_running_loop().call_later(0.02, self._poke.set)
 
     # --- steps (tests drive these directly) ----------------------------------------------
     async def refill(self) -> int:
-        until = self.ctx.now() + self.horizon
-        async with reading(self.engine) as connection:
-            rows = await armed_until(connection, until, self.capacity)
+        self._refilled_at = now = self.clock.now()
+        rows = await self.schedule.armed_until(now + self.horizon, self.capacity)
         added = 0
-        for fire_at, timer_id, armed_at, request_id in rows:
-            if timer_id not in self._known:
-                self._known.add(timer_id)
+        for timer in rows:
+            if timer.id not in self._known:
+                self._known.add(timer.id)
                 # Armed already overdue (a backdated request, a backlog): wait a moment, so the
                 # request's next events (its answer, its pause) are consumed before we fire.
-                effective = max(fire_at, armed_at + self.grace)
-                heapq.heappush(self._heap, (effective, timer_id, request_id.int % self.lanes))
+                effective = max(timer.fire_at, timer.armed_at + self.grace)
+                heapq.heappush(self._heap, (effective, timer.id, timer.request_id.int % self.lanes))
                 added += 1
         self._truncated = len(rows) >= self.capacity
-        self._loaded_until = rows[-1][0] if self._truncated else until
+        self._loaded_until = rows[-1].fire_at if self._truncated else now + self.horizon
         self._next_refill = time.monotonic() + self.refill_interval
         return added
 
@@ -119,7 +142,7 @@ class Scheduler:
 
         Lanes partition timers by request, so concurrent transactions never append to the same
         stream; running them together overlaps one's Python work with another's database work."""
-        now = self.ctx.now()
+        now = self.clock.now()
         lanes: list[list[int]] = [[] for _ in range(self.lanes)]
         taken = 0
         while self._heap and self._heap[0][0] <= now and taken < self.batch * self.lanes:
@@ -132,47 +155,22 @@ class Scheduler:
         return sum(await asyncio.gather(*(self.fire(ids) for ids in lanes if ids)))
 
     async def fire(self, ids: Sequence[int]) -> int:
-        async with self.ctx.store.transaction() as tx:
-            due = await claim(tx.connection, ids, self.ctx.now())
-            if not due:
-                return 0
-            emitted_at = self.ctx.now()
-            streams: dict[UUID, list[DomainEvent]] = {}
-            for timer in due:
-                streams.setdefault(request_stream(timer.request_id), []).append(
-                    event_for(
-                        timer.request_id,
-                        timer.key,
-                        timer.threshold,
-                        timer.fire_at,
-                        timer.due_at,
-                        timer.explanation,
-                        emitted_at,
-                    )
-                )
-            versions = await stream_versions(tx.connection, set(streams))
-            # One round trip for the versions, one insert: a burst of thousands of warnings due
-            # in the same second is emitted within it.
-            await tx.append_streams(
-                [(stream, "sla", versions.get(stream, 0), events) for stream, events in streams.items()]
-            )
-            fired = [timer.id for timer in due]
-            await mark_fired(tx.connection, fired, emitted_at)
-        if self.record_lateness:
-            committed = self.ctx.now()
+        due = await self._fire(ids)
+        if self.record_lateness and due:
+            committed = self.clock.now()
             self.lateness += [(committed - timer.fire_at).total_seconds() for timer in due]
-        self.fired += len(fired)
-        self.on_commit()
-        return len(fired)
+        self.fired += len(due)
+        return len(due)
 
     async def refresh_rules(self) -> None:
-        book = await load_rules(self.ctx.store)
-        if (
-            book.policy_stream_version != self.ctx.rules.policy_stream_version
-            or book.calendar_stream_version != self.ctx.rules.calendar_stream_version
-        ):
-            self.ctx.rules = book
-        self._next_rules = time.monotonic() + 5.0
+        await self.rules.refresh()
+        self._next_rules = time.monotonic() + RULES_REFRESH_SECONDS
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
 
     def stop(self) -> None:
         """:meth:`run` returns after the step in progress (nothing is cut mid-transaction)."""
@@ -208,20 +206,27 @@ class Scheduler:
     def _next_wait(self) -> float:
         wait = self._next_refill - time.monotonic()
         if self._heap:
-            wait = min(wait, (self._heap[0][0] - self.ctx.now()).total_seconds())
+            wait = min(wait, (self._heap[0][0] - self.clock.now()).total_seconds())
         return max(wait, 0.0)
 
     def _drained_a_truncated_load(self) -> bool:
         top = self._heap[0][0] if self._heap else None
         return self._truncated and (top is None or top > (self._loaded_until or top))
 
+    def _settle(self) -> None:
+        """Nothing loaded is due: everything armed before the last refill and due by then fired."""
+        if self._refilled_at is not None and not self._truncated:
+            self._settled_at = self._refilled_at
+            self._settled.set()
+
     async def step(self) -> None:
         if time.monotonic() >= self._next_refill or self._drained_a_truncated_load():
             await self.refill()
         if time.monotonic() >= self._next_rules:
             await self.refresh_rules()
-        if await self.fire_due() or (self._heap and self._heap[0][0] <= self.ctx.now()):
+        if await self.fire_due() or (self._heap and self._heap[0][0] <= self.clock.now()):
             return
+        self._settle()
         if not self.caught_up.is_set() and not self._truncated:
             self.recovery_seconds = time.monotonic() - self.started
             self.caught_up.set()
@@ -249,7 +254,7 @@ class Scheduler:
                 continue
             try:
                 await self.step()
-            except (ConcurrencyError, *TRANSIENT_ERRORS) as error:
+            except RETRIED as error:
                 # Another instance appended to one of these streams, or the database blinked:
                 # the timers are still armed; the next refill brings them back.
                 log.warning("sla.scheduler_retry", error=repr(error))

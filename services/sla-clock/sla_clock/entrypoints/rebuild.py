@@ -1,4 +1,4 @@
-"""Rebuild the read model by replaying the consumed topics from the beginning.
+"""The rebuild worker: replay the consumed topics from the beginning into a cleared read model.
 
 Fired timers are kept (only armed ones are cancelled), so the replay re-arms timers but never
 emits an event twice for the same ``(request, kind, due_at)``. The scheduler is paused until
@@ -10,29 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import structlog
+
+from sla_clock.app.ports import Replay
+from sla_clock.app.projection import RequestTracker
+from sla_clock.entrypoints.scheduler import Scheduler
 
 log = structlog.get_logger(__name__)
 QUIET_SECONDS = 2.0
 
 
-async def rebuild(runtime: Any, quiet: float = QUIET_SECONDS) -> None:
-    ctx, scheduler = runtime.state["sla"], runtime.state["scheduler"]
-    scheduler.paused = True
+async def rebuild(
+    replay: Replay, tracker: RequestTracker, scheduler: Scheduler, quiet: float = QUIET_SECONDS
+) -> None:
+    scheduler.pause()
     started = time.monotonic()
     try:
-        await runtime.consumer.reset()
-        rewind = getattr(runtime.runner, "rewind", None)
-        if rewind is not None:  # Kafka: offsets live in the broker; the inbox was cleared
-            await rewind()
+        await replay.restart()
         while True:
-            idle = time.monotonic() - max(ctx.last_event, started)
+            idle = time.monotonic() - max(tracker.last_event, started)
             if idle >= quiet:
                 break
             await asyncio.sleep(quiet - idle)
     finally:
         scheduler.forget()
-        scheduler.paused = False
+        scheduler.resume()
         log.info("sla.rebuilt", seconds=round(time.monotonic() - started, 2))

@@ -1,0 +1,28 @@
+"""The consumer entry point: intake and documents events -> the projection, exactly once per
+event (the platform consumer's inbox row commits with the facts and timers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from events.catalogue import DomainEvent
+from events.consumer import Consumer
+from events.envelope import Envelope
+from sla_clock.app.ports import Records
+from sla_clock.app.projection import CONSUMED_EVENTS, RequestTracker
+
+CONSUMER_NAME = "sla-clock"
+
+
+def make_consumer(
+    tracker: RequestTracker, engine: AsyncEngine, records: Callable[[AsyncConnection], Records]
+) -> Consumer:
+    async def handle(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
+        await tracker.project(event, records(connection))
+
+    async def reset(connection: AsyncConnection) -> None:
+        await tracker.forget_all(records(connection))
+
+    return Consumer(CONSUMER_NAME, engine, {m.event_type: handle for m in CONSUMED_EVENTS}, reset=reset)

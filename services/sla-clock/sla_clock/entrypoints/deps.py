@@ -1,0 +1,24 @@
+"""Dependencies of the SLA clock's routes: the running service, typed, and who may change rules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from events.service.app import RuntimeDep
+from events.service.auth import Actor, require_level
+from events.service.problems import Problem
+from sla_clock.bootstrap import SlaService, running
+
+
+def sla_service(runtime: RuntimeDep) -> SlaService:
+    sla = running(runtime)
+    if sla is None:
+        raise Problem(503, "not-ready", "The SLA clock is starting")
+    return sla
+
+
+SlaDep = Annotated[SlaService, Depends(sla_service)]
+ManagerDep = Annotated[Actor, require_level(2)]
+DirectorDep = Annotated[Actor, require_level(3)]
