@@ -117,6 +117,32 @@ def test_pyproject_packages_every_declared_service() -> None:
         )
 
 
+def test_import_linter_contracts_cover_every_declared_service() -> None:
+    linter = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"].get("importlinter")
+    if linter is None:
+        return
+    layered = {
+        package
+        for contract in linter.get("contracts", [])
+        if contract["type"] == "layers"
+        for package in contract.get("containers", [])
+    }
+    packages = {service.package for service in DECLARED}
+    where = "pyproject.toml [tool.importlinter]"
+    for service in DECLARED:
+        assert service.package in linter["root_packages"], f"{where} root_packages: add {service.package!r}"
+        assert service.package in layered, (
+            f"{where}: add {service.package!r} to a layers contract's containers"
+        )
+    # A contract naming several services is about services: it names all of them.
+    for contract in linter.get("contracts", []):
+        for key in ("modules", "source_modules"):
+            named = packages & set(contract.get(key, []))
+            assert len(named) < 2 or named == packages, (
+                f"{where} contract {contract['id']!r} {key}: add {sorted(packages - named)}"
+            )
+
+
 def test_the_declaration_ships_in_the_package() -> None:
     """The image installs the package (not the checkout): services.toml must be package data."""
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
