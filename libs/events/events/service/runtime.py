@@ -41,7 +41,10 @@ them: a loop cancelled inside a database call leaves its connection's cleanup to
 
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """What makes one service: its name, context, port, migrations, routers and consumers."""
+    """What makes one service: its name, context, port, migrations, routers and consumers.
+
+    Name, context and port are declared in ``services.toml``: a service passes
+    ``**identity_of("<package>")`` (:mod:`events.service.declaration`)."""
 
     name: str
     context: str
