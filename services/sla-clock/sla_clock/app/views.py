@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from events.application.errors import NotFound
 from events.envelope import Envelope
+from sla_clock.app.errors import RequestNotSeen
 from sla_clock.app.ports import ReadModel
 from sla_clock.domain.request_state import RequestState
 from sla_clock.domain.timers import Deadline, TimerRecord, deadlines_of
@@ -24,7 +24,7 @@ async def explain_request(read: ReadModel, request_id: UUID) -> RequestExplained
     state = await read.request(request_id)
     timers = await read.timers(request_id)
     if state is None:
-        raise NotFound("request", request_id)
+        raise RequestNotSeen(request_id)
     return RequestExplained(state, deadlines_of(timers), await read.sla_events(request_id))
 
 

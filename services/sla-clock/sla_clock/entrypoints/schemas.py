@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sla_clock.app.reports import Kpis, WeeklyReport
 from sla_clock.app.views import RequestExplained
-from sla_clock.domain.request_record import RequestRecord, Volumes
+from sla_clock.domain.request_record import RequestRecord
 from sla_clock.domain.state_codec import encode
 from sla_clock.domain.timers import Deadline, TimerRecord
 from sla_clock.entrypoints.scheduler import SchedulerState
@@ -120,15 +121,6 @@ class VolumesRead(BaseModel):
     waiting: int
     resolved: int
 
-    @classmethod
-    def of(cls, volumes: Volumes) -> VolumesRead:
-        return cls(
-            received=volumes.received,
-            in_progress=volumes.in_progress,
-            waiting=volumes.waiting,
-            resolved=volumes.resolved,
-        )
-
 
 class KpiRead(BaseModel):
     """Durations in seconds; a ratio or mean is null when there is nothing to compute it over."""
@@ -148,26 +140,14 @@ class KpiRead(BaseModel):
     nps: float | None
     volumes: VolumesRead
 
+    @field_validator("average_first_response", "average_handling_time", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        return value.total_seconds() if isinstance(value, timedelta) else value
+
     @classmethod
     def of(cls, kpis: Kpis) -> KpiRead:
-        report = kpis.report
-        first, handling = report.average_first_response, report.average_handling_time
-        return cls(
-            received=report.received,
-            responded=report.responded,
-            resolved=report.resolved,
-            closed=report.closed,
-            unresolved=report.unresolved,
-            average_first_response=None if first is None else first.total_seconds(),
-            average_handling_time=None if handling is None else handling.total_seconds(),
-            fcr_percent=report.fcr_percent,
-            sla_compliance_percent=report.sla_compliance_percent,
-            reopen_rate_percent=report.reopen_rate_percent,
-            escalation_rate_percent=report.escalation_rate_percent,
-            average_csat=report.average_csat,
-            nps=report.nps,
-            volumes=VolumesRead.of(kpis.volumes),
-        )
+        return cls.model_validate({**asdict(kpis.report), "volumes": asdict(kpis.volumes)})
 
 
 class AlertRead(BaseModel):
@@ -197,13 +177,7 @@ class SchedulerRead(BaseModel):
 
     @classmethod
     def of(cls, state: SchedulerState) -> SchedulerRead:
-        return cls(
-            fired=state.fired,
-            loaded=state.loaded,
-            paused=state.paused,
-            caught_up=state.caught_up,
-            recovery_seconds=state.recovery_seconds,
-        )
+        return cls.model_validate(asdict(state))
 
 
 class SlaCountsRead(BaseModel):
@@ -251,19 +225,13 @@ class WeeklyReportRead(BaseModel):
 
     @classmethod
     def of(cls, report: WeeklyReport) -> WeeklyReportRead:
-        slas = report.slas
         return cls(
             week=report.week,
             **{"from": report.start.isoformat(), "to": report.end.isoformat()},
             kpis=KpiRead.of(report.kpis),
             previous_week=KpiRead.of(report.previous_week),
-            trends=VolumesRead.of(report.trends),
-            slas=SlaCountsRead(
-                first_response_met=slas.first_response_met,
-                first_response_missed=slas.first_response_missed,
-                resolution_met=slas.resolution_met,
-                resolution_missed=slas.resolution_missed,
-            ),
+            trends=VolumesRead.model_validate(asdict(report.trends)),
+            slas=SlaCountsRead.model_validate(asdict(report.slas)),
             unresolved=[UnresolvedRead.of(record) for record in report.unresolved],
             improvement_points=report.improvement_points,
             objectives=report.objectives,
