@@ -157,3 +157,15 @@ def test_sizes_out_of_range_are_refused() -> None:
         tree.consistency_proof(6, 5)
     with pytest.raises(ValueError):
         tree.root(6)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 5, 8, 13, 64, 255, 256, 257, 300])
+def test_a_tree_built_in_bulk_is_the_tree_built_by_appends(size: int) -> None:
+    hashes = [leaf_hash(entry) for entry in entries(size)]
+    bulk, appended = MerkleTree.from_concatenated(b"".join(hashes)), MerkleTree(hashes)
+    assert bulk.size == appended.size
+    assert bulk.levels == appended.levels
+    if size:
+        bulk.append(leaf_hash(b"one more"))
+        appended.append(leaf_hash(b"one more"))
+        assert bulk.root() == appended.root() == mth([*entries(size), b"one more"])

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import orjson
 
-from events.audit.bundle import LOG, WITNESS, Bundle, TrustedKey
+from events.audit.bundle import LOG, WITNESS, TrustedKey
+from events.audit.fast import verify_path
 from events.audit.note import MalformedNote, Verifier
-from events.audit.verify import verify_bundle
 
 
 def _trusted(log_keys: list[str], witness_keys: list[str]) -> list[TrustedKey] | None:
@@ -38,15 +38,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     verify.add_argument("--witness-key", action="append", default=[], help="trusted witness key file")
     verify.add_argument("--min-witnesses", type=int, default=0, help="witness cosignatures required")
+    verify.add_argument("--workers", type=int, default=None, help="processes (default: one per CPU)")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     try:
-        bundle = Bundle.read(args.bundle)
         trusted = _trusted(args.key, args.witness_key)
-    except (OSError, ValueError, MalformedNote) as error:
+        report = verify_path(
+            args.bundle, trusted=trusted, min_witnesses=args.min_witnesses, workers=args.workers
+        )
+    except (OSError, ValueError, KeyError, TypeError, MalformedNote) as error:
         print(f"cannot read: {error}", file=sys.stderr)
         return 2
-    report = verify_bundle(bundle, trusted=trusted, min_witnesses=args.min_witnesses)
     if args.json:
         sys.stdout.write(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from events.audit.leaf import event_leaf_hash
 from events.audit.merkle import MerkleTree
@@ -18,8 +19,7 @@ from events.audit.note import Checkpoint, Signer, sign_note
 from events.envelope import Envelope
 
 
-@dataclass(frozen=True)
-class RecordedLeaf:
+class RecordedLeaf(NamedTuple):
     """Leaf ``index`` of the tree: which event it is (as the log recorded it) and its hash."""
 
     index: int

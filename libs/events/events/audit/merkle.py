@@ -79,6 +79,25 @@ class MerkleTree:
         self.size = 0
         self.extend(leaf_hashes)
 
+    @classmethod
+    def from_concatenated(cls, leaf_hashes: bytes) -> MerkleTree:
+        """A tree from its leaf hashes end to end, built level by level (several times
+        faster than appending one by one)."""
+        if len(leaf_hashes) % HASH_SIZE:
+            raise ValueError("leaf hashes are 32 bytes each")
+        tree = cls()
+        level = bytearray(leaf_hashes)
+        tree.levels = [level]
+        tree.size = len(level) // HASH_SIZE
+        sha256, prefix = _sha256, NODE_PREFIX
+        while len(level) >= 2 * HASH_SIZE:
+            pairs = len(level) // (2 * HASH_SIZE) * 2 * HASH_SIZE
+            level = bytearray(
+                b"".join([sha256(prefix + level[i : i + 64]).digest() for i in range(0, pairs, 64)])
+            )
+            tree.levels.append(level)
+        return tree
+
     def append(self, hash_: bytes) -> int:
         """Add one leaf hash; returns its index."""
         if len(hash_) != HASH_SIZE:

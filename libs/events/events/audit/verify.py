@@ -19,7 +19,7 @@ from typing import Any
 from events.audit.bundle import LOG, WITNESS, Bundle, TrustedKey
 from events.audit.leaf import record_leaf_hash
 from events.audit.log import RecordedLeaf
-from events.audit.merkle import MerkleTree, RightEdge, verify_consistency
+from events.audit.merkle import MerkleTree, verify_consistency
 from events.audit.note import (
     Checkpoint,
     InvalidNoteSignature,
@@ -115,12 +115,21 @@ def verify_bundle(
     bundle: Bundle, *, trusted: Iterable[TrustedKey] | None = None, min_witnesses: int = 0
 ) -> Report:
     """Check everything in ``bundle``; ``trusted`` keys replace the bundle's own when given."""
+    report = verify_log(bundle, trusted=trusted, min_witnesses=min_witnesses)
+    verify_events(bundle, report)
+    return report
+
+
+def verify_log(
+    bundle: Bundle, *, trusted: Iterable[TrustedKey] | None = None, min_witnesses: int = 0
+) -> Report:
+    """The checks that do not read events: signatures, forks, the recorded leaves against
+    the signed roots (which sets ``report.signed_size``)."""
     keys = list(trusted) if trusted is not None else bundle.keys
     report = Report(bundle.origin, events=len(bundle.events), checkpoints=len(bundle.checkpoints))
     checkpoints = _checkpoints(bundle, keys, min_witnesses, report)
     _forks(bundle, checkpoints, report)
     report.signed_size = _signed_size(bundle.leaves, checkpoints, report)
-    _events(bundle, report)
     return report
 
 
@@ -205,7 +214,7 @@ def _signed_size(leaves: list[RecordedLeaf], checkpoints: list[Checkpoint], repo
     wanted: dict[int, set[bytes]] = {}
     for checkpoint in checkpoints:
         wanted.setdefault(checkpoint.size, set()).add(checkpoint.root)
-    edge = RightEdge()
+    tree = MerkleTree.from_concatenated(b"".join(leaf.hash for leaf in leaves))
     signed = 0
     last_good = 0
     for size in sorted(wanted):
@@ -218,9 +227,7 @@ def _signed_size(leaves: list[RecordedLeaf], checkpoints: list[Checkpoint], repo
                 )
             )
             continue
-        while edge.size < size:
-            edge.append(leaves[edge.size].hash)
-        if edge.root() in wanted[size]:
+        if tree.root(size) in wanted[size]:
             signed = last_good = size
             continue
         first, last = leaves[last_good], leaves[size - 1]
@@ -238,7 +245,8 @@ def _signed_size(leaves: list[RecordedLeaf], checkpoints: list[Checkpoint], repo
     return signed
 
 
-def _events(bundle: Bundle, report: Report) -> None:
+def verify_events(bundle: Bundle, report: Report) -> None:
+    """Check every event of the bundle against its chain and the signed leaves."""
     findings = report.findings
     signed = report.signed_size
     recorded = {leaf.event_id: leaf for leaf in bundle.leaves}
@@ -246,6 +254,7 @@ def _events(bundle: Bundle, report: Report) -> None:
     seen: set[str] = set()
     unrecorded: list[tuple[int, dict[str, Any]]] = []
     previous: tuple[int, dict[str, Any]] | None = None
+    last_signed_order = -1
     for order, event in enumerate(bundle.events):
         event_id = event["id"]
         position = event["position"]
@@ -272,6 +281,7 @@ def _events(bundle: Bundle, report: Report) -> None:
                 )
             )
         previous = (leaf.index, event)
+        last_signed_order = order
         if content_ok and record_leaf_hash(event) != leaf.hash:
             if leaf.position != position:
                 kind, message = REORDERED, f"signed at position {leaf.position}"
@@ -280,21 +290,20 @@ def _events(bundle: Bundle, report: Report) -> None:
             findings.append(
                 Finding(kind, message, event_id=event_id, position=position, leaf_index=leaf.index)
             )
-    # Events past every recorded leaf are simply not in the tree yet; others were slipped in.
-    tail = len(bundle.events)
-    while unrecorded and unrecorded[-1][0] == tail - 1:
-        unrecorded.pop()
-        tail -= 1
-        report.unsigned_events += 1
-    for _, event in unrecorded:
-        findings.append(
-            Finding(
-                UNRECORDED,
-                "not in the log's signed tree",
-                event_id=event["id"],
-                position=event["position"],
+    # An event the log does not record is a finding when it sits among signed events;
+    # after the last of them it is only not signed yet.
+    for order, event in unrecorded:
+        if order < last_signed_order:
+            findings.append(
+                Finding(
+                    UNRECORDED,
+                    "not in the log's signed tree",
+                    event_id=event["id"],
+                    position=event["position"],
+                )
             )
-        )
+        else:
+            report.unsigned_events += 1
     for leaf in bundle.leaves[:signed]:
         if leaf.event_id not in seen:
             findings.append(
