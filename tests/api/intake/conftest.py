@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -76,13 +75,6 @@ class Desk:
         return response.json()
 
 
-def wait_ready(client: TestClient, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while client.get("/readyz").status_code != 200:
-        assert time.monotonic() < deadline, client.get("/readyz").json()
-        time.sleep(0.02)
-
-
 def make_client(tmp_path, clock: MovableClock, **settings) -> TestClient:
     definition = replace(DEFINITION, extra={"clock": clock})
     return TestClient(
@@ -98,9 +90,10 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def client(tmp_path, clock):
+def client(tmp_path, clock, wait_ready):
     with make_client(tmp_path, clock) as client:
-        wait_ready(client)
+        readyz = wait_ready(client)
+        assert readyz.status_code == 200, readyz.json()
         yield client
 
 

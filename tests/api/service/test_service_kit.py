@@ -4,7 +4,6 @@ health, readiness, auth, problem+json, limits."""
 from __future__ import annotations
 
 import socket
-import time
 
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
@@ -41,25 +40,16 @@ def client_for(tmp_path, **overrides) -> TestClient:
     return TestClient(create_service_app(DEFINITION, settings))
 
 
-def wait_ready(client: TestClient, timeout: float = 10) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = client.get("/readyz")
-        if response.status_code == 200 or time.monotonic() > deadline:
-            return response.json() | {"status_code": response.status_code}
-        time.sleep(0.05)
-
-
 def bearer(level: int = 1) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token('alice', level=level, team='support')}"}
 
 
-def test_healthz_and_readyz_answer_on_the_embedded_default(tmp_path):
+def test_healthz_and_readyz_answer_on_the_embedded_default(tmp_path, wait_ready):
     with client_for(tmp_path) as client:
         assert client.get("/healthz").json() == {"status": "ok", "service": "kit"}
-        ready = wait_ready(client)
-        assert ready["status_code"] == 200
-        assert ready["checks"] == {"database": "ok", "startup": "ok", "bus": "ok"}
+        readyz = wait_ready(client)
+        assert readyz.status_code == 200
+        assert readyz.json()["checks"] == {"database": "ok", "startup": "ok", "bus": "ok"}
         assert (tmp_path / "kit.db").exists()
 
 
