@@ -68,7 +68,7 @@ async def seed_defaults(store: RulesStore, now: datetime) -> bool:
         policy=DEFAULT_POLICY.to_spec(),
         calendar=DEFAULT_CALENDAR,
         defined_by="system",
-        reason="defaults of DOMAIN.md §3-4",
+        reason="defaults of docs/domain.md §4.2-4.3",
         at=now,
     )
     return await store.seed(calendars, policy)
