@@ -1,9 +1,10 @@
 """Priority from impact x urgency x workaround, and the rule for changing it (docs/domain.md §3.2, §3.3).
 
-Why the customer profile plays no part here: priority describes the incident, and docs/domain.md §3.2 wants
-it derived from objective criteria only. A strategic customer's "priority handling" (§2.1)
-comes from their contract instead: tighter SLA targets (sla-clock, per contract) and, when
-the contract requires it, the CONTRACTUAL_OBLIGATION queue exception (see `queue.py`).
+Why the customer profile plays no part here: priority describes the incident, and
+docs/domain.md §3.2 wants it derived from objective criteria only. A strategic customer's
+"priority handling" (docs/domain.md §2.1) comes from their contract instead: tighter SLA
+targets (sla-clock, per contract) and, when the contract requires it, the
+CONTRACTUAL_OBLIGATION queue exception (see `queue.py`).
 """
 
 from collections.abc import Mapping
@@ -22,7 +23,7 @@ P1, P2, P3 = Priority.P1, Priority.P2, Priority.P3
 MatrixKey = tuple[Impact, Urgency, Workaround]
 
 #: Default grid: (impact, workaround) -> priority for urgency (high, medium, low).
-#: P1 needs the service down AND no workaround (§3.2); a major degradation is at most P2.
+#: P1 needs the service down AND no workaround (docs/domain.md §3.2); a major degradation is at most P2.
 #: Monotone: worse impact, higher urgency or less workaround never lowers the priority.
 DEFAULT_GRID: Mapping[tuple[Impact, Workaround], tuple[Priority, Priority, Priority]] = {
     (Impact.CRITICAL, Workaround.NONE): (P1, P1, P2),
