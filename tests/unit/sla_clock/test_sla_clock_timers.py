@@ -7,12 +7,12 @@ from uuid import uuid4
 
 from events.catalogue import documents as doc
 from events.catalogue import intake as ev
-from sla_clock.domain.rules_book import default_calendars
 from sla_clock.domain.clock import ClockRules, desired_timers, due_instants
 from sla_clock.domain.deadlines import Calendars
 from sla_clock.domain.emission import event_for
 from sla_clock.domain.policy import DEFAULT_POLICY
 from sla_clock.domain.request_state import evolve
+from sla_clock.domain.rules_book import default_calendars
 from sla_clock.domain.state_codec import decode, encode
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris

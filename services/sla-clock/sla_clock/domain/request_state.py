@@ -101,7 +101,7 @@ def _end_pause(state: RequestState, at: datetime) -> RequestState:
     )
 
 
-def _apply(state: RequestState, event: DomainEvent) -> RequestState:  # noqa: C901 - a flat dispatch
+def _apply(state: RequestState, event: DomainEvent) -> RequestState:
     match event:
         case ev.RequestAcknowledged(at=at):
             return _respond(state, to_utc(at))
