@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -86,4 +87,31 @@ snapshots = Table(
     Column("version", Integer, nullable=False),
     Column("schema_version", Integer, nullable=False),
     Column("state", Json, nullable=False),
+)
+
+# The audit log (events.audit.transparency): which event each Merkle leaf is, the tree's
+# hashes as tiles of 256 (``level`` 0: the leaf hashes), and the signed checkpoints.
+audit_leaves = Table(
+    "audit_leaves",
+    metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+audit_tiles = Table(
+    "audit_tiles",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("tile_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("hashes", LargeBinary, nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
 )

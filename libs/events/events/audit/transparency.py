@@ -1,0 +1,259 @@
+"""A service's transparency log, kept in its own database beside the events it covers.
+
+:class:`TransparencyLog` folds the store's events, in ``read_all``'s gap-safe order, into an
+RFC 9162 Merkle tree; it persists which event each leaf is (``audit_leaves``), the tree's
+hashes as tiles of 256 per level (``audit_tiles``; level 0 holds the leaf hashes) and the
+checkpoints it signs every N events or T seconds (``audit_checkpoints``). The signing key
+is handed in (from a file or the environment: :meth:`events.audit.note.Signer.from_environment`)
+and never stored. What the database holds can be rewritten by whoever owns it; what makes it
+verifiable is the checkpoints published elsewhere and cosigned by witnesses.
+
+One process per database should fold (the service's leader, as for the relay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from events.audit.bundle import LOG, Bundle, TrustedKey, build_bundle
+from events.audit.leaf import event_leaf_hash
+from events.audit.log import CheckpointPolicy, InclusionProof, RecordedLeaf
+from events.audit.merkle import HASH_SIZE, MerkleTree
+from events.audit.note import Checkpoint, Signer, Verifier, open_note, parse_note, sign_note
+from events.audit.verify import Report, verify_bundle
+from events.db import reading
+from events.envelope import Envelope
+from events.store import SqlEventStore
+from events.tables import audit_checkpoints, audit_leaves, audit_tiles
+
+TILE_WIDTH = 256
+TILE_BYTES = TILE_WIDTH * HASH_SIZE
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoredLogMismatch(Exception):
+    """The stored tiles no longer give the root of the last signed checkpoint."""
+
+
+class TransparencyLog:
+    def __init__(
+        self,
+        store: SqlEventStore,
+        *,
+        origin: str,
+        signer: Signer,
+        policy: CheckpointPolicy | None = None,
+        clock: Clock = utc_now,
+        page_size: int = 1000,
+    ) -> None:
+        self.store = store
+        self.origin = origin
+        self.signer = signer
+        self.policy = policy or CheckpointPolicy()
+        self.clock = clock
+        self.page_size = page_size
+        self.tree = MerkleTree()
+        self.position = 0
+        """The position of the last event folded (``read_all`` resumes after it)."""
+        self.checkpoint_size = 0
+        self.checkpoint_at: datetime | None = None
+
+    @property
+    def size(self) -> int:
+        return self.tree.size
+
+    async def load(self) -> None:
+        """Read the stored tree; :class:`StoredLogMismatch` if it does not give the last signed root."""
+        async with reading(self.store.engine) as connection:
+            tiles = await connection.execute(
+                select(audit_tiles.c.level, audit_tiles.c.hashes).order_by(
+                    audit_tiles.c.level, audit_tiles.c.tile_index
+                )
+            )
+            levels: list[bytearray] = []
+            for level, hashes in tiles:
+                while len(levels) <= level:
+                    levels.append(bytearray())
+                levels[level] += hashes
+            last = (
+                await connection.execute(
+                    select(audit_checkpoints.c.size, audit_checkpoints.c.root, audit_checkpoints.c.signed_at)
+                    .order_by(audit_checkpoints.c.size.desc())
+                    .limit(1)
+                )
+            ).first()
+            # The upper levels are rebuilt from the leaf hashes and must be the stored ones.
+            tree = MerkleTree.from_concatenated(bytes(levels[0]) if levels else b"")
+            if levels and tree.levels != levels:
+                raise StoredLogMismatch("the stored tiles are not the tree of the stored leaf hashes")
+            position = 0
+            if tree.size:
+                position = (
+                    await connection.execute(
+                        select(audit_leaves.c.position).where(audit_leaves.c.leaf_index == tree.size - 1)
+                    )
+                ).scalar_one()
+        if last is not None and (last.size > tree.size or tree.root(last.size) != last.root):
+            raise StoredLogMismatch(f"the stored tree does not give the root signed at size {last.size}")
+        self.tree, self.position = tree, position
+        if last is not None:
+            signed_at = last.signed_at
+            self.checkpoint_size = last.size
+            self.checkpoint_at = signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)
+
+    async def catch_up(self) -> int:
+        """Fold every event stored since the last call; sign checkpoints as the policy says.
+        Returns how many events were folded."""
+        folded = 0
+        async for page in self.store.iter_all(self.position, self.page_size):
+            await self._fold(page)
+            folded += len(page)
+        if self.policy.due(self.size, self.checkpoint_size, self.clock(), self.checkpoint_at):
+            async with self.store.engine.begin() as connection:
+                await self._sign(connection, self.size)
+        return folded
+
+    async def _fold(self, page: Sequence[Envelope]) -> None:
+        tree = self.tree
+        counts = [len(level) // HASH_SIZE for level in tree.levels]
+        rows = []
+        due: list[int] = []
+        next_due = self.checkpoint_size + self.policy.every_events
+        for envelope in page:
+            index = tree.append(event_leaf_hash(envelope))
+            rows.append({"leaf_index": index, "event_id": envelope.id, "position": envelope.position})
+            if index + 1 >= next_due:
+                due.append(index + 1)
+                next_due = index + 1 + self.policy.every_events
+        try:
+            async with self.store.engine.begin() as connection:
+                await connection.execute(insert(audit_leaves), rows)
+                await self._write_tiles(connection, counts)
+                for size in due:
+                    await self._sign(connection, size)
+        except BaseException:
+            await self.load()  # the tree in memory went ahead of what was stored
+            raise
+        self.position = page[-1].position or self.position
+
+    async def _write_tiles(self, connection: AsyncConnection, counts_before: list[int]) -> None:
+        rows = []
+        for height, level in enumerate(self.tree.levels):
+            before = counts_before[height] if height < len(counts_before) else 0
+            first = before // TILE_WIDTH
+            last = (len(level) // HASH_SIZE - 1) // TILE_WIDTH
+            if last < first:
+                continue
+            await connection.execute(
+                delete(audit_tiles).where(audit_tiles.c.level == height, audit_tiles.c.tile_index >= first)
+            )
+            rows += [
+                {
+                    "level": height,
+                    "tile_index": t,
+                    "hashes": bytes(level[t * TILE_BYTES : (t + 1) * TILE_BYTES]),
+                }
+                for t in range(first, last + 1)
+            ]
+        if rows:
+            await connection.execute(insert(audit_tiles), rows)
+
+    async def _sign(self, connection: AsyncConnection, size: int) -> str:
+        checkpoint = Checkpoint(self.origin, size, self.tree.root(size))
+        note = sign_note(checkpoint.text(), self.signer)
+        now = self.clock()
+        await connection.execute(
+            insert(audit_checkpoints).values(size=size, root=checkpoint.root, note=note, signed_at=now)
+        )
+        self.checkpoint_size, self.checkpoint_at = size, now
+        return note
+
+    async def add_cosignatures(self, note: str, witnesses: Iterable[Verifier]) -> None:
+        """Keep a witness's cosigned copy of one of our checkpoints: same text, more signatures,
+        each witness signature verified."""
+        parsed = parse_note(note)
+        checkpoint = Checkpoint.parse(parsed.text)
+        open_note(note, [self.signer.verifier(), *witnesses])
+        async with self.store.engine.begin() as connection:
+            stored = (
+                await connection.execute(
+                    select(audit_checkpoints.c.note).where(audit_checkpoints.c.size == checkpoint.size)
+                )
+            ).scalar_one()
+            if parse_note(stored).text != parsed.text:
+                raise ValueError(f"cosigned checkpoint of size {checkpoint.size} is not ours")
+            await connection.execute(
+                audit_checkpoints.update()
+                .where(audit_checkpoints.c.size == checkpoint.size)
+                .values(note=note)
+            )
+
+    async def checkpoints(self) -> list[str]:
+        async with reading(self.store.engine) as connection:
+            result = await connection.execute(
+                select(audit_checkpoints.c.note).order_by(audit_checkpoints.c.size)
+            )
+            return list(result.scalars())
+
+    async def leaf_index(self, event_id: UUID) -> int:
+        async with reading(self.store.engine) as connection:
+            result = await connection.execute(
+                select(audit_leaves.c.leaf_index).where(audit_leaves.c.event_id == event_id)
+            )
+            index = result.scalar_one_or_none()
+        if index is None:
+            raise LookupError(f"event {event_id} is not in the log yet")
+        return int(index)
+
+    async def inclusion_proof(self, event_id: UUID, size: int | None = None) -> InclusionProof:
+        size = self.checkpoint_size if size is None else size
+        index = await self.leaf_index(event_id)
+        return InclusionProof(index, size, tuple(self.tree.inclusion_proof(index, size)))
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        return self.tree.consistency_proof(old_size, new_size)
+
+    async def recorded_leaves(self) -> list[RecordedLeaf]:
+        """The leaves as stored: event ids from ``audit_leaves``, hashes from the level-0 tiles."""
+        async with reading(self.store.engine) as connection:
+            result = await connection.execute(
+                select(audit_leaves.c.leaf_index, audit_leaves.c.event_id, audit_leaves.c.position).order_by(
+                    audit_leaves.c.leaf_index
+                )
+            )
+            rows = result.all()
+        hashes = self.tree.levels[0]
+        return [
+            RecordedLeaf(
+                index, str(event_id), position, bytes(hashes[index * HASH_SIZE : (index + 1) * HASH_SIZE])
+            )
+            for index, event_id, position in rows
+            if index < self.size
+        ]
+
+    async def export_bundle(self, witnesses: Iterable[TrustedKey] = ()) -> Bundle:
+        """Every stored event with the log's own leaves and signed checkpoints (whole-log
+        bundle; per-request or per-period bundles come with the auditor endpoints)."""
+        envelopes = [envelope async for page in self.store.iter_all(0, self.page_size) for envelope in page]
+        keys = [TrustedKey(self.signer.verifier(), LOG), *witnesses]
+        return build_bundle(
+            envelopes,
+            origin=self.origin,
+            checkpoints=await self.checkpoints(),
+            keys=keys,
+            leaves=await self.recorded_leaves(),
+        )
+
+    async def verify_stored(self, witnesses: Iterable[TrustedKey] = ()) -> Report:
+        """The stored events against the stored log and checkpoints (what a background
+        verifier runs; the checkpoints it trusts should come from where they were published)."""
+        return verify_bundle(await self.export_bundle(witnesses))
