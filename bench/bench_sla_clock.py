@@ -29,6 +29,7 @@ from events.migrations import upgrade, upgrade_platform
 from events.store import SqlEventStore
 from events.testing.servers import to_asyncpg_dsn
 from sla_clock.adapters.clock import SystemClock
+from sla_clock.app.scheduler import Scheduler, SchedulerTuning
 from sla_clock.bootstrap import rules_for, scheduler_for
 from sla_clock.domain.clock import ClockRules, desired_timers
 from sla_clock.domain.deadlines import Calendars
@@ -36,7 +37,6 @@ from sla_clock.domain.policy import DEFAULT_POLICY
 from sla_clock.domain.request_state import RequestState
 from sla_clock.domain.rules_book import default_calendars
 from sla_clock.domain.state_codec import encode
-from sla_clock.entrypoints.scheduler import Scheduler, SchedulerTuning
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "services" / "sla-clock" / "sla_clock" / "migrations"
 REQUESTS, BURST = 1_000_000, 5_000

@@ -26,8 +26,8 @@ from sla_clock.app.firing import fire_timers
 from sla_clock.app.ports import ReadModel, Records, Replay
 from sla_clock.app.projection import RequestTracker
 from sla_clock.app.rules import CurrentRules
+from sla_clock.app.scheduler import Scheduler, SchedulerTuning
 from sla_clock.domain.timers import DueTimer
-from sla_clock.entrypoints.scheduler import Scheduler, SchedulerTuning
 
 _STATE_KEY = "sla"
 

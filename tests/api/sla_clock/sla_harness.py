@@ -21,9 +21,9 @@ from events.service.app import create_service_app
 from events.service.auth import issue_token
 from events.service.settings import ServiceSettings
 from events.store import SqlEventStore
+from sla_clock.app.scheduler import Scheduler
 from sla_clock.bootstrap import sla_of
 from sla_clock.domain.streams import request_stream
-from sla_clock.entrypoints.scheduler import Scheduler
 from sla_clock.service import DEFINITION
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris

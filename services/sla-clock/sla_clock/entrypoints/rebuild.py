@@ -15,7 +15,7 @@ import structlog
 
 from sla_clock.app.ports import Replay
 from sla_clock.app.projection import RequestTracker
-from sla_clock.entrypoints.scheduler import Scheduler
+from sla_clock.app.scheduler import Scheduler
 
 log = structlog.get_logger(__name__)
 QUIET_SECONDS = 2.0

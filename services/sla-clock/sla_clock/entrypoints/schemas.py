@@ -11,11 +11,11 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sla_clock.app.reports import Kpis, WeeklyReport
+from sla_clock.app.scheduler import SchedulerState
 from sla_clock.app.views import RequestExplained
 from sla_clock.domain.request_record import RequestRecord
 from sla_clock.domain.state_codec import encode
 from sla_clock.domain.timers import Deadline, TimerRecord
-from sla_clock.entrypoints.scheduler import SchedulerState
 
 
 def _instant(value: datetime | None) -> str | None:

@@ -1,4 +1,5 @@
-"""The scheduler worker: fires durable timers in fire order, each exactly once.
+"""The scheduler: fires durable timers in fire order, each exactly once. A use case over ports
+(timer schedule, firing, rules, clock); the service runs it as a background worker.
 
 The database is the truth (armed rows, partial index on ``fire_at``); memory only holds a heap
 of the timers due within the next ``horizon``, refilled every ``refill_interval`` and when the
