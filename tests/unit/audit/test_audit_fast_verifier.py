@@ -43,7 +43,7 @@ def test_an_honest_bundle_is_verified_by_chunks(
     path = bundle.write(tmp_path / "bundle.jsonl")
     expected = verify_bundle(Bundle.read(path))
     monkeypatch.setattr(fast, "verify_events", no_slow_path)
-    monkeypatch.setattr(fast, "CHUNK", 1_000)
+    monkeypatch.setattr(fast, "CHUNK_BYTES", 100_000)
     report = fast.verify_path(path, workers=workers)
     assert report == expected
     assert (report.ok, report.signed_size, report.unsigned_events) == (True, 2_000, 600)
@@ -54,7 +54,7 @@ def test_a_tampered_bundle_gets_the_exact_findings(tmp_path: Path, monkeypatch: 
     bundle.events[1_500]["data"]["n"] = -1
     del bundle.events[1_999]
     path = bundle.write(tmp_path / "bundle.jsonl")
-    monkeypatch.setattr(fast, "CHUNK", 1_000)
+    monkeypatch.setattr(fast, "CHUNK_BYTES", 100_000)
     report = fast.verify_path(path, workers=2)
     assert report == verify_bundle(Bundle.read(path))
     assert [(f.kind, f.position) for f in report.findings] == [
@@ -65,8 +65,19 @@ def test_a_tampered_bundle_gets_the_exact_findings(tmp_path: Path, monkeypatch: 
 
 
 def test_a_stream_broken_across_chunks_is_not_clean() -> None:
-    first = {"s": (1, None, 3, "c")}
-    assert fast._joined([first, {"s": (4, "c", 5, "e")}])
-    assert not fast._joined([first, {"s": (5, "d", 5, "e")}])
-    assert not fast._joined([first, {"s": (4, "x", 5, "e")}])
-    assert not fast._joined([first, None])
+    first = fast.Chunk(True, b"a", {"s": (1, None, 3, "c")})
+    assert fast._joined([first, fast.Chunk(True, b"b", {"s": (4, "c", 5, "e")})]) == (True, b"ab")
+    assert not fast._joined([first, fast.Chunk(True, b"", {"s": (5, "d", 5, "e")})])[0]
+    assert not fast._joined([first, fast.Chunk(True, b"", {"s": (4, "x", 5, "e")})])[0]
+    assert not fast._joined([first, fast.Chunk(False, b"", {})])[0]
+
+
+def test_ranges_cut_at_line_ends(tmp_path: Path) -> None:
+    path = tmp_path / "lines"
+    path.write_bytes(b"".join(b"%d\n" % n * 1 for n in range(1000)))
+    ranges = fast._ranges(path, 0, path.stat().st_size, 7)
+    assert ranges[0][0] == 0 and ranges[-1][1] == path.stat().st_size
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    data = path.read_bytes()
+    assert all(data[end - 1 : end] == b"\n" for _, end in ranges)
+    assert 5 <= len(ranges) <= 8

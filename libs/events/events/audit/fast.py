@@ -2,10 +2,13 @@
 
 Almost every bundle an auditor checks is honest, and then the checks reduce to, per event:
 its content gives its chain hash, it follows its stream's previous event, and its leaf hash
-is the signed leaf at its index. Chunks of event lines are checked so in worker processes;
-each returns whether it is clean and, per stream, its first and last link so the main
-process can join chunks. A chunk that is not clean (or a bundle with fewer events than
-signed leaves) sends the whole bundle through :func:`events.audit.verify.verify_bundle`,
+is the log's leaf at its index. The events come last in a bundle file; worker processes
+each read one byte range of them and return whether every event in it is self-consistent,
+its leaf hashes end to end, and per stream its first and last link. The main process reads
+the rest (checkpoints, the log's leaves), checks the signed roots meanwhile, then joins the
+chunks' streams and compares all computed leaf hashes with the log's in one comparison.
+Any doubt (a chunk not clean, a link broken across chunks, a leaf differing, fewer events
+than signed leaves) sends the whole bundle through :func:`events.audit.verify.verify_events`,
 which names every finding.
 """
 
@@ -16,6 +19,7 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -26,23 +30,26 @@ from events.audit.verify import Report, verify_events, verify_log
 from events.integrity import canonical_body
 
 EVENT_PREFIX = b'{"kind":"event"'
-CHUNK = 20_000
+CHUNK_BYTES = 16 * 2**20
 _ZERO = bytes(32)
 
 StreamEnds = dict[str, tuple[int, str | None, int, str]]
 """Per stream in a chunk: first version, its ``prev_hash``, last version, its hash."""
 
 
-def check_chunk(lines: list[bytes], recorded: bytes) -> StreamEnds | None:
-    """The chunk's stream ends if every event in it is clean, else ``None``.
+class Chunk(NamedTuple):
+    clean: bool
+    """Every event's content gives its hash and follows its stream's previous one in the chunk."""
+    leaf_hashes: bytes
+    ends: StreamEnds
 
-    ``recorded`` are the log's leaf hashes at the chunk's indexes (fewer than the lines
-    when the log ends inside the chunk). Whether they are signed is checked apart.
-    """
+
+def check_lines(lines: Iterable[bytes]) -> Chunk:
+    """Check event lines on their own (no leaves needed): see :class:`Chunk`."""
     loads, sha256 = orjson.loads, hashlib.sha256
-    recorded_count = len(recorded) // HASH_SIZE
     ends: StreamEnds = {}
-    for k, line in enumerate(lines):
+    leaves: list[bytes] = []
+    for line in lines:
         event = loads(line)
         stream, version, prev_hash, hash_ = (
             event["stream_id"],
@@ -65,32 +72,70 @@ def check_chunk(lines: list[bytes], recorded: bytes) -> StreamEnds | None:
         digest = sha256(bytes.fromhex(prev_hash) if prev_hash else _ZERO)
         digest.update(body)
         if digest.hexdigest() != hash_:
-            return None
-        if k < recorded_count:
-            offset = k * HASH_SIZE
-            if sha256(b"\x00" + leaf_bytes(event)).digest() != recorded[offset : offset + HASH_SIZE]:
-                return None
+            return Chunk(False, b"", {})
+        leaves.append(sha256(b"\x00" + leaf_bytes(event)).digest())
         known = ends.get(stream)
         if known is None:
             ends[stream] = (version, prev_hash, version, hash_)
         elif version != known[2] + 1 or prev_hash != known[3]:
-            return None
+            return Chunk(False, b"", {})
         else:
             ends[stream] = (known[0], known[1], version, hash_)
-    return ends
+    return Chunk(True, b"".join(leaves), ends)
 
 
-def _joined(chunks: Iterable[StreamEnds | None]) -> bool:
-    tails: dict[str, tuple[int, str]] = {}
-    for ends in chunks:
-        if ends is None:
-            return False
-        for stream, (first, first_prev, last, last_hash) in ends.items():
+def check_range(path: str, start: int, end: int) -> Chunk:
+    """:func:`check_lines` on the lines of ``path`` between two byte offsets."""
+    with open(path, "rb") as source:
+        source.seek(start)
+        return check_lines(source.read(end - start).splitlines())
+
+
+def _joined(chunks: Iterable[Chunk]) -> tuple[bool, bytes]:
+    """Whether every chunk is clean and each stream goes on from one chunk to the next;
+    the leaf hashes of all chunks end to end."""
+    tails: dict[str, tuple[int, str | None]] = {}
+    leaves = []
+    for chunk in chunks:
+        if not chunk.clean:
+            return False, b""
+        leaves.append(chunk.leaf_hashes)
+        for stream, (first, first_prev, last, last_hash) in chunk.ends.items():
             version, hash_ = tails.get(stream, (0, None))
             if first != version + 1 or first_prev != hash_:
-                return False
+                return False, b""
             tails[stream] = (last, last_hash)
-    return True
+    return True, b"".join(leaves)
+
+
+def _head(source: Path) -> tuple[list[bytes], int, int]:
+    """The lines before the first event, the offset of that event and the file's size."""
+    lines = []
+    with source.open("rb") as reader:
+        while True:
+            offset = reader.tell()
+            line = reader.readline()
+            if not line or line.startswith(EVENT_PREFIX):
+                break
+            lines.append(line)
+        reader.seek(0, os.SEEK_END)
+        return lines, offset, reader.tell()
+
+
+def _ranges(source: Path, start: int, end: int, pieces: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut at line ends into about ``pieces`` ranges."""
+    step = max((end - start) // max(pieces, 1), 1)
+    cuts = [start]
+    with source.open("rb") as reader:
+        while cuts[-1] + step < end:
+            reader.seek(cuts[-1] + step)
+            reader.readline()
+            cut = reader.tell()
+            if cut >= end:
+                break
+            cuts.append(cut)
+    cuts.append(end)
+    return list(zip(cuts, cuts[1:], strict=False))
 
 
 def verify_path(
@@ -104,36 +149,37 @@ def verify_path(
     source = Path(path)
     if source.is_dir():
         source = source / BUNDLE_FILE
-    lines = source.read_bytes().splitlines()
-    event_lines = [line for line in lines if line.startswith(EVENT_PREFIX)]
-    bundle = Bundle.parse(line for line in lines if not line.startswith(EVENT_PREFIX))
-    del lines
-    recorded = b"".join(leaf.hash for leaf in bundle.leaves)
+    head, start, end = _head(source)
+    bundle = Bundle.parse(head)
     workers = workers or os.cpu_count() or 1
-    size = max(1_000, min(CHUNK, -(-len(event_lines) // workers)))
-    tasks = [
-        (event_lines[start : start + size], recorded[start * HASH_SIZE : (start + size) * HASH_SIZE])
-        for start in range(0, len(event_lines), size)
-    ]
-    if workers == 1 or len(tasks) <= 1:
+    pieces = max(workers, -(-(end - start) // CHUNK_BYTES))
+    ranges = _ranges(source, start, end, pieces)
+    if workers == 1 or len(ranges) <= 1:
         report = verify_log(bundle, trusted=trusted, min_witnesses=min_witnesses)
-        clean = _joined(check_chunk(lines, hashes) for lines, hashes in tasks)
+        clean, computed = _joined(check_range(str(source), a, b) for a, b in ranges)
     else:
         with ProcessPoolExecutor(workers) as pool:
-            chunks = pool.map(check_chunk, *zip(*tasks, strict=True))
+            chunks = pool.map(check_range, *zip(*((str(source), a, b) for a, b in ranges), strict=True))
             # The signed roots are checked here while the workers check the events.
             report = verify_log(bundle, trusted=trusted, min_witnesses=min_witnesses)
-            clean = _joined(chunks)
-    report.events = len(event_lines)
-    if clean and len(event_lines) >= report.signed_size:
-        report.unsigned_events = len(event_lines) - report.signed_size
+            clean, computed = _joined(chunks)
+    events = len(computed) // HASH_SIZE
+    recorded = b"".join(leaf.hash for leaf in bundle.leaves)
+    common = min(len(computed), len(recorded))
+    if clean and events >= report.signed_size and computed[:common] == recorded[:common]:
+        report.events = events
+        report.unsigned_events = events - report.signed_size
         return report
-    bundle.events = [_event(line) for line in event_lines]
+    with source.open("rb") as reader:
+        reader.seek(start)
+        bundle.events = [_event(line) for line in reader.read().splitlines() if line.strip()]
+    report.events = len(bundle.events)
     verify_events(bundle, report)
     return report
 
 
-def _event(line: bytes) -> dict:
+def _event(line: bytes) -> dict[str, Any]:
     event = orjson.loads(line)
-    del event["kind"]
+    if event.pop("kind", None) != "event":
+        raise ValueError("the events come last in a bundle")
     return event

@@ -1,0 +1,242 @@
+"""Verifiable audit (``events.audit``): offline verification, proofs at 10M leaves, and what
+the transparency log costs the appends.
+
+* offline verification: ``verify_path`` of a bundle file of 200,000 stored events (7 streams
+  per 1,000 events, the bench's ~300-byte payload) with a signed checkpoint every 10,000,
+  one worker process per CPU (also printed: one process);
+* inclusion proof at 10M leaves: a tree of 10,000,000 leaf hashes in memory
+  (``MerkleTree.from_concatenated``), then ``inclusion_proof`` + ``verify_inclusion`` of
+  1,000 random leaves (mean and slowest); the process's peak RSS is printed;
+* appends with checkpointing: single-event appends from 32 tasks on PostgreSQL, alone and
+  then with a ``TransparencyLog`` folding them (``catch_up`` every 50 ms, a signed
+  checkpoint every 1,000 events or second), each on a fresh database; the ratio of rates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import random
+import resource
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.core import Context, Result, scaled
+from bench.workload import STREAM_TYPE, noted
+
+VERIFY_TARGET = 300_000
+PROOF_TARGET_MS = 5.0
+RATIO_TARGET = 0.95
+SINGLE_C = 32
+GROUP = "audit"
+
+
+def _stored_events(count: int) -> list[Any]:
+    from events.envelope import Envelope
+    from events.integrity import chain_hash
+
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    streams = [uuid.uuid4() for _ in range(max(count // 1000 * 7, 1))]
+    tails: dict[uuid.UUID, tuple[int, str | None]] = {}
+    out = []
+    for n in range(count):
+        stream = streams[n % len(streams)]
+        version, prev = tails.get(stream, (0, None))
+        at = t0 + timedelta(milliseconds=n)
+        draft = Envelope(
+            id=uuid.uuid4(),
+            source="/guichet/bench",
+            type="bench.TicketNoted",
+            time=at,
+            stream_id=stream,
+            stream_type=STREAM_TYPE,
+            stream_version=version + 1,
+            schema_version=1,
+            data=noted(stream, version + 1).model_dump(mode="json"),
+            position=n + 1,
+            recorded_at=at,
+            prev_hash=prev,
+        )
+        envelope = draft.model_copy(update={"hash": chain_hash(prev, draft)})
+        tails[stream] = (version + 1, envelope.hash)
+        out.append(envelope)
+    return out
+
+
+def _verification(count: int) -> list[Result]:
+    from events.audit.bundle import TrustedKey, build_bundle
+    from events.audit.fast import verify_path
+    from events.audit.log import AuditLog
+    from events.audit.note import Signer
+
+    events = _stored_events(count)
+    signer = Signer.generate("guichet/bench")
+    log = AuditLog("guichet/bench", signer)
+    notes = []
+    for envelope in events:
+        log.append(envelope)
+        if log.size % 10_000 == 0 or log.size == count:
+            notes.append(log.sign_checkpoint())
+    bundle = build_bundle(
+        events, origin=log.origin, checkpoints=notes, keys=[TrustedKey(signer.verifier())], leaves=log.leaves
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        path = bundle.write(Path(directory) / "bundle.jsonl")
+        size_mb = path.stat().st_size / 1e6
+        figures = {}
+        for workers in (1, os.cpu_count() or 1):
+            began = time.perf_counter()
+            report = verify_path(path, workers=workers)
+            figures[workers] = (time.perf_counter() - began, report)
+    workers = os.cpu_count() or 1
+    seconds, report = figures[workers]
+    if not report.ok:
+        raise AssertionError(f"an honest bundle did not verify: {report.lines()[:3]}")
+    single = figures[1][0]
+    return [
+        Result(
+            f"offline verification ({workers} processes)",
+            count / seconds,
+            target=VERIFY_TARGET,
+            count=count,
+            seconds=seconds,
+            detail=f"bundle {size_mb:.0f} MB; 1 process: {count / single:,.0f} events/s",
+            group=GROUP,
+            extra={"one_process_events_per_s": count / single, "bundle_mb": size_mb},
+        )
+    ]
+
+
+def _proofs(leaves: int, samples: int = 1000) -> list[Result]:
+    from events.audit.merkle import MerkleTree, verify_inclusion
+
+    began = time.perf_counter()
+    hashes = b"".join([hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(leaves)])
+    tree = MerkleTree.from_concatenated(hashes)
+    del hashes
+    built = time.perf_counter() - began
+    root = tree.root()
+    rng = random.Random(15)
+    times = []
+    for _ in range(samples):
+        index = rng.randrange(leaves)
+        began = time.perf_counter()
+        proof = tree.inclusion_proof(index)
+        ok = verify_inclusion(tree.leaf(index), index, leaves, proof, root)
+        times.append(time.perf_counter() - began)
+        if not ok:
+            raise AssertionError("an inclusion proof did not verify")
+    consistency = []
+    for _ in range(100):
+        old = rng.randrange(1, leaves)
+        began = time.perf_counter()
+        tree.consistency_proof(old)
+        consistency.append(time.perf_counter() - began)
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tree_mib = sum(len(level) for level in tree.levels) / 2**20
+    mean_ms = sum(times) / len(times) * 1000
+    return [
+        Result(
+            f"inclusion proof at {leaves:,} leaves (prove + verify)",
+            mean_ms,
+            unit="ms",
+            target=PROOF_TARGET_MS,
+            lower_is_better=True,
+            count=samples,
+            detail=(
+                f"slowest {max(times) * 1000:.3f} ms; consistency proof mean "
+                f"{sum(consistency) / len(consistency) * 1000:.3f} ms; tree {tree_mib:,.0f} MiB, "
+                f"built in {built:.1f} s; peak RSS {rss_mib:,.0f} MiB"
+            ),
+            group=GROUP,
+            extra={"tree_mib": tree_mib, "peak_rss_mib": rss_mib, "build_seconds": built},
+        )
+    ]
+
+
+async def _appends(store: Any, per_worker: int) -> tuple[int, float]:
+    async def worker() -> None:
+        stream = uuid.uuid4()
+        for version in range(per_worker):
+            await store.append(stream, STREAM_TYPE, version, [noted(stream, version + 1)])
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(SINGLE_C)))
+    return SINGLE_C * per_worker, time.perf_counter() - began
+
+
+async def _append_rate(ctx: Context, name: str, per_worker: int, audited: bool) -> tuple[float, int]:
+    from events.audit.log import CheckpointPolicy
+    from events.audit.note import Signer
+    from events.audit.transparency import TransparencyLog
+    from events.db import create_engine
+    from events.migrations import upgrade_platform
+    from events.store import SqlEventStore
+
+    engine = create_engine(await ctx.database(name), pool_size=SINGLE_C)
+    store = SqlEventStore(engine, source="/guichet/bench")
+    try:
+        await upgrade_platform(engine)
+        await _appends(store, 5)  # warm-up: pool and statement caches
+        log = TransparencyLog(
+            store,
+            origin="guichet/bench",
+            signer=Signer.generate("guichet/bench"),
+            policy=CheckpointPolicy(every_events=1000, every_seconds=1.0),
+        )
+        await log.load()
+        stop = asyncio.Event()
+
+        async def fold() -> None:
+            while not stop.is_set():
+                await log.catch_up()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.05)
+
+        folding = asyncio.create_task(fold()) if audited else None
+        count, seconds = await _appends(store, per_worker)
+        stop.set()
+        if folding is not None:
+            await folding
+            await log.catch_up()
+        return count / seconds, log.size
+    finally:
+        await engine.dispose()
+
+
+async def run(ctx: Context) -> list[Result]:
+    results = _verification(scaled(200_000, minimum=2_000))
+    print(f"  {results[-1].line()}", flush=True)
+    results += await asyncio.to_thread(_proofs, scaled(10_000_000, minimum=10_000))
+    print(f"  {results[-1].line()}", flush=True)
+    per_worker = scaled(20_000, minimum=SINGLE_C * 10) // SINGLE_C
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    folded = 0
+    for round_ in range(2):
+        for audited in (False, True):
+            rate, size = await _append_rate(ctx, f"bench_audit_{round_}_{int(audited)}", per_worker, audited)
+            rates[audited].append(rate)
+            folded = max(folded, size)
+    plain, audited_rate = max(rates[False]), max(rates[True])
+    results.append(
+        Result(
+            f"append single (c={SINGLE_C}) with the transparency log folding",
+            audited_rate,
+            target=RATIO_TARGET,
+            baseline=plain,
+            baseline_label="without",
+            count=SINGLE_C * per_worker,
+            detail=(
+                f"best of 2 each; without {[round(r) for r in rates[False]]}, "
+                f"with {[round(r) for r in rates[True]]}; log folded {folded} leaves"
+            ),
+            group=GROUP,
+        )
+    )
+    return results
