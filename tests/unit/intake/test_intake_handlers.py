@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
 
 import pytest
 
+from events.aggregate_base import Aggregate
 from events.application.bus import MessageBus
 from events.application.errors import IdempotencyKeyReused, NotFound, StaleVersion, UnknownReference
+from events.catalogue import DomainEvent
 from events.envelope import Metadata
 from events.vocabulary import Channel
 from intake.app import commands as c
@@ -23,6 +28,7 @@ from intake.domain.request import ServiceRequest
 from intake.domain.vocabulary import CustomerProfile, Impact, Urgency, Workaround
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+A = TypeVar("A", bound=Aggregate)
 META = Metadata(actor="alice")
 
 
@@ -31,21 +37,32 @@ class FixedClock:
         return NOW
 
 
-class FakeRepository:
-    def __init__(self, uow: FakeUnitOfWork, kind: str) -> None:
-        self.uow, self.kind, self.items = uow, kind, {}
+class FakeRepository(Generic[A]):
+    kind: ClassVar[str]
 
-    async def get(self, entity_id: UUID):
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+        self.items: dict[UUID, A] = {}
+
+    async def get(self, entity_id: UUID) -> A:
         if entity_id not in self.items:
             raise NotFound(self.kind, entity_id)
         return self.items[entity_id]
 
-    def add(self, aggregate) -> None:
+    def add(self, aggregate: A) -> None:
         self.items[aggregate.id] = aggregate
+
+
+class FakeRequests(FakeRepository[ServiceRequest]):
+    kind = "request"
 
     async def next_reference(self, year: int) -> str:
         self.uow.references += 1
         return f"DEM-{year}-{self.uow.references:06d}"
+
+
+class FakeCustomers(FakeRepository[Customer]):
+    kind = "customer"
 
     async def candidates(self, identity: CustomerIdentity) -> list[CustomerIdentity]:
         return [c.identity() for c in self.items.values() if c.merged_into is None]
@@ -73,15 +90,17 @@ class FakeUnitOfWork(UnitOfWork):
 
     def __init__(self) -> None:
         self.references = 0
-        self.requests = FakeRepository(self, "request")
-        self.customers = FakeRepository(self, "customer")
+        self.requests = FakeRequests(self)
+        self.customers = FakeCustomers(self)
         self.idempotency = FakeIdempotencyKeys()
-        self.events: list = []
+        self.events: list[DomainEvent] = []
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         pass
 
     async def rollback(self) -> None:
@@ -104,17 +123,12 @@ def bus(uow) -> MessageBus:
     return intake_bus(lambda: uow, FixedClock(), DEFAULT_RULES)
 
 
-def receive(**fields) -> c.ReceiveRequest:
-    return c.ReceiveRequest(
-        **{
-            "metadata": META,
-            "actor": "alice",
-            "channel": Channel.EMAIL,
-            "received_at": NOW,
-            "contact": "a@b.fr",
-        }
-        | fields
+def receive(**fields: Any) -> c.ReceiveRequest:
+    """An e-mail reception from alice, with ``fields`` changed."""
+    base = c.ReceiveRequest(
+        metadata=META, actor="alice", channel=Channel.EMAIL, received_at=NOW, contact="a@b.fr"
     )
+    return replace(base, **fields)
 
 
 async def test_reception_allocates_a_reference_and_records_the_request(bus, uow):

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+from events.catalogue import DomainEvent
 from events.catalogue import documents as doc
 from events.catalogue import intake as ev
+from events.catalogue import sla_clock as sla
 from sla_clock.domain.clock import ClockRules, desired_timers, due_instants
 from sla_clock.domain.deadlines import Calendars
 from sla_clock.domain.emission import event_for
 from sla_clock.domain.policy import DEFAULT_POLICY
-from sla_clock.domain.request_state import evolve
+from sla_clock.domain.request_state import RequestState, evolve
 from sla_clock.domain.rules_book import default_calendars
 from sla_clock.domain.state_codec import decode, encode
 
@@ -20,10 +22,15 @@ RID = uuid4()
 RULES = ClockRules(DEFAULT_POLICY, Calendars(default_calendars()["france"]), "france")
 
 
-def fold(*events):
-    state = None
+def fold(*events: DomainEvent) -> RequestState:
+    return advance(None, *events)
+
+
+def advance(state: RequestState | None, *events: DomainEvent) -> RequestState:
+    """The state after ``events``: these tests' requests are all received, so there is one."""
     for event in events:
         state = evolve(state, event)
+    assert state is not None
     return state
 
 
@@ -101,7 +108,7 @@ def test_a_priority_change_recomputes_from_received_at_keeping_the_pause():
         reason="impact reduced",
         at=T0 + timedelta(hours=2),
     )
-    p2 = by_key(desired_timers(evolve(state, change), RULES))[("resolution", "breach")]
+    p2 = by_key(desired_timers(advance(state, change), RULES))[("resolution", "breach")]
     # P2: 2 business days (14 business hours) from Monday 10:00 Paris, + 1 h business pause.
     assert p2.due_at == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
     assert p2.explanation["paused_seconds"] == 3600
@@ -129,7 +136,7 @@ def test_relances_sent_move_the_schedule_on_to_escalation():
         ev.AwaitingCustomer(request_id=RID, at=start, expected="x", customer_due_at=T0 + timedelta(days=1)),
     )
     for n, day in ((1, 2), (2, 6)):
-        state = evolve(
+        state = advance(
             state,
             doc.RelanceSent(
                 request_id=RID,
@@ -181,6 +188,7 @@ def test_the_state_survives_its_json_round_trip():
 def test_a_fired_warning_becomes_an_sla_warning_event_that_tells_to_inform_the_customer():
     timer = by_key(desired_timers(fold(received(), qualified()), RULES))[("first_response", "warning")]
     event = event_for(RID, timer.key, timer.threshold, timer.fire_at, timer.due_at, timer.explanation, T0)
+    assert isinstance(event, sla.SlaWarning)
     assert event.event_type == "sla_clock.SlaWarning" and "customer" in event.advice
     assert event.policy_version == 1
 
@@ -225,6 +233,7 @@ def test_a_flagged_request_gets_a_collection_relance_one_business_day_after_rece
     event = event_for(
         RID, timer.key, timer.threshold, timer.fire_at, timer.due_at, timer.explanation, timer.fire_at
     )
+    assert isinstance(event, sla.RelanceDue)
     assert event.event_type == "sla_clock.RelanceDue"
     assert (event.kind, event.ordinal, event.missing_fields) == ("collection", 1, ("subject", "description"))
     assert event.customer_due_at == T0 and event.latest_at == T0 + timedelta(days=2)
@@ -239,7 +248,7 @@ def test_completing_the_details_stops_the_collection_relances_but_not_while_some
     [timer] = collection(desired_timers(partly, RULES))
     assert timer.explanation["missing_fields"] == ["description"]
     assert timer.due_at == T0 + timedelta(days=1)  # still counted from reception
-    assert collection(desired_timers(evolve(partly, completed()), RULES)) == []
+    assert collection(desired_timers(advance(partly, completed()), RULES)) == []
 
 
 def test_resolving_or_closing_stops_the_collection_relances():
@@ -254,7 +263,7 @@ def test_collection_relances_sent_move_the_schedule_on_to_escalation():
     state = fold(flagged(), collection_sent(first))
     [second] = collection(desired_timers(state, RULES))
     assert (second.key, second.due_at) == ("collection:2", first + timedelta(days=3))
-    state = evolve(state, collection_sent(first + timedelta(days=4)))
+    state = advance(state, collection_sent(first + timedelta(days=4)))
     [escalation] = collection(desired_timers(state, RULES))
     assert (escalation.key, escalation.due_at) == ("collection:escalation", first + timedelta(days=10))
     event = event_for(
@@ -266,6 +275,7 @@ def test_collection_relances_sent_move_the_schedule_on_to_escalation():
         escalation.explanation,
         escalation.fire_at,
     )
+    assert isinstance(event, sla.EscalationDue)
     assert event.event_type == "sla_clock.EscalationDue" and event.kind == "collection"
 
 
@@ -278,6 +288,7 @@ def test_a_customer_response_relance_still_says_so():
     event = event_for(
         RID, timer.key, timer.threshold, timer.fire_at, timer.due_at, timer.explanation, timer.fire_at
     )
+    assert isinstance(event, sla.RelanceDue)
     assert (event.kind, event.missing_fields) == ("customer_response", ())
 
 

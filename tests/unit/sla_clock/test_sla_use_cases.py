@@ -14,6 +14,7 @@ from events.catalogue import DomainEvent
 from events.catalogue import intake as ev
 from events.catalogue.sla_clock import CalendarDefined, SlaPolicyDefined
 from events.envelope import Metadata
+from events.store import ConcurrencyError
 from sla_clock.app.errors import InvalidPolicy, UnknownCalendar
 from sla_clock.app.firing import fire_timers
 from sla_clock.app.ports import Deadlines, FactsRepository, RulesStore, SlaStreams, TimerStore, UnitOfWork
@@ -21,7 +22,7 @@ from sla_clock.app.projection import RequestTracker
 from sla_clock.app.rules import CurrentRules, define_policy, seed_defaults
 from sla_clock.domain.clock import TimerSpec
 from sla_clock.domain.request_state import RequestState
-from sla_clock.domain.streams import request_stream
+from sla_clock.domain.streams import CALENDAR_STREAM, POLICY_STREAM, request_stream
 from sla_clock.domain.timers import DueTimer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
@@ -46,6 +47,14 @@ class FakeFacts(FactsRepository):
     async def save(self, state: RequestState, deadlines: Deadlines, now: datetime) -> None:
         self.states[state.request_id], self.deadlines[state.request_id] = state, deadlines
 
+    async def open_ids(self, after: UUID | None, limit: int) -> list[UUID]:
+        open_ids = sorted(rid for rid, state in self.states.items() if state.status != "closed")
+        return [rid for rid in open_ids if after is None or rid > after][:limit]
+
+    async def clear(self) -> None:
+        self.states.clear()
+        self.deadlines.clear()
+
 
 class FakeTimers(TimerStore):
     def __init__(self, due: Sequence[DueTimer] = ()) -> None:
@@ -57,6 +66,9 @@ class FakeTimers(TimerStore):
         new = [spec for spec in wanted if spec not in self.armed.get(request_id, [])]
         self.armed[request_id] = list(wanted)
         return min((spec.fire_at for spec in new), default=None)
+
+    async def cancel_all_armed(self) -> None:
+        self.armed.clear()
 
     async def claim(self, ids: Sequence[int], now: datetime) -> list[DueTimer]:
         return [timer for timer in self.due if timer.id in ids and timer.fire_at <= now]
@@ -115,8 +127,24 @@ class FakeRules(RulesStore):
         return self.policy_events
 
     async def seed(self, calendars: Sequence[CalendarDefined], policy: SlaPolicyDefined) -> bool:
+        if self.calendar_events or self.policy_events:
+            return False
         self.calendar_events, self.policy_events = list(calendars), [policy]
         return True
+
+    async def define_policy(self, expected_version: int, event: SlaPolicyDefined) -> None:
+        _expect_version(POLICY_STREAM, self.policy_events, expected_version)
+        self.policy_events.append(event)
+
+    async def define_calendar(self, expected_version: int, event: CalendarDefined) -> None:
+        _expect_version(CALENDAR_STREAM, self.calendar_events, expected_version)
+        self.calendar_events.append(event)
+
+
+def _expect_version(stream: UUID, events: Sequence[object], expected_version: int) -> None:
+    """A stream's version is its number of events, as in the event store."""
+    if len(events) != expected_version:
+        raise ConcurrencyError(stream, expected_version, len(events))
 
 
 class Woken:
