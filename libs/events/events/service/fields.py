@@ -1,0 +1,70 @@
+"""Field types every service's schemas and query parameters share: instants within sane bounds
+and text that follows the printable-text rule (:mod:`events.text`).
+
+An instant out of bounds, without a UTC offset or with a broken text is a 422 naming the field,
+never a 500 further down (year 1 at +14:00 does not even fit a ``datetime`` once in UTC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
+
+from events.text import clean_text
+
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "Instant",
+    "Line",
+    "Text",
+    "check_instant",
+    "line",
+    "text",
+]
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+"""The first instant any service accepts."""
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""The first instant no service accepts: far enough for any contract, near enough to compute with."""
+
+
+def check_instant(value: datetime) -> datetime:
+    """``value`` if it has a UTC offset and lies in [EARLIEST, LATEST); ValueError otherwise."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must have a UTC offset (e.g. 2026-03-02T09:00:00+01:00 or ...Z)")
+    outside = ValueError(f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
+    if not EARLIEST.year <= value.year < LATEST.year:
+        raise outside  # checked first: converting year 1 or 9999 to UTC may overflow
+    if not EARLIEST <= value < LATEST:
+        raise outside
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(check_instant)]
+"""A date-time with its UTC offset, between 1900 and 2200."""
+
+
+def _single_line(value: str) -> str:
+    return clean_text(value, multiline=False)
+
+
+def _multi_line(value: str) -> str:
+    return clean_text(value, multiline=True)
+
+
+def line(max_length: int = 300) -> Any:
+    """A single-line text of at most ``max_length`` characters once cleaned."""
+    return Annotated[str, AfterValidator(_single_line), StringConstraints(max_length=max_length)]
+
+
+def text(max_length: int = 20_000) -> Any:
+    """A multi-line text (``\\n`` and ``\\t`` allowed) of at most ``max_length`` characters."""
+    return Annotated[str, AfterValidator(_multi_line), StringConstraints(max_length=max_length)]
+
+
+Line = line()
+"""A subject, a name, a reason: one printable line, trimmed, non-empty, at most 300 characters."""
+Text = text()
+"""A description, a summary: printable lines, trimmed, non-empty, at most 20,000 characters."""
