@@ -17,6 +17,7 @@ import pytest
 from events.aggregate_base import Aggregate
 from events.catalogue import DomainEvent
 from events.catalogue import intake as ev
+from events.envelope import Metadata
 from intake.adapters.unit_of_work import SqlUnitOfWork
 from intake.domain.customer import Customer
 
@@ -30,7 +31,7 @@ class ConcurrentWriter:
         original = SqlUnitOfWork.commit
         writer = self
 
-        async def commit(uow: SqlUnitOfWork, metadata) -> None:  # type: ignore[no-untyped-def]
+        async def commit(uow: SqlUnitOfWork, metadata: Metadata) -> None:
             for aggregate, created in uow.tracked.seen:
                 if writer.times and aggregate.pending and writer.pick(aggregate, created):
                     writer.times -= 1

@@ -51,7 +51,8 @@ class Harness:
             DEFINITION, extra={"now": self.clock, "scheduler": scheduler, "refill_interval": 0.1}
         )
         settings = ServiceSettings(service="sla-clock", data_dir=data_dir, log_json=False)
-        self.client = TestClient(create_service_app(definition, settings, self.bus))
+        self.app = create_service_app(definition, settings, self.bus)
+        self.client = TestClient(self.app)
         self.intake_url = f"sqlite:///{data_dir / 'intake.db'}"
         self.versions: dict[UUID, int] = {}
         self.position = 0
@@ -61,7 +62,7 @@ class Harness:
         # the first loop that waits on it, so two loops must never contend for it.
         asyncio.run(self._migrate_intake())
         self.client.__enter__()
-        self.runtime = self.client.app.state.runtime
+        self.runtime = self.app.state.runtime
         self.intake = self.call(self._intake_store)
         self.bus.register(INTAKE_TOPIC, self.intake)
         deadline = time.monotonic() + 15
@@ -83,7 +84,9 @@ class Harness:
         return SqlEventStore(create_engine(self.intake_url), source="/guichet/intake")
 
     def call(self, fn: Any, *args: Any) -> Any:
-        return self.client.portal.call(fn, *args)
+        portal = self.client.portal
+        assert portal is not None, "the client runs only inside `with Harness(...)`"
+        return portal.call(fn, *args)
 
     @property
     def scheduler(self) -> Scheduler:

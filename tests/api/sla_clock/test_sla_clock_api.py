@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
+from types import CoroutineType, GeneratorType
+from typing import Any
 from uuid import uuid4
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -156,6 +158,11 @@ def test_stopping_lets_the_poll_in_progress_commit_and_leaves_no_task_behind(tmp
     the event loop never closed. Now the loops are told to stop and finish their batch."""
     import asyncio
 
+    def coroutine_name(task: asyncio.Task[Any]) -> str:
+        coroutine = task.get_coro()
+        assert isinstance(coroutine, CoroutineType | GeneratorType), coroutine
+        return coroutine.__qualname__
+
     async def stop_during_a_handler(h, rid, events) -> tuple[int, list[str]]:
         handlers = h.runtime.consumer.handlers
         received = handlers["intake.RequestReceived"]
@@ -184,7 +191,7 @@ def test_stopping_lets_the_poll_in_progress_commit_and_leaves_no_task_behind(tmp
         await stopping
         me = asyncio.current_task()
         left = [
-            task.get_coro().__qualname__
+            coroutine_name(task)
             for task in asyncio.all_tasks()
             if task is not me and not task.get_name().startswith("anyio.")
         ]

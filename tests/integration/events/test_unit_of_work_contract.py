@@ -15,7 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, func, ins
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.aggregate_base import Aggregate
-from events.application.bus import MessageBus
+from events.application.bus import Handler, MessageBus
 from events.application.errors import NotFound, StaleVersion
 from events.catalogue import DomainEvent
 from events.envelope import Metadata
@@ -322,7 +322,7 @@ def interloper() -> Interloper:
 
 @pytest.fixture
 def bus(kit_store, interloper) -> MessageBus:
-    handlers = {BumpTally: bump_tally, AwardBadge: award_badge}
+    handlers: dict[type, Handler] = {BumpTally: bump_tally, AwardBadge: award_badge}
     return MessageBus(handlers, uow=lambda: uow_over(kit_store), interloper=interloper)
 
 

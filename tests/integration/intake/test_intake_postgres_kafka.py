@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import orjson
 from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
 from fastapi.testclient import TestClient
 
 from events.service.app import create_service_app
@@ -20,7 +21,9 @@ SECRET = "intake-integration-secret-0123456789abcdef"
 TOPIC = "guichet.intake"
 
 
-async def records_for(bootstrap: str, key: str, expected: int, timeout: float = 60.0) -> list:
+async def records_for(
+    bootstrap: str, key: str, expected: int, timeout: float = 60.0
+) -> list[ConsumerRecord[bytes, bytes]]:
     consumer = AIOKafkaConsumer(
         TOPIC,
         bootstrap_servers=bootstrap,
@@ -29,7 +32,7 @@ async def records_for(bootstrap: str, key: str, expected: int, timeout: float = 
         enable_auto_commit=False,
     )
     await consumer.start()
-    found = []
+    found: list[ConsumerRecord[bytes, bytes]] = []
     try:
         async with asyncio.timeout(timeout):
             while len(found) < expected:

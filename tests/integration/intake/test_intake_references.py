@@ -15,8 +15,6 @@ from events.testing.servers import make_database
 from intake.adapters.repositories import SqlRequestRepository
 from intake.service import DEFINITION
 
-MIGRATIONS = DEFINITION.migrations
-
 
 async def test_references_continue_the_counter_and_stay_unique_across_concurrent_transactions(
     postgres_url,
@@ -24,7 +22,8 @@ async def test_references_continue_the_counter_and_stay_unique_across_concurrent
     engine = create_engine(await make_database(postgres_url, f"intake_refs_{uuid4().hex[:12]}"))
     try:
         await upgrade_platform(engine)
-        await upgrade(engine, MIGRATIONS, "alembic_version_intake")
+        assert DEFINITION.migrations is not None
+        await upgrade(engine, DEFINITION.migrations, "alembic_version_intake")
         async with engine.begin() as connection:  # references given before the sequences existed
             await connection.execute(text("INSERT INTO reference_counters (year, last) VALUES (2030, 41)"))
         store = SqlEventStore(engine, source="/guichet/intake")

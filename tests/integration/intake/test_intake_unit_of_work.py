@@ -34,6 +34,7 @@ class FixedClock:
 async def store(tmp_path) -> AsyncIterator[SqlEventStore]:
     engine = create_engine(f"sqlite:///{tmp_path / 'intake.db'}")
     await upgrade_platform(engine)
+    assert DEFINITION.migrations is not None
     await upgrade(engine, DEFINITION.migrations, "alembic_version_intake")
     yield SqlEventStore(engine, source="/guichet/intake")
     await engine.dispose()

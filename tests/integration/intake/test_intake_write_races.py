@@ -44,6 +44,7 @@ async def bus(postgres_url):
     engine = create_engine(await make_database(postgres_url, f"intake_race_{uuid4().hex[:12]}"))
     try:
         await upgrade_platform(engine)
+        assert DEFINITION.migrations is not None
         await upgrade(engine, DEFINITION.migrations, "alembic_version_intake")
         store = SqlEventStore(engine, source="/guichet/intake")
         clock = FixedClock()
@@ -62,7 +63,7 @@ async def register(bus: MessageBus, first_name: str, last_name: str) -> Customer
     return await bus.handle(
         c.RegisterCustomer(
             metadata=META,
-            details=draft,  # type: ignore[no-any-return]
+            details=draft,
             create_anyway_reason="test",
         )
     )
@@ -149,7 +150,9 @@ async def test_a_merge_losing_the_race_on_the_survivor_is_retried(bus, monkeypat
     assert merge_attempts == 2  # the If-Match (on the merged record) still held: run again
     assert updated.version == 2 and merged.merged_into == survivor.id and merged.version == 2
     monkeypatch.undo()
-    store = bus.uow_factory().store  # type: ignore[attr-defined]
+    uow = bus.uow_factory()
+    assert isinstance(uow, SqlUnitOfWork)
+    store = uow.store
     assert [e.type for e in await store.read_stream(survivor.id)] == [
         "intake.CustomerRegistered",
         "intake.CustomerUpdated",

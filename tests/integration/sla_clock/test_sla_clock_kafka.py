@@ -115,7 +115,7 @@ def p1(received_at: datetime, rid: UUID | None = None) -> tuple[UUID, list]:
     ]
 
 
-async def sla_events(runtime: ServiceRuntime, rid: UUID) -> list[tuple[str, str]]:
+async def sla_events(runtime: ServiceRuntime, rid: UUID) -> list[tuple[str, str | None]]:
     found = await runtime.store.read_stream(request_stream(rid))
     return [(e.type.split(".")[1], e.data.get("kind") or e.data.get("alert")) for e in found]
 
