@@ -26,9 +26,9 @@ import orjson
 from bench.core import Context, Result, scaled
 from events.db import create_engine
 from events.migrations import upgrade, upgrade_platform
+from events.persistence import SystemClock
 from events.store import SqlEventStore
 from events.testing.servers import to_asyncpg_dsn
-from sla_clock.adapters.clock import SystemClock
 from sla_clock.app.scheduler import Scheduler, SchedulerTuning
 from sla_clock.bootstrap import rules_for, scheduler_for
 from sla_clock.domain.clock import ClockRules, desired_timers

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from events.application.bus import MessageBus
+from events.persistence import SystemClock
 from events.service.runtime import ServiceRuntime
-from intake.adapters.clock import SystemClock
 from intake.adapters.unit_of_work import SqlUnitOfWork
 from intake.adapters.views import IntakeViews
 from intake.app.bus import intake_bus

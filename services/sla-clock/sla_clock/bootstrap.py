@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.application.ports import Clock
-from events.persistence import Projectors, is_postgres
+from events.persistence import Projectors, SystemClock, is_postgres
 from events.service.runtime import ServiceRuntime
 from events.store import SqlEventStore
-from sla_clock.adapters.clock import CallableClock, SystemClock
+from sla_clock.adapters.clock import CallableClock
 from sla_clock.adapters.replay import RuntimeReplay
 from sla_clock.adapters.rules_store import EventStoreRules
 from sla_clock.adapters.timers import SqlTimerSchedule

@@ -1,7 +1,8 @@
 """The write-side kit for services' adapters: unit of work, event-sourced repository,
-projector registry, and the SQL helpers adapters may use. Services import persistence from
-here, never from ``events.db``, ``events.sqlutil`` or ``events.tables``."""
+projector registry, the system clock, and the SQL helpers adapters may use. Services import
+persistence from here, never from ``events.db``, ``events.sqlutil`` or ``events.tables``."""
 
+from events.persistence.clock import SystemClock
 from events.persistence.projectors import Projector, Projectors, no_projection
 from events.persistence.repository import EventSourcedRepository, Tracked
 from events.persistence.sql import Json, Position, insert_if_absent, is_postgres, reading, upsert
@@ -16,6 +17,7 @@ __all__ = [
     "Projector",
     "Projectors",
     "SqlUnitOfWork",
+    "SystemClock",
     "Tracked",
     "insert_if_absent",
     "is_postgres",

@@ -1,14 +1,9 @@
-"""Clocks: the system's, and one over any ``() -> datetime`` callable (tests move theirs)."""
+"""A clock over any ``() -> datetime`` callable: tests and benches move theirs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
+from datetime import datetime
 
 
 class CallableClock:

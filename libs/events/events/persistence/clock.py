@@ -1,4 +1,4 @@
-"""The real clock: UTC now."""
+"""The real clock, for services' bootstraps: UTC now (``events.application.ports.Clock``)."""
 
 from datetime import UTC, datetime
 
