@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -89,14 +90,18 @@ snapshots = Table(
     Column("state", Json, nullable=False),
 )
 
-# The audit log (events.audit.transparency): which event each Merkle leaf is, the tree's
-# hashes as tiles of 256 (``level`` 0: the leaf hashes), and the signed checkpoints.
-audit_leaves = Table(
-    "audit_leaves",
+# The audit log (events.audit.transparency): the Merkle tree's hashes as tiles of 256
+# (``level`` 0: the leaf hashes), which events the leaves of each level-0 tile are (16-byte
+# ids and 8-byte positions end to end), and the signed checkpoints.
+audit_leaf_tiles = Table(
+    "audit_leaf_tiles",
     metadata,
-    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
-    Column("event_id", Uuid, nullable=False, unique=True),
-    Column("position", BigInteger, nullable=False),
+    Column("tile_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_ids", LargeBinary, nullable=False),
+    Column("positions", LargeBinary, nullable=False),
+    Column("min_position", BigInteger, nullable=False),
+    Column("max_position", BigInteger, nullable=False),
+    Index("ix_audit_leaf_tiles_positions", "min_position", "max_position"),
 )
 
 audit_tiles = Table(

@@ -79,7 +79,7 @@ async def test_the_log_signs_every_n_events_or_t_seconds_and_its_bundle_verifies
 async def test_a_reloaded_log_goes_on_where_it_stopped(audited_store: SqlEventStore) -> None:
     clock = Clock()
     streams = [uuid4(), uuid4()]
-    await append_round_robin(audited_store, 300, streams)
+    stored = await append_round_robin(audited_store, 300, streams)
     first = log_of(audited_store, clock)
     await first.load()
     await first.catch_up()
@@ -87,8 +87,13 @@ async def test_a_reloaded_log_goes_on_where_it_stopped(audited_store: SqlEventSt
     await again.load()
     assert (again.size, again.position, again.tree.root()) == (300, first.position, first.tree.root())
     assert again.tree.levels == first.tree.levels
+    assert [await again.leaf_index(stored[n].id) for n in (0, 255, 256, 299)] == [0, 255, 256, 299]
+    with pytest.raises(LookupError):
+        await again.leaf_index(uuid4())
     await audited_store.append(streams[0], "note", 150, [AuditNoted(text="later")])
     assert await again.catch_up() == 1
+    leaves = await again.recorded_leaves()
+    assert [leaf.position for leaf in leaves] == [e.position for e in stored] + [again.position]
     old, new = again.tree.root(300), again.tree.root(301)
     assert verify_consistency(300, 301, old, new, again.consistency_proof(300, 301))
     assert (await again.verify_stored()).ok
@@ -199,5 +204,9 @@ async def test_rewritten_tiles_are_refused_on_load(audited_store: SqlEventStore)
         await log_of(audited_store, clock).load()
     async with audited_store.engine.begin() as connection:
         await connection.execute(text("DELETE FROM audit_tiles"))
+    with pytest.raises(StoredLogMismatch, match="10 leaves recorded for a tree of 0"):
+        await log_of(audited_store, clock).load()
+    async with audited_store.engine.begin() as connection:
+        await connection.execute(text("DELETE FROM audit_leaf_tiles"))
     with pytest.raises(StoredLogMismatch, match="signed at size 10"):
         await log_of(audited_store, clock).load()

@@ -1,10 +1,11 @@
 """A service's transparency log, kept in its own database beside the events it covers.
 
 :class:`TransparencyLog` folds the store's events, in ``read_all``'s gap-safe order, into an
-RFC 9162 Merkle tree; it persists which event each leaf is (``audit_leaves``), the tree's
-hashes as tiles of 256 per level (``audit_tiles``; level 0 holds the leaf hashes) and the
-checkpoints it signs every N events or T seconds (``audit_checkpoints``). The signing key
-is handed in (from a file or the environment: :meth:`events.audit.note.Signer.from_environment`)
+RFC 9162 Merkle tree. It persists the tree's hashes as tiles of 256 per level
+(``audit_tiles``; level 0 holds the leaf hashes), which events the leaves of each level-0
+tile are (``audit_leaf_tiles``: one row per 256 events, not one per event) and the
+checkpoints it signs every N events or T seconds (``audit_checkpoints``). The signing key is
+handed in (from a file or the environment: :meth:`events.audit.note.Signer.from_environment`)
 and never stored. What the database holds can be rewritten by whoever owns it; what makes it
 verifiable is the checkpoints published elsewhere and cosigned by witnesses.
 
@@ -29,10 +30,13 @@ from events.audit.verify import Report, verify_bundle
 from events.db import reading
 from events.envelope import Envelope
 from events.store import SqlEventStore
-from events.tables import audit_checkpoints, audit_leaves, audit_tiles
+from events.tables import audit_checkpoints, audit_leaf_tiles, audit_tiles
+from events.tables import events as events_table
 
 TILE_WIDTH = 256
 TILE_BYTES = TILE_WIDTH * HASH_SIZE
+_ID = 16
+_POSITION = 8
 Clock = Callable[[], datetime]
 
 
@@ -66,6 +70,9 @@ class TransparencyLog:
         """The position of the last event folded (``read_all`` resumes after it)."""
         self.checkpoint_size = 0
         self.checkpoint_at: datetime | None = None
+        self._open_ids = bytearray()
+        self._open_positions = bytearray()
+        """The last level-0 tile's leaves while it is not full: 16-byte ids, 8-byte positions."""
 
     @property
     def size(self) -> int:
@@ -95,16 +102,31 @@ class TransparencyLog:
             tree = MerkleTree.from_concatenated(bytes(levels[0]) if levels else b"")
             if levels and tree.levels != levels:
                 raise StoredLogMismatch("the stored tiles are not the tree of the stored leaf hashes")
-            position = 0
-            if tree.size:
-                position = (
-                    await connection.execute(
-                        select(audit_leaves.c.position).where(audit_leaves.c.leaf_index == tree.size - 1)
+            open_tile = (
+                await connection.execute(
+                    select(
+                        audit_leaf_tiles.c.tile_index,
+                        audit_leaf_tiles.c.event_ids,
+                        audit_leaf_tiles.c.positions,
                     )
-                ).scalar_one()
+                    .order_by(audit_leaf_tiles.c.tile_index.desc())
+                    .limit(1)
+                )
+            ).first()
+        ids, positions = bytearray(), bytearray()
+        recorded = 0
+        if open_tile is not None:
+            ids, positions = bytearray(open_tile.event_ids), bytearray(open_tile.positions)
+            recorded = open_tile.tile_index * TILE_WIDTH + len(positions) // _POSITION
+        if recorded != tree.size:
+            raise StoredLogMismatch(f"{recorded} leaves recorded for a tree of {tree.size}")
+        position = int.from_bytes(positions[-_POSITION:]) if positions else 0
+        if len(positions) == TILE_WIDTH * _POSITION:
+            ids, positions = bytearray(), bytearray()
         if last is not None and (last.size > tree.size or tree.root(last.size) != last.root):
             raise StoredLogMismatch(f"the stored tree does not give the root signed at size {last.size}")
         self.tree, self.position = tree, position
+        self._open_ids, self._open_positions = ids, positions
         if last is not None:
             signed_at = last.signed_at
             self.checkpoint_size = last.size
@@ -124,19 +146,21 @@ class TransparencyLog:
 
     async def _fold(self, page: Sequence[Envelope]) -> None:
         tree = self.tree
+        size_before = tree.size
         counts = [len(level) // HASH_SIZE for level in tree.levels]
-        rows = []
+        ids, positions = bytearray(self._open_ids), bytearray(self._open_positions)
         due: list[int] = []
         next_due = self.checkpoint_size + self.policy.every_events
         for envelope in page:
-            index = tree.append(event_leaf_hash(envelope))
-            rows.append({"leaf_index": index, "event_id": envelope.id, "position": envelope.position})
-            if index + 1 >= next_due:
-                due.append(index + 1)
-                next_due = index + 1 + self.policy.every_events
+            size = tree.append(event_leaf_hash(envelope)) + 1
+            ids += envelope.id.bytes
+            positions += (envelope.position or 0).to_bytes(_POSITION)
+            if size >= next_due:
+                due.append(size)
+                next_due = size + self.policy.every_events
         try:
             async with self.store.engine.begin() as connection:
-                await connection.execute(insert(audit_leaves), rows)
+                await self._write_leaf_tiles(connection, size_before // TILE_WIDTH, ids, positions)
                 await self._write_tiles(connection, counts)
                 for size in due:
                     await self._sign(connection, size)
@@ -144,6 +168,34 @@ class TransparencyLog:
             await self.load()  # the tree in memory went ahead of what was stored
             raise
         self.position = page[-1].position or self.position
+        kept = tree.size % TILE_WIDTH
+        self._open_ids = ids[len(ids) - kept * _ID :] if kept else bytearray()
+        self._open_positions = positions[len(positions) - kept * _POSITION :] if kept else bytearray()
+
+    @staticmethod
+    async def _write_leaf_tiles(
+        connection: AsyncConnection, first: int, ids: bytearray, positions: bytearray
+    ) -> None:
+        """Level-0 tiles from ``first`` on: ``ids``/``positions`` start at that tile."""
+        rows = []
+        for offset in range(0, len(positions) // _POSITION, TILE_WIDTH):
+            tile_positions = positions[offset * _POSITION : (offset + TILE_WIDTH) * _POSITION]
+            values = [
+                int.from_bytes(tile_positions[i : i + _POSITION])
+                for i in range(0, len(tile_positions), _POSITION)
+            ]
+            rows.append(
+                {
+                    "tile_index": first + offset // TILE_WIDTH,
+                    "event_ids": bytes(ids[offset * _ID : (offset + TILE_WIDTH) * _ID]),
+                    "positions": bytes(tile_positions),
+                    "min_position": min(values),
+                    "max_position": max(values),
+                }
+            )
+        await connection.execute(delete(audit_leaf_tiles).where(audit_leaf_tiles.c.tile_index >= first))
+        if rows:
+            await connection.execute(insert(audit_leaf_tiles), rows)
 
     async def _write_tiles(self, connection: AsyncConnection, counts_before: list[int]) -> None:
         rows = []
@@ -205,14 +257,26 @@ class TransparencyLog:
             return list(result.scalars())
 
     async def leaf_index(self, event_id: UUID) -> int:
+        """Where an event is in the tree: its position from the events table, then the
+        level-0 tiles whose positions span it."""
+        wanted = event_id.bytes
         async with reading(self.store.engine) as connection:
-            result = await connection.execute(
-                select(audit_leaves.c.leaf_index).where(audit_leaves.c.event_id == event_id)
+            position = (
+                await connection.execute(
+                    select(events_table.c.position).where(events_table.c.event_id == event_id)
+                )
+            ).scalar_one_or_none()
+            tiles = await connection.execute(
+                select(audit_leaf_tiles.c.tile_index, audit_leaf_tiles.c.event_ids).where(
+                    audit_leaf_tiles.c.min_position <= (position or 0),
+                    audit_leaf_tiles.c.max_position >= (position or 0),
+                )
             )
-            index = result.scalar_one_or_none()
-        if index is None:
-            raise LookupError(f"event {event_id} is not in the log yet")
-        return int(index)
+            for tile_index, ids in tiles:
+                for k in range(0, len(ids), _ID):
+                    if ids[k : k + _ID] == wanted:
+                        return int(tile_index) * TILE_WIDTH + k // _ID
+        raise LookupError(f"event {event_id} is not in the log yet")
 
     async def inclusion_proof(self, event_id: UUID, size: int | None = None) -> InclusionProof:
         size = self.checkpoint_size if size is None else size
@@ -223,22 +287,30 @@ class TransparencyLog:
         return self.tree.consistency_proof(old_size, new_size)
 
     async def recorded_leaves(self) -> list[RecordedLeaf]:
-        """The leaves as stored: event ids from ``audit_leaves``, hashes from the level-0 tiles."""
+        """The leaves as stored: events from the leaf tiles, hashes from the level-0 tiles."""
         async with reading(self.store.engine) as connection:
             result = await connection.execute(
-                select(audit_leaves.c.leaf_index, audit_leaves.c.event_id, audit_leaves.c.position).order_by(
-                    audit_leaves.c.leaf_index
-                )
+                select(
+                    audit_leaf_tiles.c.tile_index, audit_leaf_tiles.c.event_ids, audit_leaf_tiles.c.positions
+                ).order_by(audit_leaf_tiles.c.tile_index)
             )
-            rows = result.all()
+            tiles = result.all()
         hashes = self.tree.levels[0]
-        return [
-            RecordedLeaf(
-                index, str(event_id), position, bytes(hashes[index * HASH_SIZE : (index + 1) * HASH_SIZE])
-            )
-            for index, event_id, position in rows
-            if index < self.size
-        ]
+        leaves = []
+        for tile_index, ids, positions in tiles:
+            for k in range(len(positions) // _POSITION):
+                index = tile_index * TILE_WIDTH + k
+                if index >= self.size:
+                    break
+                leaves.append(
+                    RecordedLeaf(
+                        index,
+                        str(UUID(bytes=bytes(ids[k * _ID : (k + 1) * _ID]))),
+                        int.from_bytes(positions[k * _POSITION : (k + 1) * _POSITION]),
+                        bytes(hashes[index * HASH_SIZE : (index + 1) * HASH_SIZE]),
+                    )
+                )
+        return leaves
 
     async def export_bundle(self, witnesses: Iterable[TrustedKey] = ()) -> Bundle:
         """Every stored event with the log's own leaves and signed checkpoints (whole-log

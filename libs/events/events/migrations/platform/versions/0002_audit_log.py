@@ -1,4 +1,4 @@
-"""Audit log tables: the Merkle tree's leaves (which event each is), its tiles, signed checkpoints.
+"""Audit log tables: the Merkle tree's tiles, which event each leaf is, signed checkpoints.
 
 Revision ID: 0002_audit_log
 """
@@ -14,11 +14,14 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "audit_leaves",
-        sa.Column("leaf_index", sa.BigInteger(), primary_key=True, autoincrement=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False, unique=True),
-        sa.Column("position", sa.BigInteger(), nullable=False),
+        "audit_leaf_tiles",
+        sa.Column("tile_index", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("event_ids", sa.LargeBinary(), nullable=False),
+        sa.Column("positions", sa.LargeBinary(), nullable=False),
+        sa.Column("min_position", sa.BigInteger(), nullable=False),
+        sa.Column("max_position", sa.BigInteger(), nullable=False),
     )
+    op.create_index("ix_audit_leaf_tiles_positions", "audit_leaf_tiles", ["min_position", "max_position"])
     op.create_table(
         "audit_tiles",
         sa.Column("level", sa.Integer(), primary_key=True, autoincrement=False),
