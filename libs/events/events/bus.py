@@ -80,6 +80,12 @@ class KafkaPublisher:
     async def stop(self) -> None:
         await self._producer.stop()
 
+    async def probe(self) -> None:
+        """Ask the cluster for its metadata: raises ``KafkaError`` when no broker answers.
+
+        The producer itself only notices a dead broker when it sends something."""
+        await self._producer.client.fetch_all_metadata()
+
     async def publish(self, envelopes: list[Envelope]) -> None:
         """Send every envelope and wait for all acknowledgements.
 
@@ -174,6 +180,9 @@ class InProcessPublisher:
         return None
 
     async def stop(self) -> None:
+        return None
+
+    async def probe(self) -> None:
         return None
 
     async def publish(self, envelopes: list[Envelope]) -> None:

@@ -7,7 +7,16 @@ CONFLICTS = Counter(
     "guichet_append_conflicts_total", "Appends refused for a stale expected version", ["source"]
 )
 RELAY_PUBLISHED = Counter("guichet_relay_published_total", "Events the relay published", ["source"])
-RELAY_LAG = Gauge("guichet_relay_lag_seconds", "Age of the last event the relay published", ["source"])
+RELAY_LAG = Gauge(
+    "guichet_relay_lag_seconds",
+    "Age of the oldest committed event the relay has not yet published (0 when caught up)",
+    ["source"],
+)
+RELAY_PUBLISHER_UP = Gauge(
+    "guichet_relay_publisher_up",
+    "1 while the relay's broker answers, 0 while it cannot be reached",
+    ["source"],
+)
 CONSUMED = Counter(
     "guichet_consumer_events_total",
     "Events handled by a consumer, by outcome",

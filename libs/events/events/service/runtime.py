@@ -181,7 +181,10 @@ class ServiceRuntime:
             checks["startup"] = self.startup_error or "starting"
         else:
             checks["startup"] = "ok"
-        checks["bus"] = "ok" if self.ready.is_set() else "not started"
+        if self.ready.is_set():
+            checks["bus"] = await self.relay.probe_publisher() or "ok"
+        else:
+            checks["bus"] = "not started"
         failing = getattr(self.runner, "failing", None)
         if failing:
             checks["consumer"] = f"retrying: {failing}"
