@@ -28,6 +28,7 @@ from events.service.declaration import (
 )
 from events.service.deployment import (
     GENERATED_MARK,
+    SERVICE_LIST_MARK,
     GeneratedFile,
     main,
     orphans,
@@ -69,7 +70,7 @@ def test_no_generated_file_is_left_from_a_service_no_longer_declared() -> None:
 
 def test_generated_files_carry_the_mark_that_says_so() -> None:
     for file in GENERATED:
-        assert GENERATED_MARK in file.text, file.path
+        assert (GENERATED_MARK if file.template else SERVICE_LIST_MARK) in file.text, file.path
 
 
 # --------------------------------------------------------------------------- the packages
@@ -241,6 +242,7 @@ def checkout(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "deploy" / "templates", tmp_path / "deploy" / "templates")
     (tmp_path / "deploy" / "k8s").mkdir(parents=True)
     shutil.copy(ROOT / "deploy" / "k8s" / "README.md", tmp_path / "deploy" / "k8s" / "README.md")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 
 
@@ -265,6 +267,18 @@ def test_one_declaration_entry_gives_a_new_service_its_whole_deployment(checkout
     assert secret["stringData"]["billing-database-url"].endswith("/billing")
     assert "EXPOSE 8001 8002 8003 8004 8005 8006" in (checkout / "Dockerfile").read_text()
     assert "| billing   | `billing`   | 8006 |" in (checkout / "deploy/k8s/README.md").read_text()
+    pyproject = tomllib.loads((checkout / "pyproject.toml").read_text())
+    assert "services/billing" in pyproject["tool"]["setuptools"]["packages"]["find"]["where"]
+    assert "billing*" in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert "billing" in pyproject["tool"]["ruff"]["lint"]["isort"]["known-first-party"]
+    linter = pyproject["tool"]["importlinter"]
+    assert "billing" in linter["root_packages"]
+    assert all(
+        "billing" in contract[key]
+        for contract in linter["contracts"]
+        for key in ("containers", "source_modules", "modules")
+        if "intake" in contract.get(key, [])
+    )
     assert stale(checkout, (*DECLARED, BILLING)) == []
 
 

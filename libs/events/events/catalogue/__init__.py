@@ -13,6 +13,8 @@ written years ago still decodes into today's model. Stored bytes are never rewri
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
@@ -131,13 +133,8 @@ def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaste
 
 
 def load_all() -> Registry:
-    """Import every producer's catalogue module so the registry is complete."""
-    from events.catalogue import (  # noqa: F401
-        approvals,
-        documents,
-        intake,
-        retention,
-        sla_clock,
-    )
-
+    """Import every producer's catalogue module (each module of this package) so the registry
+    is complete: a new context's module is found without being named here."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     return REGISTRY
