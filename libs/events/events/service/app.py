@@ -20,10 +20,15 @@ from events.service.settings import ServiceSettings
 
 
 def settings_for(definition: ServiceDefinition, **overrides: object) -> ServiceSettings:
-    """Environment settings for a service, defaulting its name and port."""
-    values: dict[str, object] = {"service": definition.name, "port": definition.default_port}
+    """Environment settings for a service, defaulting its name, and its port to the declared
+    one only when neither ``GUICHET_PORT`` nor an override sets it (keyword arguments would
+    win over the environment)."""
+    values: dict[str, object] = {"service": definition.name}
     values.update(overrides)
-    return ServiceSettings(**values)  # type: ignore[arg-type]
+    settings = ServiceSettings(**values)  # type: ignore[arg-type]
+    if "port" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"port": definition.default_port})
+    return settings
 
 
 def create_service_app(
