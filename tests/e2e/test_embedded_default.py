@@ -1,4 +1,4 @@
-"""`make run`'s process: the five services start on the embedded default and are ready."""
+"""`make run`'s process: every declared service starts on the embedded default and is ready."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import time
 
 import httpx
 
-SERVICES = ("intake", "sla-clock", "approvals", "documents", "retention")
+from events.service.declaration import declared_services
+
+SERVICES = tuple(service.name for service in declared_services())
 
 
 def free_base_port() -> int:
