@@ -8,7 +8,7 @@ the transparency log costs the appends.
   (``MerkleTree.from_concatenated``), then ``inclusion_proof`` + ``verify_inclusion`` of
   1,000 random leaves (mean and slowest); the process's peak RSS is printed;
 * appends with checkpointing: single-event appends from 32 tasks on PostgreSQL, alone and
-  then with a ``TransparencyLog`` folding them (``catch_up`` every 50 ms, a signed
+  then with a ``TransparencyLog`` folding them (``catch_up`` every 250 ms, a signed
   checkpoint every 1,000 events or second), each on a fresh database; the ratio of rates.
 """
 
@@ -34,6 +34,7 @@ VERIFY_TARGET = 300_000
 PROOF_TARGET_MS = 5.0
 RATIO_TARGET = 0.95
 SINGLE_C = 32
+FOLD_EVERY_S = 0.25
 GROUP = "audit"
 
 
@@ -197,7 +198,7 @@ async def _append_rate(ctx: Context, name: str, per_worker: int, audited: bool) 
             while not stop.is_set():
                 await log.catch_up()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 0.05)
+                    await asyncio.wait_for(stop.wait(), FOLD_EVERY_S)
 
         folding = asyncio.create_task(fold()) if audited else None
         count, seconds = await _appends(store, per_worker)

@@ -37,7 +37,7 @@ class Clock:
 
 
 async def append_round_robin(store: SqlEventStore, count: int, streams: list[UUID]) -> list[Envelope]:
-    stored = []
+    stored: list[Envelope] = []
     for n in range(count):
         stream = streams[n % len(streams)]
         version = len([e for e in stored if e.stream_id == stream])

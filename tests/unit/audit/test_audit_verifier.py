@@ -121,7 +121,7 @@ def test_rewritten_leaves_do_not_give_the_signed_root(tmp_path: Path) -> None:
         index = bundle.events.index(event)
         old = bundle.leaves[index]
         new_hash = hashlib.sha256(b"\x00" + leaf_bytes(event)).digest()
-        bundle.leaves[index] = RecordedLeaf(old.index, old.event_id, old.position, new_hash)
+        bundle.leaves[index] = RecordedLeaf(old.leaf_index, old.event_id, old.position, new_hash)
     report = verify(bundle, tmp_path)
     mismatch = of_kind(report, ROOT_MISMATCH)
     assert [(f.checkpoint_size, f.leaf_index, f.position) for f in mismatch] == [

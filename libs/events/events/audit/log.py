@@ -20,9 +20,9 @@ from events.envelope import Envelope
 
 
 class RecordedLeaf(NamedTuple):
-    """Leaf ``index`` of the tree: which event it is (as the log recorded it) and its hash."""
+    """Leaf ``leaf_index`` of the tree: which event it is (as the log recorded it) and its hash."""
 
-    index: int
+    leaf_index: int
     event_id: str
     position: int
     hash: bytes

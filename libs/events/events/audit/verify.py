@@ -264,10 +264,10 @@ def verify_events(bundle: Bundle, report: Report) -> None:
         if leaf is None:
             unrecorded.append((order, event))
             continue
-        if leaf.index >= signed:
+        if leaf.leaf_index >= signed:
             report.unsigned_events += 1
             continue
-        if previous is not None and leaf.index < previous[0]:
+        if previous is not None and leaf.leaf_index < previous[0]:
             other = previous[1]
             findings.append(
                 Finding(
@@ -275,12 +275,12 @@ def verify_events(bundle: Bundle, report: Report) -> None:
                     "comes before an event the signed tree has after it",
                     event_id=event_id,
                     position=position,
-                    leaf_index=leaf.index,
+                    leaf_index=leaf.leaf_index,
                     other_event_id=other["id"],
                     other_position=other["position"],
                 )
             )
-        previous = (leaf.index, event)
+        previous = (leaf.leaf_index, event)
         last_signed_order = order
         if content_ok and record_leaf_hash(event) != leaf.hash:
             if leaf.position != position:
@@ -288,7 +288,7 @@ def verify_events(bundle: Bundle, report: Report) -> None:
             else:
                 kind, message = REHASHED, "chain consistent but the event differs from its signed leaf"
             findings.append(
-                Finding(kind, message, event_id=event_id, position=position, leaf_index=leaf.index)
+                Finding(kind, message, event_id=event_id, position=position, leaf_index=leaf.leaf_index)
             )
     # An event the log does not record is a finding when it sits among signed events;
     # after the last of them it is only not signed yet.
@@ -312,7 +312,7 @@ def verify_events(bundle: Bundle, report: Report) -> None:
                     "a signed leaf has no event (id and position as the log recorded them)",
                     event_id=leaf.event_id,
                     position=leaf.position,
-                    leaf_index=leaf.index,
+                    leaf_index=leaf.leaf_index,
                 )
             )
 
