@@ -100,6 +100,12 @@ class CommitmentRefused(DomainError):
     code = "commitment_refused"
 
 
+class CustomerDeadlineRefused(DomainError):
+    """A customer deadline further ahead than the request may wait (docs/domain.md §6.4)."""
+
+    code = "customer_deadline_refused"
+
+
 class SatisfactionRefused(DomainError):
     """Satisfaction is measured once, after resolution."""
 

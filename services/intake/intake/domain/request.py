@@ -4,7 +4,7 @@ The rules themselves live in `lifecycle`, `priority`, `routing`, `queue` and
 `missing_info`; this module only applies them to one request's state. Time is an input.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from events.catalogue import intake as ev
@@ -12,6 +12,7 @@ from events.vocabulary import Priority
 from intake.domain.errors import (
     AssignmentRefused,
     CommitmentRefused,
+    CustomerDeadlineRefused,
     NotQualified,
     QueueExceptionRefused,
     RequestNotOpen,
@@ -42,6 +43,8 @@ from intake.domain.vocabulary import (
 
 A, S = RequestAction, RequestStatus
 _WORKED = frozenset(S) - {S.RESOLVED, S.CLOSED}
+CUSTOMER_DEADLINE_HORIZON = timedelta(days=365)
+"""How far ahead a customer deadline may be (docs/domain.md §6.4): a pause, not a freeze."""
 
 
 class ServiceRequest(RequestFollowUp):
@@ -238,6 +241,10 @@ class ServiceRequest(RequestFollowUp):
 
     def await_customer(self, expected: str, customer_due_at: datetime | None, at: datetime) -> None:
         transition(self.status, A.ASK_CUSTOMER)
+        if customer_due_at is not None and customer_due_at > at + CUSTOMER_DEADLINE_HORIZON:
+            raise CustomerDeadlineRefused(
+                f"a customer deadline may be at most {CUSTOMER_DEADLINE_HORIZON.days} days ahead"
+            )
         self.record(
             ev.AwaitingCustomer(
                 request_id=self.id,

@@ -4,6 +4,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from events.text import strip_invisible
+
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -19,7 +21,9 @@ def strip_accents(text: str) -> str:
 def fold(text: str) -> str:
     """Accent-free, case-free, punctuation-free words separated by single spaces.
 
-    Cached because duplicate scoring folds the same stored names over and over.
+    Zero-width characters are dropped first, as the schemas do (events.text): a name with a
+    zero-width space inside folds like the same name without it. Cached because duplicate
+    scoring folds the same stored names over and over.
     """
-    folded = strip_accents(text).casefold().replace("œ", "oe").replace("æ", "ae")
+    folded = strip_accents(strip_invisible(text)).casefold().replace("œ", "oe").replace("æ", "ae")
     return _NON_WORD.sub(" ", folded).replace("_", " ").strip()

@@ -8,14 +8,14 @@ from pydantic import BaseModel, Field
 
 from events.vocabulary import Channel
 from intake.domain.vocabulary import CustomerProfile, Language
-from intake.entrypoints.fields import Body, Code, Line
+from intake.entrypoints.fields import Body, Code, Email, Line, Phone, PostalCode
 
 Country = Annotated[str, Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. FR")]
 
 
 class AddressCreate(Body):
     street: Line | None = None
-    postal_code: Annotated[str, Field(min_length=1, max_length=16)] | None = None
+    postal_code: PostalCode | None = None
     city: Line | None = None
     country: Country = "FR"
 
@@ -37,10 +37,8 @@ class CustomerFields(Body):
     first_name: Line | None = None
     last_name: Line | None = None
     company: Line | None = None
-    email: Annotated[str, Field(min_length=3, max_length=320)] | None = None
-    phone: Annotated[str, Field(min_length=3, max_length=40)] | None = Field(
-        None, description="Any usual form; stored in E.164 (+33612345678)."
-    )
+    email: Email | None = None
+    phone: Phone | None = Field(None, description="Any usual form; stored in E.164 (+33612345678).")
     preferred_channel: Channel | None = None
     contract_refs: list[Code] = Field(default_factory=list, max_length=50)
     contract_end: date | None = None
@@ -58,7 +56,7 @@ class CustomerCreate(CustomerFields):
 
 class AddressUpdate(Body):
     street: Line | None = None
-    postal_code: Annotated[str, Field(min_length=1, max_length=16)] | None = None
+    postal_code: PostalCode | None = None
     city: Line | None = None
     country: Country | None = None
 

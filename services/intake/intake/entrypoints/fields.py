@@ -1,27 +1,19 @@
-"""Field types shared by the HTTP schemas: bounded text, no control characters, aware instants."""
+"""Field types shared by the HTTP schemas: the kit's printable text and bounded instants, and
+intake's organisation codes."""
 
-import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from events.service.fields import Instant, Line, line, text
 
+__all__ = ["Body", "Code", "Email", "Instant", "Line", "Paragraph", "Phone", "PostalCode"]
 
-def _printable(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-_Printable = AfterValidator(_printable)
-
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), _Printable]
-"""A subject, a name, a reason: trimmed, non-empty, at most 300 characters."""
-Paragraph = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), _Printable
-]
+Paragraph = text(20_000)
 """A description, a summary, a resolution (newlines and tabs allowed)."""
+PostalCode = line(16)
+Email = Annotated[line(320), StringConstraints(min_length=3)]
+Phone = Annotated[line(40), StringConstraints(min_length=3)]
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w .:/-]+$")
 ]

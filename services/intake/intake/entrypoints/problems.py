@@ -12,6 +12,7 @@ _STATUS: dict[type[d.DomainError], int] = {
     d.PriorityChangeRefused: 422,
     d.InvalidCustomer: 422,
     d.UnknownCommitment: 404,
+    d.CustomerDeadlineRefused: 422,
 }
 
 
@@ -31,6 +32,8 @@ def _extra(error: d.DomainError) -> dict[str, Any]:
             "limit": error.limit,
             "errors": [{"field": "exception", "message": error.message}],
         }
+    if isinstance(error, d.CustomerDeadlineRefused):
+        return {"errors": [{"field": "customer_due_at", "message": error.message}]}
     if isinstance(error, d.InvalidCustomer):
         return {
             "errors": [{"field": p.field, "message": p.message, "type": p.kind.value} for p in error.problems]

@@ -6,11 +6,11 @@ from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Response, status
-from pydantic import AwareDatetime
 
 from events.application.errors import NotFound
 from events.service.auth import CurrentActor, current_actor
 from events.service.deps import MetadataDep
+from events.service.fields import Instant
 from events.vocabulary import Channel, Priority
 from intake.adapters.views import RequestFilters
 from intake.app import commands as c
@@ -108,8 +108,8 @@ async def list_requests(
         UUID | None, Query(description="Also lists the requests of the records merged into this customer")
     ] = None,
     flagged: bool | None = None,
-    received_from: Annotated[AwareDatetime | None, Query(description="Inclusive")] = None,
-    received_to: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
+    received_from: Annotated[Instant | None, Query(description="Inclusive")] = None,
+    received_to: Annotated[Instant | None, Query(description="Exclusive")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RequestPage:

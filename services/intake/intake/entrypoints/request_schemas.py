@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from events.vocabulary import Channel, Priority
 from intake.domain.insistence import mentions_insistence
@@ -19,7 +19,7 @@ from intake.domain.vocabulary import (
     Urgency,
     Workaround,
 )
-from intake.entrypoints.fields import Body, Code, Line, Paragraph
+from intake.entrypoints.fields import Body, Code, Instant, Line, Paragraph
 
 
 class QualificationCreate(Body):
@@ -37,7 +37,7 @@ class QualificationCreate(Body):
 
 class RequestCreate(Body):
     channel: Channel
-    received_at: AwareDatetime | None = Field(
+    received_at: Instant | None = Field(
         None,
         description="When it really arrived (deadlines count from it). Unknown: the recording "
         "time is used and the request is flagged. Not more than 5 minutes in the future.",
@@ -98,7 +98,7 @@ class TransferCreate(Body):
 
 class AwaitCustomerCreate(Body):
     expected: Line = Field(description="What the customer must provide.")
-    customer_due_at: AwareDatetime | None = None
+    customer_due_at: Instant | None = None
 
 
 class ResolutionCreate(Body):
@@ -127,13 +127,13 @@ class InteractionCreate(Body):
     summary: Paragraph
     actions: Paragraph | None = None
     next_step: Line | None = None
-    occurred_at: AwareDatetime | None = Field(None, description="Defaults to now.")
+    occurred_at: Instant | None = Field(None, description="Defaults to now.")
     informs_customer: bool = Field(False, description="A status update sent to the customer.")
 
 
 class CommitmentCreate(Body):
     deliverable: Line = Field(description='What was promised, e.g. "diagnosis".')
-    due_at: AwareDatetime
+    due_at: Instant
 
 
 class EscalationCreate(Body):
