@@ -260,3 +260,11 @@ def test_position_and_recorded_at_are_covered_by_the_signed_leaf(tmp_path: Path)
         (REORDERED, moved["id"]),
         (REHASHED, redated["id"]),
     ]
+
+
+def test_events_without_any_verified_checkpoint_are_a_finding(tmp_path: Path) -> None:
+    bundle = signed_bundle()
+    bundle.checkpoints.clear()
+    report = verify(bundle, tmp_path)
+    assert [(f.kind, f.event_id) for f in report.findings] == [(UNSIGNED_CHECKPOINT, None)]
+    assert main(["verify", str(bundle.write(tmp_path / "b.jsonl"))]) == 1

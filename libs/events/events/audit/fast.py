@@ -26,7 +26,7 @@ import orjson
 from events.audit.bundle import BUNDLE_FILE, Bundle, TrustedKey
 from events.audit.leaf import leaf_bytes
 from events.audit.merkle import HASH_SIZE
-from events.audit.verify import Report, verify_events, verify_log
+from events.audit.verify import Report, require_anchor, verify_events, verify_log
 from events.integrity import canonical_body
 
 EVENT_PREFIX = b'{"kind":"event"'
@@ -169,13 +169,13 @@ def verify_path(
     if clean and events >= report.signed_size and computed[:common] == recorded[:common]:
         report.events = events
         report.unsigned_events = events - report.signed_size
-        return report
+        return require_anchor(report)
     with source.open("rb") as reader:
         reader.seek(start)
         bundle.events = [_event(line) for line in reader.read().splitlines() if line.strip()]
     report.events = len(bundle.events)
     verify_events(bundle, report)
-    return report
+    return require_anchor(report)
 
 
 def _event(line: bytes) -> dict[str, Any]:

@@ -117,6 +117,15 @@ def verify_bundle(
     """Check everything in ``bundle``; ``trusted`` keys replace the bundle's own when given."""
     report = verify_log(bundle, trusted=trusted, min_witnesses=min_witnesses)
     verify_events(bundle, report)
+    return require_anchor(report)
+
+
+def require_anchor(report: Report) -> Report:
+    """Events with no verified checkpoint at all are anchored to nothing: a finding."""
+    if report.events and not report.verified_checkpoints:
+        report.findings.append(
+            Finding(UNSIGNED_CHECKPOINT, "no verified checkpoint: nothing anchors the events")
+        )
     return report
 
 
