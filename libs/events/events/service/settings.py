@@ -2,22 +2,70 @@
 
 Embedded default: SQLite files under ``GUICHET_DATA_DIR`` and the in-process bus. Setting
 ``GUICHET_DATABASE_URL`` (PostgreSQL) and ``GUICHET_KAFKA_BOOTSTRAP`` switches to the
-production parts. The development JWT secret is refused outside the embedded default.
+production parts.
+
+Verification keys are checked at start-up, each refusal a one-line reason: the development
+secret only on the embedded default listening on loopback; HMAC secrets of at least 32 bytes
+(RFC 7518 §3.2) and never a public key; a public key only with an asymmetric algorithm.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "guichet-development-secret-not-for-production"
+HMAC_ALGORITHMS = frozenset({"HS256"})
+MIN_HMAC_SECRET_BYTES = 32
+_PUBLIC_KEY_MARKERS = ("-----BEGIN", "ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-", "ssh-dss ")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def looks_like_a_public_key(value: str) -> bool:
+    """PEM or OpenSSH text, or the bare base64 of a DER public key."""
+    text = value.strip()
+    if text.startswith(_PUBLIC_KEY_MARKERS):
+        return True
+    try:
+        load_der_public_key(base64.b64decode("".join(text.split()), validate=True))
+    except (binascii.Error, ValueError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+class StartupRefused(SystemExit):
+    """Settings a service must not start with: the process ends with one line, no traceback."""
+
+
+def refusal(service: str, error: ValidationError) -> StartupRefused:
+    """One line naming every refused setting (never its value: secrets stay out of logs)."""
+    reasons = []
+    for item in error.errors():
+        reason = str(item["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(part) for part in item["loc"])
+        reasons.append(f"GUICHET_{where.upper()}: {reason}" if where else reason)
+    return StartupRefused(f"{service} refused to start: {'; '.join(reasons)}")
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GUICHET_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="GUICHET_", extra="ignore", hide_input_in_errors=True)
 
     service: str = "guichet"
     host: str = "127.0.0.1"
@@ -36,6 +84,11 @@ class ServiceSettings(BaseSettings):
     otel_endpoint: str | None = None
     relay_poll_interval: float = Field(default=0.05, gt=0)
     max_body_bytes: int = Field(default=1_000_000, gt=0)
+    #: Seconds a client may take to send a request's line and headers, then its body (408),
+    #: and to start its next request on a kept-alive connection.
+    header_timeout: float = Field(default=10.0, gt=0)
+    body_timeout: float = Field(default=30.0, gt=0)
+    keep_alive_timeout: float = Field(default=5.0, gt=0)
     #: PostgreSQL connections kept per process (as many more are opened under load). Requests
     #: beyond the pool wait in its queue, where a new request can take a connection before one
     #: already waiting: keep it at least the concurrent requests a process serves, or the p99
@@ -55,12 +108,58 @@ class ServiceSettings(BaseSettings):
         return self.jwt_public_key or self.jwt_secret or DEV_JWT_SECRET
 
     @model_validator(mode="after")
-    def _refuse_development_secret_in_production(self) -> ServiceSettings:
+    def _refuse_weak_or_misplaced_keys(self) -> ServiceSettings:
+        reason = self._key_refusal()
+        if reason:
+            raise ValueError(reason)
+        return self
+
+    def _key_refusal(self) -> str | None:
         if not self.embedded and not (self.jwt_secret or self.jwt_public_key):
-            raise ValueError(
+            return (
                 "GUICHET_JWT_SECRET or GUICHET_JWT_PUBLIC_KEY must be set outside the embedded "
                 "default (the development secret is only accepted with SQLite)"
             )
-        if self.jwt_secret == DEV_JWT_SECRET and not self.embedded:
-            raise ValueError("the development JWT secret is refused with PostgreSQL")
-        return self
+        if self.verification_key == DEV_JWT_SECRET:
+            if not self.embedded:
+                return "the development JWT secret is refused with PostgreSQL"
+            if not is_loopback(self.host):
+                return (
+                    f"the development JWT secret is refused on GUICHET_HOST={self.host} (not "
+                    "loopback): set GUICHET_JWT_SECRET or GUICHET_JWT_PUBLIC_KEY"
+                )
+        if self.jwt_algorithm in HMAC_ALGORITHMS:
+            return self._hmac_refusal()
+        return self._public_key_refusal()
+
+    def _hmac_refusal(self) -> str | None:
+        if self.jwt_public_key:
+            return (
+                f"GUICHET_JWT_PUBLIC_KEY is refused with GUICHET_JWT_ALGORITHM={self.jwt_algorithm} "
+                "(an HMAC algorithm would use the public key as a shared secret): set an "
+                "asymmetric algorithm (RS256, ES256, EdDSA)"
+            )
+        secret = self.jwt_secret
+        if secret is None:
+            return None
+        if looks_like_a_public_key(secret):
+            return (
+                "GUICHET_JWT_SECRET holds a public key: give it as GUICHET_JWT_PUBLIC_KEY with an "
+                "asymmetric GUICHET_JWT_ALGORITHM"
+            )
+        size = len(secret.encode())
+        if size < MIN_HMAC_SECRET_BYTES:
+            return (
+                f"GUICHET_JWT_SECRET is {size} bytes: {self.jwt_algorithm} needs at least "
+                f"{MIN_HMAC_SECRET_BYTES} random bytes"
+            )
+        return None
+
+    def _public_key_refusal(self) -> str | None:
+        if not self.jwt_public_key:
+            return f"GUICHET_JWT_ALGORITHM={self.jwt_algorithm} needs GUICHET_JWT_PUBLIC_KEY (PEM)"
+        try:
+            jwt.get_algorithm_by_name(self.jwt_algorithm).prepare_key(self.jwt_public_key)
+        except (jwt.InvalidKeyError, ValueError, TypeError) as error:
+            return f"GUICHET_JWT_PUBLIC_KEY is not a valid {self.jwt_algorithm} key ({type(error).__name__})"
+        return None
