@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
 
 from events.bus import InProcessBus
 from events.observability.logs import configure_logging
@@ -16,7 +17,7 @@ from events.observability.tracing import configure_tracing
 from events.service.middleware import RequestContextMiddleware
 from events.service.problems import PROBLEM_JSON, install_problem_handlers
 from events.service.runtime import ServiceDefinition, ServiceRuntime
-from events.service.settings import ServiceSettings
+from events.service.settings import ServiceSettings, refusal
 
 
 def settings_for(definition: ServiceDefinition, **overrides: object) -> ServiceSettings:
@@ -25,7 +26,10 @@ def settings_for(definition: ServiceDefinition, **overrides: object) -> ServiceS
     win over the environment)."""
     values: dict[str, object] = {"service": definition.name}
     values.update(overrides)
-    settings = ServiceSettings(**values)  # type: ignore[arg-type]
+    try:
+        settings = ServiceSettings(**values)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise refusal(definition.name, error) from None
     if "port" not in settings.model_fields_set:
         settings = settings.model_copy(update={"port": definition.default_port})
     return settings
@@ -62,7 +66,10 @@ def create_service_app(
     app.state.definition = definition
     install_problem_handlers(app)
     app.add_middleware(
-        RequestContextMiddleware, service=definition.name, max_body_bytes=settings.max_body_bytes
+        RequestContextMiddleware,
+        service=definition.name,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
     )
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
@@ -87,7 +94,13 @@ def create_service_app(
             media_type=PROBLEM_JSON,
         )
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"description": "Prometheus text exposition format"}},
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -1,10 +1,16 @@
-"""One light ASGI middleware: request/correlation ids, body-size limit, latency metric, access log."""
+"""One light ASGI middleware: request/correlation ids, body limits, latency metric, access log.
+
+The body is read here, before the app runs, and whatever the headers announce: the bytes that
+arrive are counted (413 past ``max_body_bytes``) and must all arrive within ``body_timeout``
+seconds (408). Both answers close the connection, so the rest of a body is never read.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import structlog
@@ -15,11 +21,21 @@ from events.observability.metrics import HTTP_LATENCY
 log = structlog.get_logger("http")
 
 
+class _Refusal(NamedTuple):
+    status: int
+    problem: str
+    title: str
+    detail: str
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, service: str, max_body_bytes: int, body_timeout: float = 30.0
+    ) -> None:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,11 +51,6 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
-        length = headers.get("content-length")
-        if length and length.isdigit() and int(length) > self.max_body_bytes:
-            await self._too_large(scope, send)
-            return
-
         async def send_with_ids(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
@@ -50,18 +61,29 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        if "chunked" in headers.get("transfer-encoding", ""):
-            # No length announced: read the body here, within the limit, before the app runs
-            # (an error raised from inside the framework's body parsing would become a 400).
-            buffered = await self._read_within_limit(receive)
-            if buffered is None:
-                await self._too_large(scope, send)
-                HTTP_LATENCY.labels(self.service, scope["method"], "unmatched", "413").observe(
-                    time.perf_counter() - started
-                )
-                structlog.contextvars.clear_contextvars()
-                return
-            receive = _replaying(buffered, receive)
+        length = headers.get("content-length")
+        refusal: _Refusal | None = None
+        if length and length.isdigit() and int(length) > self.max_body_bytes:
+            refusal = self._too_large()
+        else:
+            try:
+                async with asyncio.timeout(self.body_timeout):
+                    buffered = await self._read_within_limit(receive)
+            except TimeoutError:
+                refusal = self._too_slow()
+            else:
+                if buffered is None:
+                    refusal = self._too_large()
+                else:
+                    receive = _replaying(buffered, receive)
+        if refusal is not None:
+            status = refusal.status
+            await _close_with_problem(scope, send_with_ids, refusal)
+            HTTP_LATENCY.labels(self.service, scope["method"], "unmatched", str(status)).observe(
+                time.perf_counter() - started
+            )
+            structlog.contextvars.clear_contextvars()
+            return
 
         try:
             await self.app(scope, receive, send_with_ids)
@@ -88,27 +110,38 @@ class RequestContextMiddleware:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        body = orjson.dumps(
-            {
-                "type": "https://guichet.dev/problems/payload-too-large",
-                "title": "Payload too large",
-                "status": 413,
-                "detail": f"the body exceeds {self.max_body_bytes} bytes",
-                "instance": scope["path"],
-            }
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    def _too_large(self) -> _Refusal:
+        detail = f"the body exceeds {self.max_body_bytes} bytes"
+        return _Refusal(413, "payload-too-large", "Payload too large", detail)
+
+    def _too_slow(self) -> _Refusal:
+        detail = f"the body did not arrive within {self.body_timeout:g} s"
+        return _Refusal(408, "request-timeout", "Request timeout", detail)
+
+
+async def _close_with_problem(scope: Scope, send: Send, refusal: _Refusal) -> None:
+    """A problem+json answer that also ends the connection (the body was not read to its end)."""
+    body = orjson.dumps(
+        {
+            "type": f"https://guichet.dev/problems/{refusal.problem}",
+            "title": refusal.title,
+            "status": refusal.status,
+            "detail": refusal.detail,
+            "instance": scope["path"],
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": refusal.status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

@@ -15,6 +15,7 @@ import uvicorn
 from events.bus import InProcessBus
 from events.service.app import create_service_app, settings_for
 from events.service.declaration import declared_services
+from events.service.http_server import server_options
 from events.service.runtime import ServiceDefinition
 
 SERVICES = tuple(service.package for service in declared_services())
@@ -32,14 +33,7 @@ def serve(definition: ServiceDefinition) -> None:
     """Run one service on its own (the production shape: one process per service)."""
     settings = settings_for(definition)
     app = create_service_app(definition, settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.run(app, **server_options(settings), timeout_graceful_shutdown=10)
 
 
 class _QuietServer(uvicorn.Server):
@@ -59,7 +53,7 @@ async def serve_all(host: str = "127.0.0.1", base_port: int | None = None) -> No
         port = definition.default_port if base_port is None else base_port + SERVICES.index(package)
         settings = settings_for(definition, host=host, port=port)
         app = create_service_app(definition, settings, bus=bus)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(app, **server_options(settings))
         server = _QuietServer(config)
         servers.append((definition, settings, server))
     loop = asyncio.get_running_loop()
