@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 _READS_ONLY = "guichet_reads_only"
+_SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 def _json_dumps(value: Any) -> str:
@@ -27,9 +30,27 @@ def async_url(url: str) -> str:
         return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            make_private_file(Path(parsed.database))
         return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
     raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
+
+
+def make_private_file(path: Path) -> None:
+    """The database file, for the service's user only: it holds personal data.
+
+    Missing directories are made 0700 and a missing file 0600 (SQLite gives its ``-wal`` and
+    ``-shm`` files the database file's mode); existing files of ours (the database and its
+    sidecars) lose any group or other bits. Existing directories are left as they are (they
+    may be shared, like /tmp).
+    """
+    for directory in [parent for parent in reversed(path.parents) if not parent.exists()]:
+        directory.mkdir(mode=0o700, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in _SQLITE_SIDECARS)):
+        with contextlib.suppress(FileNotFoundError):
+            status = file.stat()
+            if status.st_uid == os.getuid() and status.st_mode & 0o077:
+                file.chmod(0o600)
 
 
 def is_postgres(engine: AsyncEngine) -> bool:
