@@ -27,8 +27,14 @@ class MovableClock:
         self.current += timedelta(**delta)
 
 
-def bearer(subject: str = "alice", level: int = 1) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(subject, team='front_office', level=level)}"}
+#: The desk's roles: every right intake's functional tests exercise (manager actions, customers
+#: not linked to a request yet); who may do what is tested in tests/api/access.
+DESK_ROLES = ("agent", "manager", "dpo")
+
+
+def bearer(subject: str = "alice", level: int = 1, roles: tuple[str, ...] = DESK_ROLES) -> dict[str, str]:
+    token = issue_token(subject, roles=roles, team="front_office", level=level)
+    return {"Authorization": f"Bearer {token}"}
 
 
 class Desk:

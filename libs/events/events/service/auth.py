@@ -1,8 +1,13 @@
-"""Bearer JWT authentication: every mutating call is made by an authenticated actor.
+"""Bearer JWT authentication: who calls, read from a verified token with strict claim types.
 
-Claims: ``sub`` (who), ``roles`` (list), ``team``, ``level`` (authorisation level 1–3:
-1 agent, 2 manager, 3 director/legal). Tokens are verified with the configured key; the
-embedded default uses a documented development secret (``python -m events.service.devtoken``).
+Claims: ``sub`` (who: a non-empty string), ``name`` (display name, optional), ``teams`` (a
+list of strings; a ``team`` string counts as one more team), ``roles`` (a list of strings:
+those of ``ROLES`` count, any other role grants nothing and is dropped), ``level``
+(authorisation level, an integer 1–3: 1 agent, 2 manager, 3 director/legal; 1 when absent).
+A claim of the wrong type (``roles: "admin"``, ``level: "3"``, ``2.9``, ``true``, ``1e999``)
+is a 401: a token an issuer got wrong is refused, never guessed at. Tokens are verified with
+the configured key; the embedded default uses a documented development secret
+(``python -m events.service.devtoken``). What an actor may do is ``events.service.access``.
 """
 
 from __future__ import annotations
@@ -15,18 +20,23 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.service.problems import Problem
 from events.service.settings import DEV_JWT_SECRET, ServiceSettings
 
+#: The roles a token may carry; each route's policy names some of them (``events.service.access``).
+ROLES = ("agent", "manager", "director", "quality", "dpo", "auditor", "ops")
+
 
 class Actor(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    subject: str
+    subject: str = Field(min_length=1)
+    name: str | None = None
+    teams: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
-    team: str | None = None
     level: int = Field(default=1, ge=1, le=3)
 
 
@@ -75,16 +85,62 @@ def _verify(token: str, settings: ServiceSettings, now: float) -> tuple[Actor, f
         )
         _check_expiry(claims, now)
     except jwt.PyJWTError as error:
-        raise _unauthenticated(f"invalid bearer token: {error}") from error
-    try:
-        return Actor(
-            subject=claims["sub"],
-            roles=tuple(claims.get("roles", ())),
-            team=claims.get("team"),
-            level=int(claims.get("level", 1)),
-        ), float(claims["exp"])
-    except (ValueError, TypeError) as error:
-        raise _unauthenticated(f"bad claims: {error}") from error
+        raise _unauthenticated(_token_refusal(error)) from None
+    return actor_of(claims), float(claims["exp"])
+
+
+def _token_refusal(error: jwt.PyJWTError) -> str:
+    """A short reason, in our words: PyJWT's messages are its own and may change."""
+    if isinstance(error, jwt.ExpiredSignatureError):
+        return "the token has expired"
+    if isinstance(error, jwt.InvalidSignatureError):
+        return "Signature invalid: the token was not signed with this service's key"
+    if isinstance(error, jwt.InvalidAudienceError):
+        return "the token is meant for another audience"
+    if isinstance(error, jwt.InvalidIssuerError):
+        return "the token comes from another issuer"
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"the token has no {error.claim!r} claim"
+    if isinstance(error, jwt.InvalidAlgorithmError):
+        return "the token is signed with an algorithm this service does not accept"
+    return "the bearer token is malformed"
+
+
+def actor_of(claims: dict[str, Any]) -> Actor:
+    """The actor verified claims name; 401 naming the first claim of the wrong type."""
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip():
+        raise _unauthenticated("claim 'sub' must be a non-empty string")
+    name = claims.get("name")
+    if name is not None and not isinstance(name, str):
+        raise _unauthenticated("claim 'name' must be a string")
+    level = claims.get("level", 1)
+    if type(level) is not int or not 1 <= level <= 3:
+        raise _unauthenticated("claim 'level' must be the integer 1, 2 or 3")
+    return Actor(
+        subject=subject,
+        name=name,
+        teams=_teams(claims),
+        roles=tuple(role for role in _strings(claims, "roles") if role in ROLES),
+        level=level,
+    )
+
+
+def _strings(claims: dict[str, Any], claim: str) -> tuple[str, ...]:
+    values = claims.get(claim, [])
+    if values is None:
+        return ()
+    if not isinstance(values, list) or not all(isinstance(value, str) and value for value in values):
+        raise _unauthenticated(f"claim {claim!r} must be a list of non-empty strings")
+    return tuple(dict.fromkeys(values))
+
+
+def _teams(claims: dict[str, Any]) -> tuple[str, ...]:
+    team = claims.get("team")
+    if team is not None and (not isinstance(team, str) or not team):
+        raise _unauthenticated("claim 'team' must be a non-empty string")
+    teams = _strings(claims, "teams")
+    return tuple(dict.fromkeys(teams + ((team,) if team else ())))
 
 
 def _check_expiry(claims: dict[str, Any], now: float) -> None:
@@ -98,12 +154,21 @@ def _check_expiry(claims: dict[str, Any], now: float) -> None:
         raise jwt.ExpiredSignatureError("Signature has expired")
 
 
-async def current_actor(request: Request) -> Actor:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+#: The bearer scheme in the OpenAPI: every operation that depends on it lists it as its security.
+bearer_scheme = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="A JWT naming the caller: sub, name, teams, roles, level (1-3).",
+    auto_error=False,
+)
+
+
+async def current_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> Actor:
+    if credentials is None or not credentials.credentials.strip():
         raise _unauthenticated("send 'Authorization: Bearer <JWT>'")
-    actor = verify_token(token.strip(), request.app.state.settings)
+    actor = verify_token(credentials.credentials.strip(), request.app.state.settings)
     request.state.actor = actor
     return actor
 
@@ -132,6 +197,8 @@ def issue_token(
     *,
     roles: tuple[str, ...] = ("agent",),
     team: str | None = None,
+    teams: tuple[str, ...] = (),
+    name: str | None = None,
     level: int = 1,
     secret: str = DEV_JWT_SECRET,
     audience: str = "guichet",
@@ -139,14 +206,17 @@ def issue_token(
     ttl: timedelta = timedelta(hours=12),
 ) -> str:
     now = datetime.now(UTC)
-    claims = {
+    claims: dict[str, Any] = {
         "sub": subject,
         "roles": list(roles),
         "team": team,
+        "teams": list(teams),
         "level": level,
         "aud": audience,
         "iss": issuer,
         "iat": now,
         "exp": now + ttl,
     }
+    if name is not None:
+        claims["name"] = name
     return jwt.encode(claims, secret, algorithm="HS256")

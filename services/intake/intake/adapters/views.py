@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events.envelope import Envelope
 from events.persistence import reading
+from events.service.access import ReadScope
 from events.store import SqlEventStore
 from events.vocabulary import Priority
 from intake.adapters.tables import customers, requests
@@ -67,6 +68,8 @@ class RequestFilters:
     flagged: bool | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
+    scope: ReadScope | None = None
+    """Need-to-know: only the requests of these teams (None: no restriction)."""
 
 
 class IntakeViews:
@@ -112,6 +115,7 @@ class IntakeViews:
             t.flagged.is_(f.flagged) if f.flagged is not None else None,
             t.received_at >= f.received_from.astimezone(UTC) if f.received_from else None,
             t.received_at < f.received_to.astimezone(UTC) if f.received_to else None,
+            _in_teams(f.scope) if f.scope else None,
         ]
         if cursor:
             at, last_id = decode_cursor(cursor)
@@ -135,11 +139,15 @@ class IntakeViews:
             return rows, None
         return rows, encode_cursor(rows[-1]["received_at"].isoformat(), rows[-1]["request_id"])
 
-    async def queue(self, team: str | None, agent: str | None, limit: int) -> list[dict[str, Any]]:
+    async def queue(
+        self, team: str | None, agent: str | None, limit: int, scope: ReadScope | None = None
+    ) -> list[dict[str, Any]]:
         """Requests waiting for us, in serving order (`domain.queue`): priority, then documented
-        exceptions, then arrival. Not yet qualified counts as P3."""
+        exceptions, then arrival. Not yet qualified counts as P3. `scope`: need-to-know."""
         t = requests.c
         statement = select(requests).where(t.status.in_([s.value for s in QUEUED_STATUSES]))
+        if scope is not None and (in_teams := _in_teams(scope)) is not None:
+            statement = statement.where(in_teams)
         if team:
             statement = statement.where(t.team == team)
         if agent:
@@ -162,8 +170,12 @@ class IntakeViews:
             return None
         return envelopes
 
-    async def customer(self, customer_id: UUID) -> dict[str, Any] | None:
-        rows = await self._rows(select(customers).where(customers.c.customer_id == customer_id))
+    async def customer(self, customer_id: UUID, scope: ReadScope | None = None) -> dict[str, Any] | None:
+        """The customer's row; None if unknown or outside `scope` (need-to-know)."""
+        conditions = [customers.c.customer_id == customer_id]
+        if scope is not None and (reachable := _reachable_customers(scope)) is not None:
+            conditions.append(reachable)
+        rows = await self._rows(select(customers).where(*conditions))
         if not rows:
             return None
         merged = await self._rows(
@@ -181,10 +193,14 @@ class IntakeViews:
         include_merged: bool,
         cursor: str | None,
         limit: int,
+        scope: ReadScope | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """Search by folded name/company words, exact email or E.164 phone; ordered by id."""
+        """Search by folded name/company words, exact email or E.164 phone; ordered by id.
+        `scope`: only the customers the caller may read (need-to-know)."""
         t = customers.c
         conditions: list[ColumnElement[bool]] = [] if include_merged else [t.merged_into.is_(None)]
+        if scope is not None and (reachable := _reachable_customers(scope)) is not None:
+            conditions.append(reachable)
         for word in fold(q or "").split():
             conditions.append(t.search_name.contains(word, autoescape=True))
         if email:
@@ -197,6 +213,25 @@ class IntakeViews:
         more = len(rows) > limit
         rows = [row | {"merged_ids": []} for row in rows[:limit]]
         return rows, (encode_cursor("customer", rows[-1]["customer_id"]) if more else None)
+
+
+def _in_teams(scope: ReadScope) -> ColumnElement[bool] | None:
+    """Requests of the scope's teams, and those no team owns yet (the shared inbox)."""
+    if scope.teams is None:
+        return None
+    return or_(requests.c.team.in_(sorted(scope.teams)), requests.c.team.is_(None))
+
+
+def _reachable_customers(scope: ReadScope) -> ColumnElement[bool] | None:
+    """Customers linked to a request within `scope`, directly or as the survivor of a record
+    that is (one merge deep); every customer for a scope over all personal data."""
+    if scope.all_personal_data:
+        return None
+    linked = select(requests.c.customer_id).where(requests.c.customer_id.is_not(None))
+    if (in_teams := _in_teams(scope)) is not None:
+        linked = linked.where(in_teams)
+    survivors = select(customers.c.merged_into).where(customers.c.customer_id.in_(linked))
+    return or_(customers.c.customer_id.in_(linked), customers.c.customer_id.in_(survivors))
 
 
 def _of_customer(column: Any, customer_id: UUID) -> Any:

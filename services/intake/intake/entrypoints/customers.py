@@ -4,10 +4,10 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from events.application.errors import NotFound
-from events.service.auth import current_actor
+from events.service.access import ReadScope
 from events.service.deps import IfMatchDep, MetadataDep
 from events.service.http import set_etag
 from events.service.problems import Problem
@@ -16,13 +16,12 @@ from intake.app import commands as c
 from intake.domain.customers import CustomerDraft
 from intake.domain.errors import DuplicateSuspected
 from intake.entrypoints import customer_schemas as s
+from intake.entrypoints.access import AccessRoute, CustomerInReach, Permission, ScopeDep, allow
 from intake.entrypoints.deps import IntakeDep, ViewsDep
-from intake.entrypoints.problems import IntakeRoute
 from intake.entrypoints.request_views import timeline_entry
 
-router = APIRouter(
-    prefix="/customers", tags=["customers"], route_class=IntakeRoute, dependencies=[Depends(current_actor)]
-)
+router = APIRouter(prefix="/customers", tags=["customers"], route_class=AccessRoute)
+READ = [allow(Permission.READ_CUSTOMERS)]
 
 _ADDRESS = ("street", "postal_code", "city", "country")
 
@@ -60,10 +59,14 @@ def draft_of(body: s.CustomerCreate) -> CustomerDraft:
     )
 
 
-async def duplicate_problem(views: IntakeViews, error: DuplicateSuspected, today: date) -> Problem:
+async def duplicate_problem(
+    views: IntakeViews, error: DuplicateSuspected, today: date, scope: ReadScope
+) -> Problem:
+    """The suspected duplicates; the records of those outside the caller's reach are left out
+    (their id and score remain, to decide with)."""
     candidates = []
     for candidate in error.candidates:
-        row = await views.customer(UUID(candidate.customer_id))
+        row = await views.customer(UUID(candidate.customer_id), scope)
         candidates.append(
             {
                 "customer_id": candidate.customer_id,
@@ -88,9 +91,10 @@ async def duplicate_problem(views: IntakeViews, error: DuplicateSuspected, today
     status_code=status.HTTP_201_CREATED,
     response_model=s.CustomerRead,
     summary="Register a customer (409 with the suspected duplicates until a decision is sent)",
+    dependencies=[allow(Permission.REGISTER_CUSTOMERS)],
 )
 async def register_customer(
-    body: s.CustomerCreate, metadata: MetadataDep, intake: IntakeDep, response: Response
+    body: s.CustomerCreate, metadata: MetadataDep, intake: IntakeDep, scope: ScopeDep, response: Response
 ) -> s.CustomerRead:
     decision = body.duplicate_decision
     command = c.RegisterCustomer(
@@ -103,19 +107,26 @@ async def register_customer(
     try:
         customer = await intake.bus.handle(command)
     except DuplicateSuspected as error:
-        raise await duplicate_problem(intake.views, error, intake.clock.now().date()) from error
+        raise await duplicate_problem(intake.views, error, intake.clock.now().date(), scope) from error
     response.headers["Location"] = f"/customers/{customer.id}"
     return await current_customer(intake, response, customer.id)
 
 
-@router.get("/{customer_id}", response_model=s.CustomerRead, summary="One customer (ETag = version)")
-async def get_customer(customer_id: UUID, intake: IntakeDep, response: Response) -> s.CustomerRead:
-    return await current_customer(intake, response, customer_id)
+@router.get(
+    "/{customer_id}",
+    response_model=s.CustomerRead,
+    summary="One customer (ETag = version)",
+    dependencies=READ,
+)
+async def get_customer(customer: CustomerInReach, intake: IntakeDep, response: Response) -> s.CustomerRead:
+    set_etag(response, customer["version"])
+    return customer_read(customer, intake.clock.now().date())
 
 
-@router.get("", response_model=s.CustomerPage, summary="Search customers")
+@router.get("", response_model=s.CustomerPage, summary="Search customers", dependencies=READ)
 async def search_customers(
     intake: IntakeDep,
+    scope: ScopeDep,
     q: Annotated[str | None, Query(max_length=200, description="Words of the name or company")] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
     phone: Annotated[str | None, Query(max_length=40, description="E.164, e.g. +33612345678")] = None,
@@ -123,14 +134,20 @@ async def search_customers(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> s.CustomerPage:
-    rows, next_cursor = await intake.views.customers(q, email, phone, include_merged, cursor, limit)
+    rows, next_cursor = await intake.views.customers(q, email, phone, include_merged, cursor, limit, scope)
     today = intake.clock.now().date()
     return s.CustomerPage(items=[customer_read(row, today) for row in rows], next_cursor=next_cursor)
 
 
-@router.patch("/{customer_id}", response_model=s.CustomerRead, summary="Change some fields")
+@router.patch(
+    "/{customer_id}",
+    response_model=s.CustomerRead,
+    summary="Change some fields",
+    dependencies=[allow(Permission.UPDATE_CUSTOMERS)],
+)
 async def update_customer(
     customer_id: UUID,
+    _: CustomerInReach,
     body: s.CustomerUpdate,
     version: IfMatchDep,
     metadata: MetadataDep,
@@ -165,9 +182,11 @@ async def update_customer(
     "/{customer_id}/merge",
     response_model=s.CustomerRead,
     summary="Merge this customer into another one (this record becomes a redirect)",
+    dependencies=[allow(Permission.MERGE_CUSTOMERS)],
 )
 async def merge_customer(
     customer_id: UUID,
+    _: CustomerInReach,
     body: s.MergeCreate,
     version: IfMatchDep,
     metadata: MetadataDep,
@@ -190,8 +209,9 @@ async def merge_customer(
     "/{customer_id}/history",
     response_model=s.CustomerHistory,
     summary="Every event of the customer record, oldest first",
+    dependencies=READ,
 )
-async def customer_history(customer_id: UUID, views: ViewsDep) -> s.CustomerHistory:
+async def customer_history(customer_id: UUID, _: CustomerInReach, views: ViewsDep) -> s.CustomerHistory:
     envelopes = await views.stream(customer_id, "customer")
     if envelopes is None:
         raise NotFound("customer", customer_id)

@@ -1,24 +1,38 @@
 """HTTP routes that change a request: one command each, If-Match required, the new state returned."""
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
 from events.ids import new_id
-from events.service.auth import CurrentActor, current_actor
+from events.service.auth import CurrentActor
 from events.service.deps import IfMatchDep, MetadataDep
+from events.vocabulary import Priority
 from intake.app import commands as c
 from intake.entrypoints import request_schemas as s
+from intake.entrypoints.access import (
+    POLICY,
+    AccessRoute,
+    Permission,
+    RequestInReach,
+    allow,
+    also_needs,
+    request_in_reach,
+)
 from intake.entrypoints.deps import IntakeDep, in_future, not_in_future
-from intake.entrypoints.problems import IntakeRoute
 from intake.entrypoints.request_views import current_request
 
 router = APIRouter(
     prefix="/requests/{request_id}",
     tags=["request commands"],
-    route_class=IntakeRoute,
-    dependencies=[Depends(current_actor)],
+    route_class=AccessRoute,
 )
+
+
+def on_request(permission: Permission) -> list[Any]:
+    """The route's permission, then the request within the caller's reach (404 otherwise)."""
+    return [allow(permission), Depends(request_in_reach)]
 
 
 async def run(intake: IntakeDep, response: Response, command: c.RequestCommand) -> s.RequestRead:
@@ -26,7 +40,11 @@ async def run(intake: IntakeDep, response: Response, command: c.RequestCommand) 
     return await current_request(intake.views, response, command.request_id)
 
 
-@router.patch("", summary="Complete information missing at reception")
+@router.patch(
+    "",
+    summary="Complete information missing at reception",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def complete_details(
     request_id: UUID,
     body: s.RequestDetailsUpdate,
@@ -45,7 +63,11 @@ async def complete_details(
     )
 
 
-@router.post("/qualification", summary="Qualify: category, profile, impact, urgency, workaround -> priority")
+@router.post(
+    "/qualification",
+    summary="Qualify: category, profile, impact, urgency, workaround -> priority",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def qualify(
     request_id: UUID,
     body: s.QualificationCreate,
@@ -69,15 +91,23 @@ async def qualify(
     )
 
 
-@router.post("/priority", summary="Change the priority, naming the objective criterion that changed")
+@router.post(
+    "/priority",
+    summary="Change the priority, naming the objective criterion that changed",
+    description=also_needs(Permission.VALIDATE_P1, "Setting P1"),
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def change_priority(
     request_id: UUID,
     body: s.PriorityChangeCreate,
     version: IfMatchDep,
     metadata: MetadataDep,
     intake: IntakeDep,
+    actor: CurrentActor,
     response: Response,
 ) -> s.RequestRead:
+    if body.priority is Priority.P1:
+        POLICY.check(actor, Permission.VALIDATE_P1)
     return await run(
         intake,
         response,
@@ -92,7 +122,11 @@ async def change_priority(
     )
 
 
-@router.post("/queue-exception", summary="Document why the request is served before older ones")
+@router.post(
+    "/queue-exception",
+    summary="Document why the request is served before older ones",
+    dependencies=on_request(Permission.DOCUMENT_QUEUE_EXCEPTION),
+)
 async def queue_exception(
     request_id: UUID,
     body: s.QueueExceptionCreate,
@@ -114,7 +148,11 @@ async def queue_exception(
     )
 
 
-@router.post("/acknowledge", summary="Acknowledge reception")
+@router.post(
+    "/acknowledge",
+    summary="Acknowledge reception",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def acknowledge(
     request_id: UUID, version: IfMatchDep, metadata: MetadataDep, intake: IntakeDep, response: Response
 ) -> s.RequestRead:
@@ -125,7 +163,11 @@ async def acknowledge(
     )
 
 
-@router.post("/assignment", summary="Assign to a team (if none yet) and an agent of that team")
+@router.post(
+    "/assignment",
+    summary="Assign to a team (if none yet) and an agent of that team",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def assign(
     request_id: UUID,
     body: s.AssignmentCreate,
@@ -147,15 +189,24 @@ async def assign(
     )
 
 
-@router.post("/transfer", summary="Transfer to another team: once, then only with a documented exception")
+@router.post(
+    "/transfer",
+    summary="Transfer to another team: once, then only with a documented exception",
+    description=also_needs(Permission.TRANSFER_AGAIN, "A second transfer"),
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def transfer(
     request_id: UUID,
     body: s.TransferCreate,
+    request: RequestInReach,
     version: IfMatchDep,
     metadata: MetadataDep,
     intake: IntakeDep,
+    actor: CurrentActor,
     response: Response,
 ) -> s.RequestRead:
+    if request["transfers"] >= 1:
+        POLICY.check(actor, Permission.TRANSFER_AGAIN)
     return await run(
         intake,
         response,
@@ -171,7 +222,11 @@ async def transfer(
     )
 
 
-@router.post("/start", summary="Start work, or resume it after waiting on the customer")
+@router.post(
+    "/start",
+    summary="Start work, or resume it after waiting on the customer",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def start(
     request_id: UUID, version: IfMatchDep, metadata: MetadataDep, intake: IntakeDep, response: Response
 ) -> s.RequestRead:
@@ -180,7 +235,11 @@ async def start(
     )
 
 
-@router.post("/awaiting-customer", summary="Wait for the customer (pauses the SLA clock)")
+@router.post(
+    "/awaiting-customer",
+    summary="Wait for the customer (pauses the SLA clock)",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def await_customer(
     request_id: UUID,
     body: s.AwaitCustomerCreate,
@@ -203,7 +262,11 @@ async def await_customer(
     )
 
 
-@router.post("/customer-reply", summary="The customer replied")
+@router.post(
+    "/customer-reply",
+    summary="The customer replied",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def customer_reply(
     request_id: UUID, version: IfMatchDep, metadata: MetadataDep, intake: IntakeDep, response: Response
 ) -> s.RequestRead:
@@ -214,7 +277,11 @@ async def customer_reply(
     )
 
 
-@router.post("/resolution", summary="Resolve")
+@router.post(
+    "/resolution",
+    summary="Resolve",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def resolve(
     request_id: UUID,
     body: s.ResolutionCreate,
@@ -232,7 +299,11 @@ async def resolve(
     )
 
 
-@router.post("/closure", summary="Close: after the customer's confirmation or the no-answer timeout")
+@router.post(
+    "/closure",
+    summary="Close: after the customer's confirmation or the no-answer timeout",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def close(
     request_id: UUID,
     body: s.ClosureCreate,
@@ -253,7 +324,11 @@ async def close(
     )
 
 
-@router.post("/reopening", summary="Reopen a resolved (or recently closed) request")
+@router.post(
+    "/reopening",
+    summary="Reopen a resolved (or recently closed) request",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def reopen(
     request_id: UUID,
     body: s.ReopeningCreate,
@@ -271,7 +346,11 @@ async def reopen(
     )
 
 
-@router.post("/interactions", summary="Record a call, email, visit, chat, letter...")
+@router.post(
+    "/interactions",
+    summary="Record a call, email, visit, chat, letter...",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def record_interaction(
     request_id: UUID,
     body: s.InteractionCreate,
@@ -301,7 +380,11 @@ async def record_interaction(
     )
 
 
-@router.post("/commitments", summary="Record a promise to the customer: a deliverable by a deadline")
+@router.post(
+    "/commitments",
+    summary="Record a promise to the customer: a deliverable by a deadline",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def make_commitment(
     request_id: UUID,
     body: s.CommitmentCreate,
@@ -325,7 +408,11 @@ async def make_commitment(
     )
 
 
-@router.post("/commitments/{commitment_id}/fulfilment", summary="The promise was kept")
+@router.post(
+    "/commitments/{commitment_id}/fulfilment",
+    summary="The promise was kept",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def fulfil_commitment(
     request_id: UUID,
     commitment_id: UUID,
@@ -343,7 +430,11 @@ async def fulfil_commitment(
     )
 
 
-@router.post("/escalation", summary="Escalate, naming the objective criterion that changed")
+@router.post(
+    "/escalation",
+    summary="Escalate, naming the objective criterion that changed",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def escalate(
     request_id: UUID,
     body: s.EscalationCreate,
@@ -366,7 +457,11 @@ async def escalate(
     )
 
 
-@router.post("/escalation/taking", summary="Take the escalation (the caller becomes its owner)")
+@router.post(
+    "/escalation/taking",
+    summary="Take the escalation (the caller becomes its owner)",
+    dependencies=on_request(Permission.WORK_ON_REQUESTS),
+)
 async def take_escalation(
     request_id: UUID,
     version: IfMatchDep,
@@ -384,7 +479,11 @@ async def take_escalation(
     )
 
 
-@router.post("/satisfaction", summary="Record CSAT (1-5) and/or NPS (0-10) after resolution")
+@router.post(
+    "/satisfaction",
+    summary="Record CSAT (1-5) and/or NPS (0-10) after resolution",
+    dependencies=on_request(Permission.RECORD_SATISFACTION),
+)
 async def record_satisfaction(
     request_id: UUID,
     body: s.SatisfactionCreate,

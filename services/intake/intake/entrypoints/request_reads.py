@@ -5,18 +5,19 @@ from typing import Annotated
 from uuid import UUID
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from events.application.errors import NotFound
-from events.service.auth import CurrentActor, current_actor
+from events.service.auth import CurrentActor
 from events.service.deps import MetadataDep
 from events.service.fields import Instant
+from events.service.http import set_etag
 from events.vocabulary import Channel, Priority
 from intake.adapters.views import RequestFilters
 from intake.app import commands as c
 from intake.domain.vocabulary import RequestStatus
+from intake.entrypoints.access import AccessRoute, Permission, RequestInReach, ScopeDep, allow
 from intake.entrypoints.deps import IntakeDep, ViewsDep, not_in_future
-from intake.entrypoints.problems import IntakeRoute
 from intake.entrypoints.request_schemas import (
     QueueRead,
     RequestCreate,
@@ -26,7 +27,8 @@ from intake.entrypoints.request_schemas import (
 )
 from intake.entrypoints.request_views import current_request, request_read, timeline_entry
 
-router = APIRouter(tags=["requests"], route_class=IntakeRoute, dependencies=[Depends(current_actor)])
+router = APIRouter(tags=["requests"], route_class=AccessRoute)
+READ = [allow(Permission.READ_REQUESTS)]
 
 IdempotencyKey = Annotated[
     str | None,
@@ -58,6 +60,7 @@ def qualification(body: RequestCreate) -> c.Qualification | None:
     status_code=status.HTTP_201_CREATED,
     response_model=RequestRead,
     summary="Record a request received on any channel",
+    dependencies=[allow(Permission.RECEIVE_REQUESTS)],
 )
 async def receive_request(
     body: RequestCreate,
@@ -91,14 +94,23 @@ async def receive_request(
     return await current_request(intake.views, response, request.id, created=created)
 
 
-@router.get("/requests/{request_id}", response_model=RequestRead, summary="One request (ETag = version)")
-async def get_request(request_id: UUID, views: ViewsDep, response: Response) -> RequestRead:
-    return await current_request(views, response, request_id)
+@router.get(
+    "/requests/{request_id}",
+    response_model=RequestRead,
+    summary="One request (ETag = version)",
+    dependencies=READ,
+)
+async def get_request(request: RequestInReach, response: Response) -> RequestRead:
+    set_etag(response, request["version"])
+    return request_read(request)
 
 
-@router.get("/requests", response_model=RequestPage, summary="Requests, newest arrival first")
+@router.get(
+    "/requests", response_model=RequestPage, summary="Requests, newest arrival first", dependencies=READ
+)
 async def list_requests(
     views: ViewsDep,
+    scope: ScopeDep,
     status: Annotated[list[RequestStatus] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
     channel: Annotated[list[Channel] | None, Query()] = None,
@@ -123,6 +135,7 @@ async def list_requests(
         flagged=flagged,
         received_from=received_from,
         received_to=received_to,
+        scope=scope,
     )
     rows, next_cursor = await views.requests(filters, cursor, limit)
     return RequestPage(items=[request_read(row) for row in rows], next_cursor=next_cursor)
@@ -136,22 +149,25 @@ async def list_requests(
     "queue exception (validated P1, security risk, major incident, contractual obligation), "
     "then first come, first served by `received_at`. Requests awaiting the customer, "
     "resolved or closed are not in the queue.",
+    dependencies=READ,
 )
 async def queue(
     views: ViewsDep,
+    scope: ScopeDep,
     team: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> QueueRead:
-    return QueueRead(items=[request_read(row) for row in await views.queue(team, assignee, limit)])
+    return QueueRead(items=[request_read(row) for row in await views.queue(team, assignee, limit, scope)])
 
 
 @router.get(
     "/requests/{request_id}/timeline",
     response_model=TimelineRead,
     summary="Every event of the request, oldest first",
+    dependencies=READ,
 )
-async def timeline(request_id: UUID, views: ViewsDep) -> TimelineRead:
+async def timeline(request_id: UUID, _: RequestInReach, views: ViewsDep) -> TimelineRead:
     envelopes = await views.stream(request_id, "request")
     if envelopes is None:
         raise NotFound("request", request_id)
