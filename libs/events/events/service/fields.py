@@ -6,11 +6,11 @@ never a 500 further down (year 1 at +14:00 does not even fit a ``datetime`` once
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
 
+from events.bounds import EARLIEST, LATEST, check_instant
 from events.text import clean_text
 
 __all__ = [
@@ -23,24 +23,6 @@ __all__ = [
     "line",
     "text",
 ]
-
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-"""The first instant any service accepts."""
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-"""The first instant no service accepts: far enough for any contract, near enough to compute with."""
-
-
-def check_instant(value: datetime) -> datetime:
-    """``value`` if it has a UTC offset and lies in [EARLIEST, LATEST); ValueError otherwise."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("must have a UTC offset (e.g. 2026-03-02T09:00:00+01:00 or ...Z)")
-    outside = ValueError(f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
-    if not EARLIEST.year <= value.year < LATEST.year:
-        raise outside  # checked first: converting year 1 or 9999 to UTC may overflow
-    if not EARLIEST <= value < LATEST:
-        raise outside
-    return value
-
 
 Instant = Annotated[AwareDatetime, AfterValidator(check_instant)]
 """A date-time with its UTC offset, between 1900 and 2200."""

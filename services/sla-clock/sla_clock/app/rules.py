@@ -88,7 +88,7 @@ async def define_policy(
             version=version, policy=policy.to_spec(), calendar=calendar, defined_by=by, reason=reason, at=now
         )
     except (KeyError, ValueError, TypeError) as error:
-        raise InvalidPolicy(repr(error)) from error
+        raise InvalidPolicy.of(error, "policy") from error
     await rules.store.define_policy(book.policy_stream_version, event)
     await rules.load()
     return version
@@ -101,7 +101,7 @@ async def define_calendar(
         calendar = BusinessCalendar.from_spec(spec)
         event = CalendarDefined(name=calendar.name, calendar=calendar.to_spec(), defined_by=by, at=now)
     except (KeyError, ValueError, TypeError) as error:
-        raise InvalidCalendar(str(error)) from error
+        raise InvalidCalendar.of(error, "calendar") from error
     await rules.store.define_calendar(rules.book.calendar_stream_version, event)
     await rules.load()
     return calendar

@@ -19,21 +19,26 @@ Decisions (documented here because intake leaves them to us):
   it is not empty a collection relance schedule runs (see ``relances``). A ``RelanceSent`` of
   kind ``collection`` sent while something is missing counts as a collection relance sent
   (and, as before, any relance sent while awaiting the customer counts for that schedule).
+* a customer deadline more than ``CUSTOMER_WAIT_HORIZON`` after it was set (intake refuses
+  those, docs/domain.md §6.4) is read as that horizon: an event from before the rule cannot
+  push the relances out of the computable range and park the request's stream.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from events.catalogue import DomainEvent
 from events.catalogue import documents as doc
 from events.catalogue import intake as ev
 
-from .instants import to_utc
+from .instants import from_us, to_us, to_utc
 
 COLLECTION = "collection"
+CUSTOMER_WAIT_HORIZON = timedelta(days=365)
+"""The furthest a customer deadline counts after it was set (docs/domain.md §6.4)."""
 OUTBOUND = frozenset({"outbound", "out", "outgoing", "to_customer"})
 
 
@@ -101,6 +106,12 @@ def _end_pause(state: RequestState, at: datetime) -> RequestState:
     )
 
 
+def _customer_deadline(due: datetime, set_at: datetime) -> datetime:
+    """``due`` in UTC, at most ``CUSTOMER_WAIT_HORIZON`` after ``set_at`` (compared as integers:
+    year 9999 in UTC-14 does not fit a datetime once in UTC)."""
+    return from_us(min(to_us(due), to_us(set_at + CUSTOMER_WAIT_HORIZON)))
+
+
 def _apply(state: RequestState, event: DomainEvent) -> RequestState:
     match event:
         case ev.RequestAcknowledged(at=at):
@@ -139,7 +150,7 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:
                 state,
                 status="waiting",
                 paused_since=to_utc(at),
-                customer_due_at=None if due is None else to_utc(due),
+                customer_due_at=None if due is None else _customer_deadline(due, to_utc(at)),
             )
         case ev.CustomerReplied(at=at):
             return replace(_end_pause(state, to_utc(at)), status="in_progress")

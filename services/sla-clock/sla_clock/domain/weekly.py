@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from events.bounds import EARLIEST, LATEST
 from sla_clock.domain.kpi import KpiReport
 from sla_clock.domain.request_record import RequestRecord, Volumes, sla_met
 
@@ -27,6 +28,8 @@ def week_bounds(week: str, tz: str) -> tuple[datetime, datetime]:
     match = WEEK.match(week)
     if not match:
         raise BadWeek(f"week must look like 2026-W07, got {week!r}")
+    if not EARLIEST.year < int(match[1]) < LATEST.year - 1:
+        raise BadWeek(f"week must be of a year after {EARLIEST.year} and before {LATEST.year - 1}")
     try:
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError as error:

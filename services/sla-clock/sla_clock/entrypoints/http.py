@@ -3,7 +3,6 @@ of the service's."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -12,11 +11,13 @@ from fastapi import Query
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from events.service.fields import Instant
 from events.service.problems import Problem
 from sla_clock.app.ports import KpiFilter
 from sla_clock.app.reports import kpis, weekly_report
 from sla_clock.app.views import explain_request, list_alerts
-from sla_clock.entrypoints.deps import DirectorDep, SlaDep
+from sla_clock.entrypoints.access import Permission, allow
+from sla_clock.entrypoints.deps import SlaDep
 from sla_clock.entrypoints.policies import router as policies_router
 from sla_clock.entrypoints.problems import sla_router
 from sla_clock.entrypoints.rebuild import rebuild
@@ -31,28 +32,30 @@ from sla_clock.entrypoints.schemas import (
 from sla_clock.entrypoints.tasks import spawn
 
 router = sla_router()
+READ = [allow(Permission.READ)]
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
 
 
-@router.get("/requests/{request_id}/deadlines", summary="Each deadline, how it was computed, its events")
+@router.get(
+    "/requests/{request_id}/deadlines",
+    summary="Each deadline, how it was computed, its events",
+    dependencies=READ,
+)
 async def request_deadlines(request_id: UUID, sla: SlaDep) -> DeadlinesRead:
     return DeadlinesRead.of(await explain_request(sla.read, request_id))
 
 
-@router.get("/kpis", summary="Live KPIs over requests received in [from, to)")
+@router.get("/kpis", summary="Live KPIs over requests received in [from, to)", dependencies=READ)
 async def get_kpis(
     sla: SlaDep,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[Instant | None, Query(alias="from")] = None,
+    end: Annotated[Instant | None, Query(alias="to")] = None,
     team: str | None = None,
     channel: str | None = None,
     priority: str | None = None,
 ) -> KpiRead:
-    for value in (start, end):
-        if value is not None and value.tzinfo is None:
-            raise Problem(422, "validation-error", "Times need a UTC offset", str(value))
     where = KpiFilter(start, end, team, channel, priority)
     return KpiRead.of(await kpis(sla.read, where, sla.clock.now()))
 
@@ -62,33 +65,40 @@ async def _weekly(sla: SlaDep, week: str) -> WeeklyReportRead:
     return WeeklyReportRead.of(report)
 
 
-@router.get("/reports/weekly", summary="Weekly report as JSON (week=YYYY-Www)")
+@router.get("/reports/weekly", summary="Weekly report as JSON (week=YYYY-Www)", dependencies=READ)
 async def weekly_json(sla: SlaDep, week: str) -> WeeklyReportRead:
     return await _weekly(sla, week)
 
 
-@router.get("/reports/weekly.html", response_class=HTMLResponse, summary="Weekly report, readable")
+@router.get(
+    "/reports/weekly.html", response_class=HTMLResponse, summary="Weekly report, readable", dependencies=READ
+)
 async def weekly_html(sla: SlaDep, week: str) -> HTMLResponse:
     report = (await _weekly(sla, week)).model_dump(mode="json", by_alias=True)
     return HTMLResponse(_templates.get_template("weekly.html").render(report=report))
 
 
-@router.get("/alerts", summary="Operational alerts and relance reminders")
+@router.get("/alerts", summary="Operational alerts and relance reminders", dependencies=READ)
 async def alerts(
     sla: SlaDep, state: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[AlertRead]:
     return [AlertRead.of(timer) for timer in await list_alerts(sla.read, state, limit)]
 
 
-@router.post("/projections/rebuild", response_model=RebuildRead, status_code=202)
-async def rebuild_projections(sla: SlaDep, actor: DirectorDep) -> RebuildRead:
+@router.post(
+    "/projections/rebuild",
+    response_model=RebuildRead,
+    status_code=202,
+    dependencies=[allow(Permission.REBUILD_PROJECTIONS)],
+)
+async def rebuild_projections(sla: SlaDep) -> RebuildRead:
     if not sla.replay.ready():
         raise Problem(503, "not-ready", "The consumer is not running yet")
     spawn(rebuild(sla.replay, sla.tracker, sla.scheduler))
     return RebuildRead(status="rebuilding", detail="read model cleared; replaying the topics")
 
 
-@router.get("/scheduler", summary="Scheduler state (operations)")
+@router.get("/scheduler", summary="Scheduler state (operations)", dependencies=READ)
 async def scheduler_state(sla: SlaDep) -> SchedulerRead:
     return SchedulerRead.of(sla.scheduler.state())
 
