@@ -50,6 +50,7 @@ class _BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._header_deadline: asyncio.TimerHandle | None = None
         self._awaiting_headers = False
         self._header_bytes = 0
+        self._headers_seen = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -60,10 +61,14 @@ class _BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        awaiting_before, headers_before = self._awaiting_headers, self._headers_seen
         super().data_received(data)
         if not self._awaiting_headers or self.transport.is_closing():
             return
-        self._header_bytes += len(data)
+        if awaiting_before and headers_before == self._headers_seen:
+            self._header_bytes += len(data)  # the whole chunk belongs to the awaited headers
+        else:
+            self._header_bytes = 0  # they began inside this chunk: counted from the next one
         if self._header_bytes > self.max_header_bytes:
             self._close_with(431, "Request Header Fields Too Large", "the request headers are too large")
 
@@ -73,6 +78,7 @@ class _BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._await_headers()
 
     def on_headers_complete(self) -> None:
+        self._headers_seen += 1
         self._disarm()
         super().on_headers_complete()
 
