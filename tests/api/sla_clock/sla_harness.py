@@ -52,7 +52,8 @@ class Harness:
         )
         settings = ServiceSettings(service="sla-clock", data_dir=data_dir, log_json=False)
         self.app = create_service_app(definition, settings, self.bus)
-        self.client = TestClient(self.app)
+        # Reads need a token: the client sends a level-1 agent's unless a test sends another.
+        self.client = TestClient(self.app, headers=bearer(1))
         self.intake_url = f"sqlite:///{data_dir / 'intake.db'}"
         self.versions: dict[UUID, int] = {}
         self.position = 0
@@ -133,5 +134,7 @@ class Harness:
         return response.json()
 
 
-def bearer(level: int) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token('manon', level=level, team='support')}"}
+def bearer(level: int, *roles: str) -> dict[str, str]:
+    """A token of ``level`` holding ``roles`` (an agent's when none is named)."""
+    token = issue_token("manon", roles=roles or ("agent",), level=level, team="support")
+    return {"Authorization": f"Bearer {token}"}

@@ -112,7 +112,7 @@ def test_the_deadlines_endpoint_explains_each_deadline_and_its_events(tmp_path):
         assert h.client.get(f"/requests/{uuid4()}/deadlines").status_code == 404
 
 
-def test_a_new_policy_version_needs_level_2_and_moves_open_requests_to_it(tmp_path):
+def test_a_new_policy_version_needs_level_3_and_moves_open_requests_to_it(tmp_path):
     with Harness(tmp_path) as h:
         rid, events = p1_request()
         h.send(rid, *events)
@@ -122,7 +122,7 @@ def test_a_new_policy_version_needs_level_2_and_moves_open_requests_to_it(tmp_pa
         spec["priorities"]["P1"]["first_response"]["seconds"] = 3600
         body = {"policy": spec, "calendar": "24/7", "reason": "contract renegotiated"}
         assert h.client.put("/policies/current", json=body, headers=bearer(1)).status_code == 403
-        response = h.client.put("/policies/current", json=body, headers=bearer(2))
+        response = h.client.put("/policies/current", json=body, headers=bearer(3))
         assert response.status_code == 200, response.text
         assert response.json()["version"] == 2
         import time
@@ -143,11 +143,11 @@ def test_an_invalid_policy_or_an_unknown_calendar_is_a_422_problem(tmp_path):
     with Harness(tmp_path) as h:
         spec = h.get("/policies/current")["policy"]
         unknown = {"policy": spec, "calendar": "mars", "reason": "typo"}
-        response = h.client.put("/policies/current", json=unknown, headers=bearer(2))
+        response = h.client.put("/policies/current", json=unknown, headers=bearer(3))
         assert response.status_code == 422 and response.json()["type"].endswith("/unknown-calendar")
         del spec["priorities"]["P3"]
         broken = {"policy": spec, "calendar": "france", "reason": "lost P3"}
-        response = h.client.put("/policies/current", json=broken, headers=bearer(2))
+        response = h.client.put("/policies/current", json=broken, headers=bearer(3))
         assert response.status_code == 422 and response.json()["type"].endswith("/invalid-policy")
         assert h.get("/policies/current")["version"] == 1
 

@@ -4,15 +4,20 @@ A change moves the open requests to the new rules in the background."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from events.service.auth import Actor
 from events.service.problems import Problem
 from sla_clock.app import rules
 from sla_clock.bootstrap import SlaService
-from sla_clock.entrypoints.deps import ManagerDep, SlaDep
+from sla_clock.entrypoints.access import Permission, allow
+from sla_clock.entrypoints.deps import SlaDep
 from sla_clock.entrypoints.problems import sla_router
 from sla_clock.entrypoints.schemas import CalendarsRead, CalendarUpdate, PolicyRead, PolicyUpdate
 from sla_clock.entrypoints.tasks import spawn
 
 router = sla_router()
+READ = [allow(Permission.READ)]
 
 
 def _policy(sla: SlaService) -> PolicyRead:
@@ -28,13 +33,15 @@ def _policy(sla: SlaService) -> PolicyRead:
     )
 
 
-@router.get("/policies/current")
+@router.get("/policies/current", dependencies=READ)
 async def current_policy(sla: SlaDep) -> PolicyRead:
     return _policy(sla)
 
 
 @router.put("/policies/current", summary="Define the next version")
-async def define_policy(body: PolicyUpdate, sla: SlaDep, actor: ManagerDep) -> PolicyRead:
+async def define_policy(
+    body: PolicyUpdate, sla: SlaDep, actor: Annotated[Actor, allow(Permission.DEFINE_POLICIES)]
+) -> PolicyRead:
     await rules.define_policy(
         sla.rules, body.policy, body.calendar, actor.subject, body.reason, sla.clock.now()
     )
@@ -42,7 +49,7 @@ async def define_policy(body: PolicyUpdate, sla: SlaDep, actor: ManagerDep) -> P
     return _policy(sla)
 
 
-@router.get("/calendars", summary="Business calendars by name")
+@router.get("/calendars", summary="Business calendars by name", dependencies=READ)
 async def calendars(sla: SlaDep) -> CalendarsRead:
     book = sla.rules.book
     return CalendarsRead(
@@ -52,7 +59,7 @@ async def calendars(sla: SlaDep) -> CalendarsRead:
 
 @router.put("/calendars/{name}", summary="Define or replace a business calendar")
 async def define_calendar(
-    name: str, body: CalendarUpdate, sla: SlaDep, actor: ManagerDep
+    name: str, body: CalendarUpdate, sla: SlaDep, actor: Annotated[Actor, allow(Permission.DEFINE_CALENDARS)]
 ) -> dict[str, object]:
     if body.calendar.get("name") != name:
         raise Problem(422, "validation-error", "Name mismatch", "calendar.name must match the path")

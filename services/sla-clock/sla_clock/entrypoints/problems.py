@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from events.service.access import described_route
 from events.service.http import problem_route
 from events.service.problems import Problem
 from sla_clock.app.errors import InvalidCalendar, InvalidPolicy, InvalidRules, UnknownCalendar
@@ -29,4 +30,4 @@ def to_problem(error: Exception) -> Problem | None:
 
 
 def sla_router() -> APIRouter:
-    return APIRouter(tags=["sla-clock"], route_class=problem_route(to_problem))
+    return APIRouter(tags=["sla-clock"], route_class=described_route(problem_route(to_problem)))
