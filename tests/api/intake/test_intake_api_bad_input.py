@@ -5,8 +5,11 @@ SLA clock; and zero-width characters do not hide a duplicate customer."""
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
+
+from events.observability.tracing import valid_traceparent
 
 PROBLEM = "application/problem+json"
 
@@ -94,3 +97,34 @@ def test_a_customer_deadline_more_than_a_year_ahead_is_a_422(desk, clock):
     response = desk.command(request, "awaiting-customer", {"expected": "invoice", "customer_due_at": within})
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "awaiting_customer"
+
+
+def recorded_trace(client, request_id: str) -> tuple[str | None, str | None]:
+    store = client.app.state.runtime.store
+    [envelope, *_] = client.portal.call(store.read_stream, UUID(request_id), 0)
+    return envelope.metadata.traceparent, envelope.metadata.tracestate
+
+
+VALID = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {},
+        {"traceparent": "garbage", "tracestate": "a=1"},
+        {"traceparent": "00-00000000000000000000000000000000-00f067aa0ba902b7-01"},
+        {"traceparent": VALID + "0" * 6000},
+    ],
+)
+def test_a_command_without_a_valid_traceparent_records_a_new_trace(desk, client, header):
+    request = desk.post("/requests", {"channel": "email", "contact": "a@b.fr"}, **header).json()
+    traceparent, tracestate = recorded_trace(client, request["request_id"])
+    assert traceparent is not None and valid_traceparent(traceparent)
+    assert traceparent != header.get("traceparent") and tracestate is None
+
+
+def test_a_valid_traceparent_and_its_tracestate_are_recorded(desk, client):
+    headers = {"traceparent": VALID, "tracestate": "congo=t61rcWkgMzE"}
+    request = desk.post("/requests", {"channel": "email", "contact": "a@b.fr"}, **headers).json()
+    assert recorded_trace(client, request["request_id"]) == (VALID, "congo=t61rcWkgMzE")

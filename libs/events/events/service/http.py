@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 
 from events.application.errors import IdempotencyKeyReused, NotFound, StaleVersion, UnknownReference
 from events.envelope import Metadata
-from events.observability.tracing import current_traceparent
+from events.observability.tracing import current_traceparent, trace_context
 from events.service.auth import Actor
 from events.service.problems import Problem
 
@@ -30,10 +30,12 @@ __all__ = [
 
 
 def command_metadata(request: Request, actor: Actor) -> Metadata:
-    """Who did it, which request chain it belongs to, and the trace it ran in."""
+    """Who did it, which request chain it belongs to, and the trace it ran in: the current
+    span's, else the client's ``traceparent`` if valid (W3C), else a new trace."""
     correlation = getattr(request.state, "correlation_id", None)
-    traceparent, tracestate = current_traceparent()
-    traceparent = traceparent or request.headers.get("traceparent")
+    traceparent, tracestate = trace_context(
+        (current_traceparent(), (request.headers.get("traceparent"), request.headers.get("tracestate")))
+    )
     try:
         correlation_id = UUID(correlation) if correlation else None
     except ValueError:
