@@ -88,7 +88,8 @@ class OutboxRelay:
         """Seconds between probes of the broker while the relay has nothing to publish."""
         self.clock = clock
         self.publisher_failure: str | None = None
-        """Why the last publish or probe failed; ``None`` once one succeeded."""
+        """Why the last publish or probe failed; ``None`` once one succeeded. Logged when it
+        changes; readiness says only ``unreachable`` (``/readyz`` needs no token)."""
         self._next_probe = 0.0
 
     def _publisher_answered(self) -> None:
@@ -99,7 +100,10 @@ class OutboxRelay:
 
     def _publisher_failed(self, error: BaseException) -> None:
         detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        self.publisher_failure = f"unreachable: {detail}"
+        failure = f"unreachable: {detail}"
+        if failure != self.publisher_failure:
+            log.warning("relay.publisher_unreachable", relay=self.name, error=detail)
+        self.publisher_failure = failure
         RELAY_PUBLISHER_UP.labels(self.store.source).set(0)
 
     async def probe_publisher(self) -> str | None:

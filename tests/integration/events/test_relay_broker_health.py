@@ -96,8 +96,9 @@ async def test_readiness_and_lag_report_an_unreachable_broker_then_recover(
         await runtime.relay.pass_once(0.05)
         assert lag_metric() == 3.0
         checks = await runtime.check()
-        assert checks["bus"].startswith("unreachable: KafkaConnectionError")
-        assert runtime.relay.publisher_failure == checks["bus"]
+        assert checks["bus"] == "unreachable", "generic: /readyz needs no token"
+        assert runtime.relay.publisher_failure is not None
+        assert runtime.relay.publisher_failure.startswith("unreachable: KafkaConnectionError")
         assert publisher_up_metric() == 0.0
         assert checks["database"] == "ok"
 

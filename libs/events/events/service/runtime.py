@@ -190,7 +190,7 @@ class ServiceRuntime:
         else:
             checks["startup"] = "ok"
         if self.ready.is_set():
-            checks["bus"] = await self.relay.probe_publisher() or "ok"
+            checks["bus"] = "unreachable" if await self.relay.probe_publisher() else "ok"
         else:
             checks["bus"] = "not started"
         failing = getattr(self.runner, "failing", None)
