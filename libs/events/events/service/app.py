@@ -15,6 +15,7 @@ from events.bus import InProcessBus
 from events.observability.logs import configure_logging
 from events.observability.tracing import configure_tracing
 from events.service.middleware import RequestContextMiddleware
+from events.service.openapi import install_openapi
 from events.service.problems import PROBLEM_JSON, install_problem_handlers
 from events.service.runtime import ServiceDefinition, ServiceRuntime
 from events.service.settings import ServiceSettings, refusal
@@ -76,7 +77,12 @@ def create_service_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": definition.name}
 
-    @app.get("/readyz", tags=["operations"], summary="Database and bus reachable")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Database and bus reachable",
+        responses={503: {"description": "Not ready: the checks that fail, with their reason"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         checks = await request.app.state.runtime.check()
         ready = all(value == "ok" for value in checks.values())
@@ -106,6 +112,7 @@ def create_service_app(
 
     for router in definition.routers:
         app.include_router(router)
+    install_openapi(app)
     configure_tracing(app, definition.name, settings.otel_exporter, settings.otel_endpoint)
     return app
 

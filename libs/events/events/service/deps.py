@@ -10,24 +10,30 @@ from fastapi import Depends, Header, Request
 
 from events.envelope import Metadata
 from events.service.auth import CurrentActor
-from events.service.http import command_metadata, expected_version
+from events.service.http import IF_MATCH_PATTERN, command_metadata, version_in
+from events.service.problems import answers
 
 __all__ = ["IfMatchDep", "MetadataDep", "get_metadata", "if_match"]
 
 
+@answers(400, 412, 428)
 async def if_match(
-    request: Request,
     if_match: Annotated[
-        str | None,
+        str,
         Header(
-            description="The ETag (stream version) you read. Required: 428 without it, 412 if stale.",
+            description=(
+                "The ETag (stream version) you read. Required: 428 without it, 400 if malformed, "
+                "412 if stale."
+            ),
+            pattern=IF_MATCH_PATTERN,
+            examples=['"1"'],
         ),
-    ] = None,
+    ],
 ) -> int:
-    """The version named by the required If-Match (428 without it, 412 if malformed)."""
-    version = expected_version(request)
-    assert version is not None  # required: absent is a 428
-    return version
+    """The version named by the required If-Match. Its absence (428) and a malformed value
+    (400) are validation errors the kit's handler turns into those answers, so a malformed id
+    or body in the same request is still the 422 (``events.service.problems``)."""
+    return version_in(if_match)
 
 
 IfMatchDep = Annotated[int, Depends(if_match)]

@@ -3,6 +3,7 @@ route class that turns errors into problem+json (``problem_route``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,7 @@ from events.service.auth import Actor
 from events.service.problems import Problem
 
 __all__ = [
+    "IF_MATCH_PATTERN",
     "ErrorMapper",
     "application_problem",
     "command_metadata",
@@ -26,6 +28,7 @@ __all__ = [
     "problem_route",
     "set_etag",
     "stale",
+    "version_in",
 ]
 
 
@@ -53,8 +56,18 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
+IF_MATCH_PATTERN = r'^\s*(W/)?"?[0-9]{1,18}"?\s*$'
+"""One ETag the server gave: a stream version, quoted or not, weak or not; at most 18 digits."""
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+
+
+def version_in(if_match: str) -> int:
+    """The stream version an If-Match that matches ``IF_MATCH_PATTERN`` names."""
+    return int(if_match.strip().removeprefix("W/").strip('"'))
+
+
 def expected_version(request: Request, *, required: bool = True) -> int | None:
-    """The stream version named by ``If-Match``; 428 if required and absent, 412 if malformed."""
+    """The stream version named by ``If-Match``; 428 if required and absent, 400 if malformed."""
     header = request.headers.get("if-match")
     if header is None:
         if required:
@@ -65,10 +78,14 @@ def expected_version(request: Request, *, required: bool = True) -> int | None:
                 "send the ETag you read as If-Match, so no update is lost",
             )
         return None
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise Problem(412, "precondition-failed", "If-Match does not match", f"malformed If-Match {header!r}")
-    return int(value)
+    if _IF_MATCH.fullmatch(header) is None:
+        raise Problem(
+            400,
+            "malformed-if-match",
+            "If-Match is malformed",
+            'If-Match names one ETag you read, such as "3"',
+        )
+    return version_in(header)
 
 
 def stale(current: int, expected: int) -> Problem:

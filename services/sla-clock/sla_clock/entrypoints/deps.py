@@ -8,10 +8,11 @@ from fastapi import Depends
 
 from events.service.app import RuntimeDep
 from events.service.auth import Actor, require_level
-from events.service.problems import Problem
+from events.service.problems import Problem, answers
 from sla_clock.bootstrap import SlaService, running
 
 
+@answers(503)
 def sla_service(runtime: RuntimeDep) -> SlaService:
     sla = running(runtime)
     if sla is None:
