@@ -16,6 +16,7 @@ from events.observability.logs import configure_logging
 from events.observability.tracing import configure_tracing
 from events.service.middleware import RequestContextMiddleware
 from events.service.openapi import install_openapi
+from events.service.parked import router as parked_router
 from events.service.problems import PROBLEM_JSON, install_problem_handlers
 from events.service.runtime import ServiceDefinition, ServiceRuntime
 from events.service.settings import ServiceSettings, refusal
@@ -112,6 +113,8 @@ def create_service_app(
 
     for router in definition.routers:
         app.include_router(router)
+    if definition.consumer_factory is not None:
+        app.include_router(parked_router)
     install_openapi(app)
     configure_tracing(app, definition.name, settings.otel_exporter, settings.otel_endpoint)
     return app
