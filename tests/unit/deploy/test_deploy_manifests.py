@@ -46,7 +46,10 @@ KUSTOMIZATION = K8S_DIR / "kustomization.yaml"
 SETTINGS_FIELDS = frozenset(ServiceSettings.model_fields)
 HEALTH_PATHS = frozenset({"/readyz", "/healthz"})
 # Values for the variables compose requires from the shell (``${VAR:?message}``).
-SHELL_ENV = {"GUICHET_JWT_SECRET": "a-test-secret-that-is-long-enough-0123456789"}
+SHELL_ENV = {
+    "GUICHET_JWT_SECRET": "a-test-secret-that-is-long-enough-0123456789",
+    "POSTGRES_PASSWORD": "a-test-database-password",
+}
 
 
 def definition_of(package: str) -> ServiceDefinition:
@@ -587,3 +590,79 @@ def test_k8s_readme_says_kafka_and_postgres_are_external() -> None:
     readme = (K8S_DIR / "README.md").read_text()
     assert "Kafka" in readme and "PostgreSQL" in readme
     assert "outside this kustomization" in readme
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_compose_publishes_postgres_and_kafka_on_loopback_only(
+    compose_services: dict[str, dict[str, Any]],
+) -> None:
+    assert compose_services["postgres"]["ports"] == ["127.0.0.1:5432:5432"]
+    assert compose_services["kafka"]["ports"] == ["127.0.0.1:9094:9094"]
+
+
+def test_compose_has_no_default_database_password(compose_services: dict[str, dict[str, Any]]) -> None:
+    values = [environment_of(compose_services["postgres"])["POSTGRES_PASSWORD"]]
+    values += [environment_of(compose_services[name])["GUICHET_DATABASE_URL"] for name in PACKAGE_OF]
+    for value in values:
+        assert "${POSTGRES_PASSWORD:?" in value, value
+        with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):
+            interpolate(value, {})
+
+
+def test_k8s_every_pod_has_a_disruption_budget(k8s_objects: list[dict[str, Any]]) -> None:
+    budgets = by_kind(k8s_objects, "PodDisruptionBudget")
+    deployments = by_kind(k8s_objects, "Deployment")
+    assert set(budgets) == set(deployments)
+    for name, budget in budgets.items():
+        assert budget["spec"]["selector"] == deployments[name]["spec"]["selector"]
+        if deployments[name]["spec"]["replicas"] > 1:
+            assert budget["spec"]["minAvailable"] == 1
+        else:  # minAvailable 1 on one replica would block every node drain
+            assert budget["spec"]["maxUnavailable"] == 1
+
+
+def test_k8s_stateless_services_autoscale_and_sla_clock_does_not(k8s_objects: list[dict[str, Any]]) -> None:
+    autoscalers = by_kind(k8s_objects, "HorizontalPodAutoscaler")
+    deployments = by_kind(k8s_objects, "Deployment")
+    assert set(autoscalers) == set(PACKAGE_OF) - {"sla-clock"}
+    for name, autoscaler in autoscalers.items():
+        spec = autoscaler["spec"]
+        assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert spec["minReplicas"] == deployments[name]["spec"]["replicas"] < spec["maxReplicas"]
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        assert container["resources"]["requests"]["cpu"], "CPU utilisation needs a CPU request"
+
+
+def test_k8s_network_policies_admit_only_the_http_port(k8s_objects: list[dict[str, Any]]) -> None:
+    policies = by_kind(k8s_objects, "NetworkPolicy")
+    deployments = by_kind(k8s_objects, "Deployment")
+    assert set(policies) == set(deployments)
+    for name, policy in policies.items():
+        spec = policy["spec"]
+        assert spec["podSelector"] == deployments[name]["spec"]["selector"]
+        assert set(spec["policyTypes"]) == {"Ingress", "Egress"}
+        assert spec["ingress"] == [{"ports": [{"port": "http", "protocol": "TCP"}]}]
+        egress_ports = {(port["port"], port["protocol"]) for rule in spec["egress"] for port in rule["ports"]}
+        assert {(53, "UDP"), (5432, "TCP"), (9092, "TCP")} <= egress_ports
+
+
+def test_k8s_scratch_volumes_are_bounded(k8s_objects: list[dict[str, Any]]) -> None:
+    for deployment in by_kind(k8s_objects, "Deployment").values():
+        volumes = deployment["spec"]["template"]["spec"]["volumes"]
+        assert volumes
+        for volume in volumes:
+            assert volume["emptyDir"]["sizeLimit"], volume
+
+
+def test_k8s_sla_clock_rolls_out_with_two_pods_because_two_instances_fire_once(
+    k8s_objects: list[dict[str, Any]],
+) -> None:
+    """A rolling update runs the old and the new pod together: safe only because two schedulers
+    on one database fire each threshold once, which that test proves on PostgreSQL."""
+    deployment = by_kind(k8s_objects, "Deployment")["sla-clock"]
+    assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
+    proof = "tests/integration/sla_clock/test_sla_clock_two_instances.py"
+    assert proof in (K8S_DIR / "sla-clock.yaml").read_text()
+    assert (ROOT / proof).is_file()

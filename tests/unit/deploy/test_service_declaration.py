@@ -258,7 +258,10 @@ def test_one_declaration_entry_gives_a_new_service_its_whole_deployment(checkout
     assert "CREATE DATABASE billing;" in (checkout / "deploy/docker/postgres/init-databases.sql").read_text()
     kustomization = yaml.safe_load((checkout / "deploy/k8s/kustomization.yaml").read_text())
     assert "billing.yaml" in kustomization["resources"]
-    deployment, service = yaml.safe_load_all((checkout / "deploy/k8s/billing.yaml").read_text())
+    deployment, service, budget, policy = yaml.safe_load_all(
+        (checkout / "deploy/k8s/billing.yaml").read_text()
+    )
+    assert (budget["kind"], policy["kind"]) == ("PodDisruptionBudget", "NetworkPolicy")
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     assert container["command"] == ["python", "-m", "billing"]
     assert service["spec"]["ports"][0]["port"] == 8006

@@ -61,6 +61,9 @@ class DeclaredService(BaseModel):
     database: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     replicas: int = Field(default=1, ge=1)
     replicas_note: str = ""
+    max_replicas: int | None = Field(default=None, ge=1)
+    """A HorizontalPodAutoscaler scales it from ``replicas`` to this many on CPU (stateless
+    services only); ``None``: a fixed number of replicas."""
 
     @property
     def topic(self) -> str:
