@@ -83,3 +83,11 @@ def test_a_customer_deadline_in_year_9999_neither_overflows_nor_parks_the_reques
     assert h.call(h.runtime.consumer.parked) == []
     deadlines = h.client.get(f"/requests/{rid}/deadlines", headers=bearer(1)).json()["deadlines"]
     assert not [d for d in deadlines if d["status"] == "active"], deadlines
+
+
+@pytest.mark.parametrize("reason", ["new\r\nBcc: eve", "\u200b\u200b\u200b", "x\u202eyz", "ok"])
+def test_a_policy_reason_follows_the_printable_text_rule(h, reason):
+    spec = h.client.get("/policies/current", headers=bearer(1)).json()["policy"]
+    response = h.client.put("/policies/current", json={"policy": spec, "reason": reason}, headers=bearer(3))
+    refused(response, "reason")
+    assert h.client.get("/policies/current", headers=bearer(1)).json()["version"] == 1

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from events.service.fields import Line
 from sla_clock.app.reports import Kpis, WeeklyReport
 from sla_clock.app.scheduler import SchedulerState
 from sla_clock.app.views import RequestExplained
@@ -35,8 +36,8 @@ class PolicyUpdate(BaseModel):
     """The next policy version: ``policy`` is ``SlaPolicy.to_spec()`` (its version is ignored)."""
 
     policy: dict[str, Any]
-    calendar: str = "france"
-    reason: str = Field(min_length=3)
+    calendar: Line = "france"
+    reason: Annotated[Line, StringConstraints(min_length=3)]
 
 
 class CalendarUpdate(BaseModel):
