@@ -99,6 +99,8 @@ def _token_refusal(error: jwt.PyJWTError) -> str:
         return "the token is meant for another audience"
     if isinstance(error, jwt.InvalidIssuerError):
         return "the token comes from another issuer"
+    if isinstance(error, jwt.exceptions.InvalidSubjectError):
+        return "claim 'sub' must be a non-empty string"
     if isinstance(error, jwt.MissingRequiredClaimError):
         return f"the token has no {error.claim!r} claim"
     if isinstance(error, jwt.InvalidAlgorithmError):
