@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-api test-contracts test-integration test-e2e check lint bench token clean asyncapi services
+.PHONY: help install run test test-unit test-api test-contracts test-integration test-e2e check lint bench token clean asyncapi services audit
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-17s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ check: $(STAMP) ## Guardrails CI runs before the tests: ruff lint and format, my
 	echo; printf '%s\n' "$${verdicts[@]}"; exit $$failed
 
 lint: check ## Same as make check
+
+# OSV by default; AUDIT_SERVICE=pypi asks PyPI's JSON API instead. Exit 2 and "NOT CHECKED" when
+# the service cannot be reached: never a clean verdict for packages it did not look up.
+AUDIT_SERVICE ?= osv
+audit: $(STAMP) ## Check requirements.lock against a vulnerability database (pip-audit; says plainly when it could not)
+	$(PY) tools/audit_lock.py --lock requirements.lock --service $(AUDIT_SERVICE)
 
 bench: $(STAMP) ## Benchmarks on real PostgreSQL/Kafka: figures and ratios printed (see bench/README.md)
 	$(PY) -m bench
