@@ -158,3 +158,30 @@ def test_need_to_know_quality_auditors_and_directors_read_across_teams(
 def test_need_to_know_the_dpo_reads_all_personal_data() -> None:
     scope = read_scope(agent("dpo"))
     assert scope.across_teams and scope.all_personal_data
+
+
+def test_the_development_token_carries_roles_and_teams(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from events.service import devtoken
+
+    arguments = [
+        "devtoken",
+        "--sub",
+        "eve",
+        "--roles",
+        "agent,dpo",
+        "--teams",
+        "billing ops",
+        "--team",
+        "support",
+    ]
+    monkeypatch.setattr("sys.argv", [*arguments, "--level", "2"])
+    monkeypatch.delenv("GUICHET_JWT_SECRET", raising=False)
+    devtoken.main()
+    actor = verify_token(capsys.readouterr().out.strip(), SETTINGS)
+    assert actor == Actor(subject="eve", roles=("agent", "dpo"), teams=("billing", "ops", "support"), level=2)
+    monkeypatch.setattr("sys.argv", ["devtoken", "--roles", "admin"])
+    with pytest.raises(SystemExit):
+        devtoken.main()
+    assert "unknown roles admin" in capsys.readouterr().err
