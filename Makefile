@@ -75,8 +75,8 @@ asyncapi: $(STAMP) ## Regenerate docs/asyncapi.json from the event catalogue
 services: $(STAMP) ## Regenerate compose, Dockerfile, k8s manifests and database init from services.toml
 	$(PY) -m events.service.deployment render
 
-token: $(STAMP) ## Print a development bearer token (embedded default only): make token LEVEL=2
-	@$(PY) -m events.service.devtoken --sub $${SUB:-dev-agent} --team $${TEAM:-support} --level $${LEVEL:-1}
+token: $(STAMP) ## Print a development bearer token (embedded default only): make token LEVEL=2 ROLES=agent,manager TEAMS=support,billing
+	@$(PY) -m events.service.devtoken --sub $${SUB:-dev-agent} --team $${TEAM:-support} --teams "$${TEAMS:-}" --roles "$${ROLES:-agent}" --level $${LEVEL:-1}
 
 clean: ## Remove the virtualenv, local data and test servers
 	rm -rf $(VENV) data .servers .pytest_cache
