@@ -117,3 +117,19 @@ def test_a_405_names_every_method_of_the_path(desk, client):
     one_request = client.delete(f"/requests/{request['request_id']}", headers=desk.auth)
     assert one_request.status_code == 405
     assert one_request.headers["allow"] == "GET, PATCH"
+
+
+@pytest.mark.parametrize("instant", ["0.5", "1700000000"])
+def test_a_date_time_parameter_is_not_read_as_unix_time(desk, instant):
+    response = desk.get("/requests", received_to=instant)
+    assert response.status_code == 422, response.text
+    assert "received_to" in response.json()["detail"]
+
+
+def test_a_body_that_is_not_text_is_a_documented_400(desk, client, document):
+    response = client.post(
+        "/requests", headers=desk.auth | {"Content-Type": "application/json"}, content=b">\xff"
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert "400" in document["paths"]["/requests"]["post"]["responses"]

@@ -6,9 +6,11 @@ never a 500 further down (year 1 at +14:00 does not even fit a ``datetime`` once
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
 
 from events.bounds import EARLIEST, LATEST, check_instant
 from events.text import clean_text
@@ -24,7 +26,18 @@ __all__ = [
     "text",
 ]
 
-Instant = Annotated[AwareDatetime, AfterValidator(check_instant)]
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]")
+
+
+def _date_time_text(value: object) -> object:
+    """An RFC 3339 date-time, as the OpenAPI ``format: date-time`` says: pydantic alone would
+    also read a number, or a string of digits, as Unix time."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_TIME.match(value)):
+        return value
+    raise ValueError("expected an RFC 3339 date-time such as 2026-03-02T09:00:00+01:00")
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(check_instant)]
 """A date-time with its UTC offset, between 1900 and 2200."""
 
 

@@ -9,7 +9,7 @@ rather than written by hand on each route:
   for If-Match, 503 while a service is starting);
 - 404 when the path names a resource by id (a UUID path parameter);
 - 409 for an authenticated write with input (a concurrent write, a state that forbids it);
-- 408, 413 and 422 for a body (read in time, within the limit, valid);
+- 400, 408, 413 and 422 for a body (decodable, read in time, within the limit, valid);
 - 422 when there is any input to validate;
 - any error response a route declares itself keeps its description and gets the problem schema.
 """
@@ -88,7 +88,7 @@ def error_statuses(route: RouteContext, method: str) -> set[int]:
     if has_input and method in WRITES and 401 in statuses:
         statuses.add(409)
     if _has_body(dependant):
-        statuses |= {408, 413}
+        statuses |= {400, 408, 413}
     return statuses
 
 
