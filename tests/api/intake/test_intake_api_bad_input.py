@@ -135,3 +135,12 @@ def test_a_valid_traceparent_and_its_tracestate_are_recorded(desk, client):
     headers = {"traceparent": VALID, "tracestate": "congo=t61rcWkgMzE"}
     request = desk.post("/requests", {"channel": "email", "contact": "a@b.fr"}, **headers).json()
     assert recorded_trace(client, request["request_id"]) == (VALID, "congo=t61rcWkgMzE")
+
+
+@pytest.mark.parametrize("if_match", ['"\u00b2"'.encode(), ('"' + "9" * 4301 + '"').encode()])
+def test_an_if_match_of_other_digits_or_thousands_of_them_is_a_400(desk, client, if_match):
+    request = desk.new_request()
+    path = f"/requests/{request['request_id']}/acknowledge"
+    response = client.post(path, headers=desk.auth | {"If-Match": if_match})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
