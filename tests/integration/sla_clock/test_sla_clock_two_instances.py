@@ -85,7 +85,7 @@ async def test_two_schedulers_on_one_database_fire_each_threshold_once(postgres_
         assert sum(scheduler.fired for scheduler in schedulers) == len(timers)
         assert all(scheduler.fired for scheduler in schedulers), "both instances took part"
         async with setup.connect() as connection:
-            states = dict(
+            states: dict[str, int] = dict(
                 (
                     await connection.execute(
                         select(sla_timers.c.state, func.count()).group_by(sla_timers.c.state)

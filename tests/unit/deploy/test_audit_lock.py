@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ audit_lock = load_audit_tool()
 LOCK = ROOT / "requirements.lock"
 
 
-def fake_pip_audit(report: dict[str, object] | None, exit_code: int, stderr: str = "") -> list[str]:
+def fake_pip_audit(report: dict[str, Any] | None, exit_code: int, stderr: str = "") -> list[str]:
     """A stand-in for pip-audit: writes ``report`` to the ``{report}`` path, then exits."""
     write = f"open(sys.argv[1], 'w').write({json.dumps(report)!r});" if report is not None else ""
     code = f"import sys; {write} sys.stderr.write({stderr!r}); sys.exit({exit_code})"

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TextIO
 
 import structlog
 from structlog.typing import Processor
@@ -64,7 +65,7 @@ class RepeatLimiter(logging.Filter):
         return True
 
 
-class _LibraryHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _LibraryHandler(logging.StreamHandler[TextIO]):
     """The one handler :func:`configure_logging` installs on the root logger; it writes to
     the ``sys.stderr`` of the moment (a test's capture, or the process's)."""
 
