@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from events.service.fields import Instant, Line, Text, check_instant, line
+from events.service.fields import Instant, Line, PrintableLine, Text, check_instant
 from events.text import UnprintableText, clean_text, strip_invisible
 
 LINE = TypeAdapter(Line)
@@ -74,7 +75,7 @@ def test_a_multi_line_text_keeps_newlines_and_tabs_only() -> None:
 
 
 def test_the_length_bound_counts_the_cleaned_text() -> None:
-    short = TypeAdapter(line(5))
+    short = TypeAdapter(Annotated[PrintableLine, StringConstraints(max_length=5)])
     assert short.validate_python("ab\u200b\u200b\u200b\u200bc") == "abc"
     with pytest.raises(ValidationError, match="at most 5"):
         short.validate_python("abcdef")

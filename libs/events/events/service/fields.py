@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
 
@@ -20,10 +20,10 @@ __all__ = [
     "LATEST",
     "Instant",
     "Line",
+    "PrintableLine",
+    "PrintableText",
     "Text",
     "check_instant",
-    "line",
-    "text",
 ]
 
 _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]")
@@ -49,17 +49,12 @@ def _multi_line(value: str) -> str:
     return clean_text(value, multiline=True)
 
 
-def line(max_length: int = 300) -> Any:
-    """A single-line text of at most ``max_length`` characters once cleaned."""
-    return Annotated[str, AfterValidator(_single_line), StringConstraints(max_length=max_length)]
-
-
-def text(max_length: int = 20_000) -> Any:
-    """A multi-line text (``\\n`` and ``\\t`` allowed) of at most ``max_length`` characters."""
-    return Annotated[str, AfterValidator(_multi_line), StringConstraints(max_length=max_length)]
-
-
-Line = line()
+PrintableLine = Annotated[str, AfterValidator(_single_line)]
+"""One printable line, any length: bound it where it is used, e.g.
+``Annotated[PrintableLine, StringConstraints(max_length=16)]`` (the bound counts the cleaned text)."""
+PrintableText = Annotated[str, AfterValidator(_multi_line)]
+"""Printable lines (``\n`` and ``\t`` allowed), any length: bound it where it is used."""
+Line = Annotated[PrintableLine, StringConstraints(max_length=300)]
 """A subject, a name, a reason: one printable line, trimmed, non-empty, at most 300 characters."""
-Text = text()
+Text = Annotated[PrintableText, StringConstraints(max_length=20_000)]
 """A description, a summary: printable lines, trimmed, non-empty, at most 20,000 characters."""

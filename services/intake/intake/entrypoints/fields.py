@@ -5,15 +5,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from events.service.fields import Instant, Line, line, text
+from events.service.fields import Instant, Line, PrintableLine, Text
 
 __all__ = ["Body", "Code", "Email", "Instant", "Line", "Paragraph", "Phone", "PostalCode"]
 
-Paragraph = text(20_000)
-"""A description, a summary, a resolution (newlines and tabs allowed)."""
-PostalCode = line(16)
-Email = Annotated[line(320), StringConstraints(min_length=3)]
-Phone = Annotated[line(40), StringConstraints(min_length=3)]
+Paragraph = Text
+"""A description, a summary, a resolution (newlines and tabs allowed), at most 20,000 characters."""
+PostalCode = Annotated[PrintableLine, StringConstraints(max_length=16)]
+Email = Annotated[PrintableLine, StringConstraints(min_length=3, max_length=320)]
+Phone = Annotated[PrintableLine, StringConstraints(min_length=3, max_length=40)]
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w .:/-]+$")
 ]
