@@ -54,7 +54,7 @@ PrintableLine = Annotated[str, AfterValidator(_single_line)]
 ``Annotated[PrintableLine, StringConstraints(max_length=16)]`` (the bound counts the cleaned text)."""
 PrintableText = Annotated[str, AfterValidator(_multi_line)]
 """Printable lines (``\n`` and ``\t`` allowed), any length: bound it where it is used."""
-Line = Annotated[PrintableLine, StringConstraints(max_length=300)]
+Line = Annotated[PrintableLine, StringConstraints(min_length=1, max_length=300)]
 """A subject, a name, a reason: one printable line, trimmed, non-empty, at most 300 characters."""
-Text = Annotated[PrintableText, StringConstraints(max_length=20_000)]
+Text = Annotated[PrintableText, StringConstraints(min_length=1, max_length=20_000)]
 """A description, a summary: printable lines, trimmed, non-empty, at most 20,000 characters."""
