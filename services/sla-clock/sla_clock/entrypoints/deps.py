@@ -1,4 +1,4 @@
-"""Dependencies of the SLA clock's routes: the running service, typed, and who may change rules."""
+"""Dependencies of the SLA clock's routes: the running service, typed (who may call what: `access`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import Depends
 
 from events.service.app import RuntimeDep
-from events.service.auth import Actor, require_level
 from events.service.problems import Problem, answers
 from sla_clock.bootstrap import SlaService, running
 
@@ -21,5 +20,3 @@ def sla_service(runtime: RuntimeDep) -> SlaService:
 
 
 SlaDep = Annotated[SlaService, Depends(sla_service)]
-ManagerDep = Annotated[Actor, require_level(2)]
-DirectorDep = Annotated[Actor, require_level(3)]
