@@ -71,16 +71,21 @@ SCHEMA_OF = {
 }
 
 
-@pytest.fixture(autouse=True)
-def service_ready(request: pytest.FixtureRequest) -> None:
-    """The test's service started and ready. Its lifespan runs from the first call to the end
-    of the test (schemathesis's plugin ends every ASGI lifespan when a test ends)."""
-    schema = SCHEMA_OF[request.node.originalname]
+def _wait_ready(schema: Any) -> None:
     readyz = schema["/readyz"]["GET"]
     deadline = time.monotonic() + 30
     while readyz.Case().call().status_code != 200:
         assert time.monotonic() < deadline, f"{schema.raw_schema['info']['title']} is not ready"
         time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def service_ready(request: pytest.FixtureRequest) -> None:
+    """The test's service started and ready. Its lifespan runs from the first call to the end
+    of the test (schemathesis's plugin ends every ASGI lifespan when a test ends)."""
+    schema = SCHEMA_OF.get(request.node.originalname)
+    if schema is not None:
+        _wait_ready(schema)
 
 
 def _holds_to_its_document(case: Any) -> None:
@@ -115,3 +120,24 @@ def test_documents_answers_as_its_openapi_says(case: Any) -> None:
 @EXAMPLES
 def test_retention_answers_as_its_openapi_says(case: Any) -> None:
     _holds_to_its_document(case)
+
+
+class IntakeWorkflow(intake.as_state_machine()):  # type: ignore[misc]
+    """Sequences of calls along the links schemathesis infers (a request created, then read,
+    qualified, transferred... by the id it was given), every answer checked as above."""
+
+    def setup(self) -> None:
+        _wait_ready(intake)
+
+    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+        return {"headers": AUTH}
+
+
+TestIntakeWorkflow = IntakeWorkflow.TestCase
+TestIntakeWorkflow.settings = settings(
+    max_examples=15,
+    stateful_step_count=8,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
