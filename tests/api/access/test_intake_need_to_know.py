@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from personas import bearer  # type: ignore[import-not-found]
+from personas import bearer
 
 ALICE = bearer("alice", "agent", teams=("support",))
 EVE = bearer("eve", "agent", teams=("marketing",))

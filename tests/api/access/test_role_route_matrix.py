@@ -9,10 +9,11 @@ import re
 from collections.abc import Iterator
 from uuid import uuid4
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from personas import bearer  # type: ignore[import-not-found]
+from personas import bearer
 from starlette.routing import BaseRoute
 
 from events.service.access import Rule, declared_permission
@@ -47,7 +48,7 @@ def protected(client: TestClient) -> list[tuple[str, str, APIRoute]]:
         (method, route.path, route)
         for route in api_routes(client)
         if route.path not in OPEN_PATHS
-        for method in route.methods
+        for method in route.methods or ()
     )
 
 
@@ -56,8 +57,8 @@ def concrete(path: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: str(uuid4()) if m.group(1).endswith("_id") else "probe", path)
 
 
-def call(client: TestClient, method: str, path: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
-    body = {} if method in {"POST", "PUT", "PATCH"} else None
+def call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    body: dict[str, object] | None = {} if method in {"POST", "PUT", "PATCH"} else None
     return client.request(method, concrete(path), json=body, headers=headers | {"If-Match": '"1"'})
 
 
@@ -101,7 +102,7 @@ def test_each_role_gets_what_the_declared_policy_grants(
     assert mismatches == []
 
 
-def expected_answer(rule: Rule, actor: Actor, permission: str, response) -> bool:  # type: ignore[no-untyped-def]
+def expected_answer(rule: Rule, actor: Actor, permission: str, response: httpx.Response) -> bool:
     if rule.allows(actor):
         return response.status_code not in (401, 403) and response.status_code < 500
     body = response.json()

@@ -64,7 +64,8 @@ async def test_requests_and_customers_on_postgres_reach_the_kafka_topic(
         jwt_secret=SECRET,
         log_json=False,
     )
-    auth = {"Authorization": f"Bearer {issue_token('alice', level=2, team='technical_support', secret=SECRET)}"}
+    token = issue_token("alice", level=2, team="technical_support", secret=SECRET)
+    auth = {"Authorization": f"Bearer {token}"}
     with TestClient(create_service_app(DEFINITION, settings)) as client:
         wait_ready(client)
         customer = client.post(

@@ -164,8 +164,9 @@ def described_route(route_class: type[APIRoute]) -> type[APIRoute]:
             if declared is not None:
                 permission, rule = declared
                 access = f"**Access** (`{permission}`): {rule.describe()}"
-                if access not in (self.description or ""):
-                    self.description = f"{self.description}\n\n{access}" if self.description else access
+                description: str = getattr(self, "description", None) or ""
+                if access not in description:
+                    self.description = f"{description}\n\n{access}" if description else access
 
     return DescribedRoute
 
