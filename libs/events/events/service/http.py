@@ -3,7 +3,6 @@ route class that turns errors into problem+json (``problem_route``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 from uuid import UUID
@@ -23,7 +22,6 @@ __all__ = [
     "application_problem",
     "command_metadata",
     "etag",
-    "expected_version",
     "field_problem",
     "problem_route",
     "set_etag",
@@ -58,34 +56,11 @@ def set_etag(response: Response, version: int) -> None:
 
 IF_MATCH_PATTERN = r'^\s*(W/)?"?[0-9]{1,18}"?\s*$'
 """One ETag the server gave: a stream version, quoted or not, weak or not; at most 18 digits."""
-_IF_MATCH = re.compile(IF_MATCH_PATTERN)
 
 
 def version_in(if_match: str) -> int:
     """The stream version an If-Match that matches ``IF_MATCH_PATTERN`` names."""
     return int(if_match.strip().removeprefix("W/").strip('"'))
-
-
-def expected_version(request: Request, *, required: bool = True) -> int | None:
-    """The stream version named by ``If-Match``; 428 if required and absent, 400 if malformed."""
-    header = request.headers.get("if-match")
-    if header is None:
-        if required:
-            raise Problem(
-                428,
-                "precondition-required",
-                "If-Match required",
-                "send the ETag you read as If-Match, so no update is lost",
-            )
-        return None
-    if _IF_MATCH.fullmatch(header) is None:
-        raise Problem(
-            400,
-            "malformed-if-match",
-            "If-Match is malformed",
-            'If-Match names one ETag you read, such as "3"',
-        )
-    return version_in(header)
 
 
 def stale(current: int, expected: int) -> Problem:
