@@ -34,7 +34,7 @@ test-unit: $(STAMP) ## tests/unit: domain and handlers with fakes; no database, 
 test-api: $(STAMP) ## tests/api: each service's app in-process over HTTP, on SQLite in a temporary dir
 	$(PYTEST) tests/api
 
-test-contracts: $(STAMP) ## tests/contracts: generated documents read by their official tools (Node)
+test-contracts: $(STAMP) ## tests/contracts: AsyncAPI through its official parser (Node), OpenAPI through schemathesis
 	$(PYTEST) tests/contracts
 
 test-integration: $(STAMP) ## tests/integration: real PostgreSQL and Kafka (started if needed)
