@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 
@@ -58,7 +59,20 @@ def test_a_repeated_connection_error_is_written_once_per_interval_with_a_count(
     assert summary["suppressed_over_seconds"] == 31.0
 
 
-def test_other_kinds_and_informational_records_are_not_held_back(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def uvicorn_info() -> Iterator[None]:
+    """uvicorn's logger at INFO: a uvicorn started earlier in the session leaves it at its own
+    log level (the services run it at WARNING)."""
+    logger = logging.getLogger("uvicorn.error")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    yield
+    logger.setLevel(level)
+
+
+def test_other_kinds_and_informational_records_are_not_held_back(
+    capsys: pytest.CaptureFixture[str], uvicorn_info: None
+) -> None:
     aiokafka = logging.getLogger("aiokafka")
     aiokafka.warning("Unable to request metadata from node with id %s: %r", 1, "timeout")
     aiokafka.warning("Unable to request metadata from node with id %s: %r", 1, "timeout")
