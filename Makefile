@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-api test-contracts test-integration test-e2e check lint bench token clean asyncapi services audit
+.PHONY: help install run test test-unit test-api test-deploy test-contracts test-integration test-e2e check lint bench token clean asyncapi services audit
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-17s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ test-unit: $(STAMP) ## tests/unit: domain and handlers with fakes; no database, 
 
 test-api: $(STAMP) ## tests/api: each service's app in-process over HTTP, on SQLite in a temporary dir
 	$(PYTEST) tests/api
+
+test-deploy: $(STAMP) ## tests/deploy: scripts, manifests, generated deploy files checked against the declaration
+	$(PYTEST) tests/deploy
 
 test-contracts: $(STAMP) ## tests/contracts: AsyncAPI through its official parser (Node), OpenAPI through schemathesis
 	$(PYTEST) tests/contracts

@@ -2,7 +2,7 @@
 
 ``python -m events.service.deployment render`` (``make services``) writes them from the Jinja
 templates in ``deploy/templates/``; ``python -m events.service.deployment check`` lists the
-ones that are stale, as the unit test ``tests/unit/deploy/test_service_declaration.py`` does.
+ones that are stale, as the test ``tests/deploy/test_service_declaration.py`` does.
 Run from the repository root (or pass ``--root``): the templates are not part of the package.
 """
 

@@ -33,7 +33,7 @@ from events.service.runtime import ServiceDefinition
 from events.service.serve import SERVICES
 from events.service.settings import ServiceSettings
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"

@@ -6,7 +6,7 @@ import base64
 import subprocess
 from pathlib import Path
 
-LIB = Path(__file__).resolve().parents[3] / "deploy" / "local" / "lib.sh"
+LIB = Path(__file__).resolve().parents[2] / "deploy" / "local" / "lib.sh"
 
 
 def test_kafka_cluster_ids_are_16_byte_base64url_ids_that_never_look_like_an_option():

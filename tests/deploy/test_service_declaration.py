@@ -39,7 +39,7 @@ from events.service.deployment import (
 from events.service.runtime import ServiceDefinition
 from events.service.serve import SERVICES
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "libs" / "events" / "events" / "catalogue"
 DECLARED = declared_services()
 GENERATED = render_files(ROOT, DECLARED)
