@@ -7,12 +7,16 @@ production parts.
 Verification keys are checked at start-up, each refusal a one-line reason: the development
 secret only on the embedded default listening on loopback; HMAC secrets of at least 32 bytes
 (RFC 7518 §3.2) and never a public key; a public key only with an asymmetric algorithm.
+The survey secret (``GUICHET_SURVEY_SECRET``, signing satisfaction-survey links) follows
+the same rules for a shared secret.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import ipaddress
 from pathlib import Path
 from typing import Literal
@@ -78,6 +82,9 @@ class ServiceSettings(BaseSettings):
     jwt_algorithm: Literal["HS256", "RS256", "ES256", "EdDSA"] = "HS256"
     jwt_audience: str = "guichet"
     jwt_issuer: str = "guichet"
+    #: Signs satisfaction-survey tokens (``events.service.survey``); derived from the JWT
+    #: secret when unset, none with a public key only.
+    survey_secret: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
     otel_exporter: Literal["none", "console", "otlp"] = "none"
@@ -107,9 +114,20 @@ class ServiceSettings(BaseSettings):
     def verification_key(self) -> str:
         return self.jwt_public_key or self.jwt_secret or DEV_JWT_SECRET
 
+    @property
+    def survey_key(self) -> bytes | None:
+        """The survey tokens' HMAC key: ``survey_secret``, else one derived from the JWT
+        secret (never the secret itself), else none."""
+        if self.survey_secret:
+            return self.survey_secret.encode()
+        if self.jwt_public_key:
+            return None
+        secret = (self.jwt_secret or DEV_JWT_SECRET).encode()
+        return hmac.new(secret, b"guichet survey tokens", hashlib.sha256).digest()
+
     @model_validator(mode="after")
     def _refuse_weak_or_misplaced_keys(self) -> ServiceSettings:
-        reason = self._key_refusal()
+        reason = self._key_refusal() or self._survey_secret_refusal()
         if reason:
             raise ValueError(reason)
         return self
@@ -151,6 +169,22 @@ class ServiceSettings(BaseSettings):
         if size < MIN_HMAC_SECRET_BYTES:
             return (
                 f"GUICHET_JWT_SECRET is {size} bytes: {self.jwt_algorithm} needs at least "
+                f"{MIN_HMAC_SECRET_BYTES} random bytes"
+            )
+        return None
+
+    def _survey_secret_refusal(self) -> str | None:
+        secret = self.survey_secret
+        if secret is None:
+            return None
+        if secret == DEV_JWT_SECRET:
+            return "GUICHET_SURVEY_SECRET is the development JWT secret: set random bytes of its own"
+        if looks_like_a_public_key(secret):
+            return "GUICHET_SURVEY_SECRET holds a public key: survey tokens need a shared secret"
+        size = len(secret.encode())
+        if size < MIN_HMAC_SECRET_BYTES:
+            return (
+                f"GUICHET_SURVEY_SECRET is {size} bytes: survey tokens need at least "
                 f"{MIN_HMAC_SECRET_BYTES} random bytes"
             )
         return None
