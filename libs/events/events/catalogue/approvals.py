@@ -51,14 +51,12 @@ class CircuitStep(BaseModel):
 
 
 class KindRule(BaseModel):
-    """The level a kind of content needs whatever its amount (``level``), and whether its
-    amounts are weighed against the currency thresholds (``financial``)."""
+    """The level a kind of content needs whatever its amounts (those may raise it)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: str
     level: int
-    financial: bool = False
 
 
 class CurrencyThreshold(BaseModel):
@@ -95,6 +93,7 @@ class ApprovalRequested(DomainEvent, type="approvals.ApprovalRequested", pii=("a
     rule: str
     rules_version: int
     author: str
+    team: str | None = None
     steps: tuple[CircuitStep, ...] = ()
     criterion: str | None = None
     requested_at: datetime

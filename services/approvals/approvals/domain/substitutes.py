@@ -1,0 +1,152 @@
+"""Substitutes: who decides for an absent approver, over a date range (docs/domain.md §12.3).
+
+A substitution is recorded on the absent person's stream (``SubstituteAppointed``, naming who
+appointed it). While it runs, the substitute decides with the absent person's recorded
+habilitations, and the decision says so (``on_behalf_of``); once it has ended (or before it
+starts) a decision through it is refused, naming the substitution. A substitute never
+inherits a director's role: only recorded habilitations pass to a substitute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from approvals.domain.habilitations import (
+    Authority,
+    Habilitation,
+    HabilitationRefused,
+    Matter,
+    PersonAuthorisations,
+    Refusal,
+    authority_of,
+)
+from events.catalogue import approvals as ev
+
+__all__ = ["Substitution", "appoint_substitute", "authority_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class Substitution:
+    substitution_id: UUID
+    absent: str
+    substitute: str
+    valid_from: datetime
+    valid_until: datetime
+    appointed_by: str
+    appointed_at: datetime
+
+    @classmethod
+    def of(cls, event: ev.SubstituteAppointed) -> Substitution:
+        return cls(
+            event.substitution_id,
+            event.absent,
+            event.substitute,
+            event.valid_from,
+            event.valid_until,
+            event.appointed_by,
+            event.appointed_at,
+        )
+
+    def runs_at(self, at: datetime) -> bool:
+        return self.valid_from <= at < self.valid_until
+
+    def describe(self) -> str:
+        return (
+            f"substitution {self.substitution_id} of {self.absent} by {self.substitute} "
+            f"({self.valid_from:%Y-%m-%dT%H:%M:%SZ} to {self.valid_until:%Y-%m-%dT%H:%M:%SZ})"
+        )
+
+
+def appoint_substitute(
+    record: PersonAuthorisations,
+    substitution_id: UUID,
+    substitute: str,
+    valid_from: datetime,
+    valid_until: datetime,
+    appointed_by: str,
+    by_management: bool,
+    reason: str | None,
+    at: datetime,
+) -> Substitution:
+    """Record that ``substitute`` decides for the record's person from ``valid_from`` until
+    ``valid_until``. The absent person appoints their own substitute, or management does."""
+    absent = record.person
+    if absent is None:
+        raise ValueError("the record names no person: build it with PersonAuthorisations.of")
+    if not (by_management or appointed_by == absent):
+        raise HabilitationRefused(
+            403, "not-yours", "a substitute is appointed by the absent person, a manager or a director"
+        )
+    if substitute == absent:
+        raise HabilitationRefused(422, "self-substitute", "nobody substitutes for themselves", "substitute")
+    if valid_until <= valid_from:
+        raise HabilitationRefused(422, "empty-period", "valid_until must follow valid_from", "valid_until")
+    if valid_until <= at:
+        raise HabilitationRefused(422, "expired-period", "valid_until is already past", "valid_until")
+    if substitution_id in record.substitutions:
+        raise HabilitationRefused(409, "already-appointed", f"substitution {substitution_id} exists")
+    record.record(
+        ev.SubstituteAppointed(
+            substitution_id=substitution_id,
+            absent=absent,
+            substitute=substitute,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            appointed_by=appointed_by,
+            reason=reason,
+            appointed_at=at,
+        )
+    )
+    return Substitution.of(record.substitutions[substitution_id])
+
+
+def authority_for(
+    person: str,
+    is_director: bool,
+    own: Iterable[Habilitation],
+    substituted: Iterable[tuple[Substitution, Iterable[Habilitation]]],
+    level: int,
+    matter: Matter,
+    at: datetime,
+) -> Authority | Refusal:
+    """May ``person`` decide ``matter`` at ``level`` at ``at``, and by which right?
+
+    Level 1 is every agent's. At levels 2 and 3: the person's own habilitation in force; else a
+    director's role; else a running substitution of someone whose habilitation covers it
+    (``on_behalf_of`` that person). Refused otherwise, naming what is missing: an ended
+    substitution is named before the person's own missing habilitation."""
+    if level <= 1:
+        return Authority(decided_by=person, level=level)
+    found = authority_of(own, level, matter, at)
+    if isinstance(found, Habilitation):
+        return Authority(decided_by=person, level=found.level, habilitation_id=found.habilitation_id)
+    if is_director:
+        return Authority(decided_by=person, level=3)
+    ended: Substitution | None = None
+    for substitution, habilitations in substituted:
+        if substitution.substitute != person:
+            continue
+        if not substitution.runs_at(at):
+            ended = ended or substitution
+            continue
+        held = authority_of(habilitations, level, matter, at)
+        if isinstance(held, Habilitation):
+            return Authority(
+                decided_by=person,
+                level=held.level,
+                habilitation_id=held.habilitation_id,
+                on_behalf_of=substitution.absent,
+                substitution_id=substitution.substitution_id,
+            )
+    if ended is not None:
+        state = "has not started" if at < ended.valid_from else "has ended"
+        return Refusal(
+            "substitution_expired",
+            f"the {ended.describe()} {state}",
+            missing="substitution",
+            details={"substitution_id": str(ended.substitution_id), "on_behalf_of": ended.absent},
+        )
+    return found

@@ -1,0 +1,1 @@
+"""Approvals: the entrypoints layer."""
