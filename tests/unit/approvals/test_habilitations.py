@@ -6,20 +6,20 @@ from uuid import uuid4
 
 import pytest
 
+from approvals.domain.authority import DecisionScope
 from approvals.domain.habilitations import (
     Grant,
     Habilitation,
     HabilitationRefused,
-    Matter,
+    Miss,
     PersonAuthorisations,
-    Refusal,
     Scope,
     authority_of,
 )
 from events.catalogue.approvals import HabilitationGranted, HabilitationRevoked, Money
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-GESTURE = Matter(
+GESTURE = DecisionScope(
     kind="commercial_gesture", team="billing", amounts=(Money(amount=Decimal(200), currency="EUR"),)
 )
 
@@ -64,9 +64,10 @@ def test_a_revoked_habilitation_stops_working_at_once() -> None:
         == record.habilitations[habilitation.habilitation_id]
     )
     refusal = record.authority(2, GESTURE, revoked_at)
-    assert isinstance(refusal, Refusal)
+    assert isinstance(refusal, Miss)
     assert refusal.code == "revoked"
     assert str(habilitation.habilitation_id) in refusal.message
+    assert refusal.habilitation_id == habilitation.habilitation_id
 
 
 def test_an_expired_habilitation_stops_at_its_end() -> None:
@@ -74,7 +75,7 @@ def test_an_expired_habilitation_stops_at_its_end() -> None:
     granted(record, grant(until=T0 + timedelta(days=30)))
     assert isinstance(record.authority(2, GESTURE, T0 + timedelta(days=29)), Habilitation)
     refusal = record.authority(2, GESTURE, T0 + timedelta(days=30))
-    assert isinstance(refusal, Refusal) and refusal.code == "expired"
+    assert isinstance(refusal, Miss) and refusal.code == "expired"
 
 
 def test_level_and_scope_limit_a_habilitation() -> None:
@@ -82,19 +83,19 @@ def test_level_and_scope_limit_a_habilitation() -> None:
     granted(record, grant(level=2, scope=Scope(ceiling=Money(amount=Decimal(150), currency="EUR"))))
     at = T0 + timedelta(hours=1)
     too_high = record.authority(3, GESTURE, at)
-    assert isinstance(too_high, Refusal) and too_high.code == "no_habilitation"
+    assert isinstance(too_high, Miss) and too_high.code == "no_habilitation"
     over_ceiling = record.authority(2, GESTURE, at)
-    assert isinstance(over_ceiling, Refusal) and over_ceiling.code == "outside_scope"
+    assert isinstance(over_ceiling, Miss) and over_ceiling.code == "outside_scope"
     assert "exceeds the ceiling of 150" in over_ceiling.message
-    dollars = Matter(kind="commercial_gesture", amounts=(Money(amount=Decimal(10), currency="USD"),))
-    assert isinstance(record.authority(2, dollars, at), Refusal)
+    dollars = DecisionScope(kind="commercial_gesture", amounts=(Money(amount=Decimal(10), currency="USD"),))
+    assert isinstance(record.authority(2, dollars, at), Miss)
     other_team = authority_of(
         [Habilitation(uuid4(), "mona", 3, Scope(teams=frozenset({"sales"})), T0, None, "dora", T0)],
         2,
         GESTURE,
         at,
     )
-    assert isinstance(other_team, Refusal) and "team billing is outside the scope" in other_team.message
+    assert isinstance(other_team, Miss) and "team billing is outside the scope" in other_team.message
 
 
 def test_a_level_3_habilitation_covers_level_2() -> None:

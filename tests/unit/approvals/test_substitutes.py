@@ -5,20 +5,13 @@ from uuid import uuid4
 
 import pytest
 
-from approvals.domain.habilitations import (
-    Authority,
-    Grant,
-    HabilitationRefused,
-    Matter,
-    PersonAuthorisations,
-    Refusal,
-    Scope,
-)
-from approvals.domain.substitutes import Substitution, appoint_substitute, authority_for
+from approvals.domain.authority import Authority, DecisionScope, Refusal
+from approvals.domain.habilitations import Grant, HabilitationRefused, PersonAuthorisations, Scope
+from approvals.domain.substitutes import SUBSTITUTE, Substitution, appoint_substitute, authority_for
 from events.catalogue.approvals import SubstituteAppointed
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-GESTURE = Matter(kind="commercial_gesture", team="billing")
+GESTURE = DecisionScope(kind="commercial_gesture", team="billing")
 
 
 def absent_manager() -> PersonAuthorisations:
@@ -63,9 +56,37 @@ def test_a_substitutes_decision_is_on_behalf_of_the_absent_approver() -> None:
         T0 + timedelta(days=1),
     )
     assert isinstance(found, Authority)
-    assert (found.decided_by, found.on_behalf_of, found.level) == ("xavier", "yann", 2)
-    assert found.substitution_id == substitution.substitution_id
-    assert found.habilitation_id in record.habilitations
+    assert (found.person, found.on_behalf_of, found.level, found.principal) == ("xavier", "yann", 2, "yann")
+    [habilitation_id] = record.habilitations
+    assert found.basis == f"substitution {substitution.substitution_id}, habilitation {habilitation_id}"
+    named = authority_for(
+        "xavier",
+        False,
+        [],
+        [(substitution, record.habilitations.values())],
+        2,
+        GESTURE,
+        T0,
+        on_behalf_of="yann",
+    )
+    assert isinstance(named, Authority) and named.on_behalf_of == "yann"
+
+
+def test_deciding_on_behalf_of_someone_not_substituted_is_refused() -> None:
+    record = absent_manager()
+    substitution = appoint(record)
+    refused = authority_for(
+        "xavier",
+        False,
+        [],
+        [(substitution, record.habilitations.values())],
+        2,
+        GESTURE,
+        T0,
+        on_behalf_of="zoe",
+    )
+    assert isinstance(refused, Refusal) and refused.missing == SUBSTITUTE
+    assert refused.reason == "xavier is not appointed substitute of zoe"
 
 
 def test_an_expired_substitution_is_refused_naming_it() -> None:
@@ -81,9 +102,9 @@ def test_an_expired_substitution_is_refused_naming_it() -> None:
         T0 + timedelta(days=5),
     )
     assert isinstance(refused, Refusal)
-    assert refused.code == "substitution_expired"
-    assert str(substitution.substitution_id) in refused.message and "has ended" in refused.message
-    assert refused.details["on_behalf_of"] == "yann"
+    assert refused.missing == SUBSTITUTE
+    assert str(substitution.substitution_id) in refused.reason and refused.reason.endswith("has ended")
+    assert "of yann by xavier" in refused.reason
 
 
 def test_a_substitute_gets_no_more_than_the_absent_persons_habilitations() -> None:
@@ -98,19 +119,21 @@ def test_a_substitute_gets_no_more_than_the_absent_persons_habilitations() -> No
         GESTURE,
         T0 + timedelta(days=1),
     )
-    assert isinstance(refused, Refusal) and refused.code == "no_habilitation"
+    assert isinstance(refused, Refusal) and refused.missing == "approvals:decide-level-3"
 
 
 def test_own_habilitation_first_then_the_directors_role_then_level_1_for_all() -> None:
     record = absent_manager()
     own = authority_for("yann", False, record.habilitations.values(), [], 2, GESTURE, T0)
-    assert isinstance(own, Authority) and own.on_behalf_of is None and own.habilitation_id is not None
-    director = authority_for("dora", True, [], [], 3, GESTURE, T0)
-    assert isinstance(director, Authority) and director.habilitation_id is None and director.level == 3
+    [habilitation_id] = record.habilitations
+    assert own == Authority("yann", 2, basis=f"habilitation {habilitation_id}")
+    assert authority_for("dora", True, [], [], 3, GESTURE, T0) == Authority("dora", 3, basis="director role")
     agent = authority_for("anna", False, [], [], 1, GESTURE, T0)
     assert isinstance(agent, Authority) and agent.level == 1
     manager_without_record = authority_for("max", False, [], [], 2, GESTURE, T0)
-    assert isinstance(manager_without_record, Refusal) and manager_without_record.code == "no_habilitation"
+    assert manager_without_record == Refusal(
+        "approvals:decide-level-2", "no habilitation at level 2 or above is recorded"
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,24 +11,23 @@ team, kind and amounts fall within its scope.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID, uuid5
 
+from approvals.domain.authority import DecisionScope
 from approvals.domain.currencies import is_currency
 from events.aggregate_base import Aggregate
 from events.catalogue import approvals as ev
 from events.catalogue.approvals import Money
 
 __all__ = [
-    "Authority",
     "Grant",
     "Habilitation",
     "HabilitationRefused",
-    "Matter",
+    "Miss",
     "PersonAuthorisations",
-    "Refusal",
     "Scope",
     "authority_of",
 ]
@@ -56,7 +55,7 @@ class Scope:
     kinds: frozenset[str] = frozenset()
     ceiling: Money | None = None
 
-    def refusal_for(self, matter: Matter) -> str | None:
+    def refusal_for(self, matter: DecisionScope) -> str | None:
         """Why ``matter`` falls outside this scope, in words; None when it is covered."""
         if self.teams and matter.team not in self.teams:
             return (
@@ -71,15 +70,6 @@ class Scope:
                 if amount.amount > self.ceiling.amount:
                     return f"{amount.amount} {amount.currency} exceeds the ceiling of {self.ceiling.amount}"
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class Matter:
-    """What a decision is about, as far as a habilitation's scope is concerned."""
-
-    kind: str
-    team: str | None = None
-    amounts: tuple[Money, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,38 +110,25 @@ class Habilitation:
 
 
 @dataclass(frozen=True, slots=True)
-class Authority:
-    """The right by which ``decided_by`` decides: a habilitation (``habilitation_id``), or the
-    director's role (``None``), held by ``on_behalf_of`` when a substitute decides."""
-
-    decided_by: str
-    level: int
-    habilitation_id: UUID | None = None
-    on_behalf_of: str | None = None
-    substitution_id: UUID | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Why a person may not decide: ``code`` (``no_habilitation``, ``revoked``, ``expired``,
-    ``not_yet_valid``, ``outside_scope``, ``substitution_expired``...) and a sentence naming it."""
+class Miss:
+    """Why no habilitation covers a decision: ``code`` (``no_habilitation``, ``revoked``,
+    ``expired``, ``not_yet_valid``, ``outside_scope``) and a sentence naming the habilitation."""
 
     code: str
     message: str
-    missing: str = "habilitation"
-    details: dict[str, str] = field(default_factory=dict)
+    habilitation_id: UUID | None = None
 
 
 _STATE_ORDER = ("outside_scope", "not_yet_valid", "expired", "revoked")
 
 
 def authority_of(
-    habilitations: Iterable[Habilitation], level: int, matter: Matter, at: datetime
-) -> Habilitation | Refusal:
+    habilitations: Iterable[Habilitation], level: int, matter: DecisionScope, at: datetime
+) -> Habilitation | Miss:
     """The habilitation by which its person may decide ``matter`` at ``level`` at ``at``: the
     first in force whose level and scope suffice; otherwise a refusal naming the closest miss
     (a revoked one above an expired one, above one not yet valid, above one out of scope)."""
-    closest: tuple[int, Refusal] | None = None
+    closest: tuple[int, Miss] | None = None
     for habilitation in habilitations:
         if habilitation.level < level:
             continue
@@ -165,27 +142,31 @@ def authority_of(
             closest = (rank, refusal)
     if closest is not None:
         return closest[1]
-    return Refusal("no_habilitation", f"no habilitation at level {level} or above is recorded")
+    return Miss("no_habilitation", f"no habilitation at level {level} or above is recorded")
 
 
-def _refusal(habilitation: Habilitation, state: str, outside: str | None) -> Refusal:
-    named = {"habilitation_id": str(habilitation.habilitation_id)}
+def _refusal(habilitation: Habilitation, state: str, outside: str | None) -> Miss:
+    named = habilitation.habilitation_id
     ident = f"habilitation {habilitation.habilitation_id}"
     if state == "revoked":
-        return Refusal(
-            "revoked", f"{ident} was revoked at {habilitation.revoked_at:%Y-%m-%dT%H:%M:%SZ}", details=named
+        return Miss(
+            "revoked",
+            f"{ident} was revoked at {habilitation.revoked_at:%Y-%m-%dT%H:%M:%SZ}",
+            habilitation_id=named,
         )
     if state == "expired":
-        return Refusal(
-            "expired", f"{ident} expired at {habilitation.valid_until:%Y-%m-%dT%H:%M:%SZ}", details=named
+        return Miss(
+            "expired",
+            f"{ident} expired at {habilitation.valid_until:%Y-%m-%dT%H:%M:%SZ}",
+            habilitation_id=named,
         )
     if state == "not_yet_valid":
-        return Refusal(
+        return Miss(
             "not_yet_valid",
             f"{ident} is valid from {habilitation.valid_from:%Y-%m-%dT%H:%M:%SZ}",
-            details=named,
+            habilitation_id=named,
         )
-    return Refusal("outside_scope", f"{ident}: {outside}", details=named)
+    return Miss("outside_scope", f"{ident}: {outside}", habilitation_id=named)
 
 
 def check_money(money: Money | None, field_name: str) -> None:
@@ -288,7 +269,7 @@ class PersonAuthorisations(Aggregate):
         )
         return self.habilitations[habilitation_id]
 
-    def authority(self, level: int, matter: Matter, at: datetime) -> Habilitation | Refusal:
+    def authority(self, level: int, matter: DecisionScope, at: datetime) -> Habilitation | Miss:
         return authority_of(self.habilitations.values(), level, matter, at)
 
     def when_HabilitationGranted(self, event: ev.HabilitationGranted) -> None:

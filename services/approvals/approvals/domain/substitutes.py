@@ -14,18 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from approvals.domain.authority import Authority, DecisionScope, Refusal, right_to_decide
 from approvals.domain.habilitations import (
-    Authority,
     Habilitation,
     HabilitationRefused,
-    Matter,
+    Miss,
     PersonAuthorisations,
-    Refusal,
     authority_of,
 )
 from events.catalogue import approvals as ev
 
-__all__ = ["Substitution", "appoint_substitute", "authority_for"]
+__all__ = ["SUBSTITUTE", "Substitution", "appoint_substitute", "authority_for"]
+
+SUBSTITUTE = "approvals:substitute"
+"""The right a refused substitute misses: a substitution running for the person they decide for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,44 +111,44 @@ def authority_for(
     own: Iterable[Habilitation],
     substituted: Iterable[tuple[Substitution, Iterable[Habilitation]]],
     level: int,
-    matter: Matter,
+    scope: DecisionScope,
     at: datetime,
+    on_behalf_of: str | None = None,
 ) -> Authority | Refusal:
-    """May ``person`` decide ``matter`` at ``level`` at ``at``, and by which right?
+    """May ``person`` decide ``scope`` at ``level`` at ``at``, and by which right?
 
     Level 1 is every agent's. At levels 2 and 3: the person's own habilitation in force; else a
     director's role; else a running substitution of someone whose habilitation covers it
-    (``on_behalf_of`` that person). Refused otherwise, naming what is missing: an ended
+    (``on_behalf_of`` that person). Asked to decide ``on_behalf_of`` someone, only a
+    substitution of that person counts. Refused otherwise, naming what is missing: an ended
     substitution is named before the person's own missing habilitation."""
-    if level <= 1:
-        return Authority(decided_by=person, level=level)
-    found = authority_of(own, level, matter, at)
-    if isinstance(found, Habilitation):
-        return Authority(decided_by=person, level=found.level, habilitation_id=found.habilitation_id)
-    if is_director:
-        return Authority(decided_by=person, level=3)
+    if on_behalf_of == person:
+        on_behalf_of = None
+    if on_behalf_of is None:
+        if level <= 1:
+            return Authority(person, level, basis="every agent validates at level 1")
+        found = authority_of(own, level, scope, at)
+        if isinstance(found, Habilitation):
+            return Authority(person, found.level, basis=f"habilitation {found.habilitation_id}")
+        if is_director:
+            return Authority(person, 3, basis="director role")
+    else:
+        found = Miss("no_substitution", f"{person} is not appointed substitute of {on_behalf_of}")
     ended: Substitution | None = None
     for substitution, habilitations in substituted:
-        if substitution.substitute != person:
+        if substitution.substitute != person or on_behalf_of not in (None, substitution.absent):
             continue
         if not substitution.runs_at(at):
             ended = ended or substitution
             continue
-        held = authority_of(habilitations, level, matter, at)
+        held = authority_of(habilitations, max(level, 2), scope, at)
         if isinstance(held, Habilitation):
-            return Authority(
-                decided_by=person,
-                level=held.level,
-                habilitation_id=held.habilitation_id,
-                on_behalf_of=substitution.absent,
-                substitution_id=substitution.substitution_id,
-            )
+            basis = f"substitution {substitution.substitution_id}, habilitation {held.habilitation_id}"
+            return Authority(person, held.level, on_behalf_of=substitution.absent, basis=basis)
+        if on_behalf_of is not None:
+            found = Miss(held.code, f"on behalf of {substitution.absent}: {held.message}")
     if ended is not None:
         state = "has not started" if at < ended.valid_from else "has ended"
-        return Refusal(
-            "substitution_expired",
-            f"the {ended.describe()} {state}",
-            missing="substitution",
-            details={"substitution_id": str(ended.substitution_id), "on_behalf_of": ended.absent},
-        )
-    return found
+        return Refusal(SUBSTITUTE, f"the {ended.describe()} {state}")
+    missing = SUBSTITUTE if found.code == "no_substitution" else right_to_decide(level)
+    return Refusal(missing, found.message)
