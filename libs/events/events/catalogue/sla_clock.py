@@ -35,7 +35,10 @@ class SlaWarning(DomainEvent, type="sla_clock.SlaWarning"):
 
 
 class SlaBreached(DomainEvent, type="sla_clock.SlaBreached"):
-    """100 % of a deadline has elapsed without the awaited step."""
+    """100 % of a deadline has elapsed without the awaited step. When the step is known to have
+    come late (the breach is recorded from the facts), ``actual_at`` is when it came and
+    ``late_by_seconds`` how long after ``due_at``; both are absent when the breach is emitted
+    as the deadline passes."""
 
     request_id: UUID
     kind: str
@@ -43,6 +46,8 @@ class SlaBreached(DomainEvent, type="sla_clock.SlaBreached"):
     emitted_at: datetime
     policy_version: int | None = None
     deliverable: str | None = None
+    actual_at: datetime | None = None
+    late_by_seconds: float | None = None
 
 
 class SlaAlertRaised(DomainEvent, type="sla_clock.SlaAlertRaised"):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from events.persistence import insert_if_absent, reading
 from sla_clock.adapters.tables import sla_timers
 from sla_clock.domain.clock import TimerSpec
+from sla_clock.domain.settlement import settled_by_facts
 from sla_clock.domain.timers import ARMED, CANCELLED, FIRED, ArmedTimer, DueTimer
 
 _timer = sla_timers.c
@@ -25,8 +26,10 @@ class SqlTimers:
         self.connection = connection
 
     async def sync(self, request_id: UUID, wanted: Sequence[TimerSpec], now: datetime) -> datetime | None:
-        """An armed timer no longer wanted is cancelled. A wanted timer that already exists in
-        any state is left alone: one that fired never fires again for the same due instant. A
+        """An armed timer no longer wanted is cancelled, unless the facts settled it (it fires
+        whatever came after). A wanted timer that already exists is left alone (one that fired
+        never fires again for the same due instant), except a settled one that was cancelled:
+        it is armed again. A
         wanted timer still armed gets its explanation refreshed when it changed (e.g. the fields
         still missing for a collection relance), so the event it emits tells what is true when
         it fires."""
@@ -44,7 +47,11 @@ class SqlTimers:
             timer_id = armed.get(spec.identity)
             if timer_id is not None and explained[timer_id] != spec.explanation:
                 await self._set(timer_id, explanation=spec.explanation)
-        stale = [timer_id for identity, timer_id in armed.items() if identity not in identities]
+        stale = [
+            timer_id
+            for identity, timer_id in armed.items()
+            if identity not in identities and not settled_by_facts(explained[timer_id])
+        ]
         if stale:
             await self._set(*stale, state=CANCELLED)
         earliest: datetime | None = None
@@ -65,9 +72,26 @@ class SqlTimers:
                     "armed_at": now,
                 },
             )
+            if not inserted and settled_by_facts(spec.explanation):
+                inserted = await self._rearm_cancelled(request_id, spec, now)
             if inserted and (earliest is None or spec.fire_at < earliest):
                 earliest = spec.fire_at
         return earliest
+
+    async def _rearm_cancelled(self, request_id: UUID, spec: TimerSpec, now: datetime) -> bool:
+        """Arm again a cancelled timer the facts settled (it never fired, so it fires once)."""
+        result = await self.connection.execute(
+            update(sla_timers)
+            .where(
+                _timer.request_id == request_id,
+                _timer.key == spec.key,
+                _timer.threshold == spec.threshold,
+                _timer.due_at == spec.due_at,
+                _timer.state == CANCELLED,
+            )
+            .values(state=ARMED, fire_at=spec.fire_at, explanation=spec.explanation, armed_at=now)
+        )
+        return bool(result.rowcount)
 
     async def cancel_all_armed(self) -> None:
         await self.connection.execute(update(sla_timers).where(_timer.state == ARMED).values(state=CANCELLED))

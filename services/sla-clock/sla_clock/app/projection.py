@@ -14,8 +14,9 @@ from events.catalogue import intake as ev
 from events.envelope import EMPTY_METADATA
 from sla_clock.app.ports import Alarm, Deadlines, Records, UnitOfWork
 from sla_clock.app.rules import CurrentRules
-from sla_clock.domain.clock import desired_timers, due_instants
+from sla_clock.domain.clock import TimerSpec, desired_timers, due_instants
 from sla_clock.domain.request_state import RequestState, evolve
+from sla_clock.domain.settlement import settled_timers
 
 CONSUMED_EVENTS: tuple[type[DomainEvent], ...] = (
     ev.RequestReceived,
@@ -63,16 +64,18 @@ class RequestTracker:
         state = await records.facts.get(request_id)
         new = evolve(state, event)
         if new is not None and new != state:
-            await self.apply(new, records)
+            await self.apply(new, records, before=state)
 
-    async def apply(self, state: RequestState, records: Records) -> None:
-        """Save the facts and re-arm the request's timers under the current rules."""
+    async def apply(self, state: RequestState, records: Records, before: RequestState | None = None) -> None:
+        """Save the facts and re-arm the request's timers under the current rules; with the
+        facts ``before`` the event, also arm the thresholds the event proved passed."""
         rules = self.rules.book.clock_rules()
         now = self.clock.now()
         first_due, resolution_due = due_instants(state, rules)
         deadlines = Deadlines(first_due, resolution_due, rules.policy.version, rules.calendar_name)
         await records.facts.save(state, deadlines, now)
-        earliest = await records.timers.sync(state.request_id, desired_timers(state, rules), now)
+        wanted = _merged(desired_timers(state, rules), settled_timers(before, state, rules))
+        earliest = await records.timers.sync(state.request_id, wanted, now)
         if earliest is not None:
             self.alarm.wake(earliest)
 
@@ -96,3 +99,12 @@ class RequestTracker:
                 return done
             done += len(ids)
             after = ids[-1]
+
+
+def _merged(desired: list[TimerSpec], settled: list[TimerSpec]) -> list[TimerSpec]:
+    """Every timer wanted, in fire order; a settled one replaces a desired one of its identity."""
+    if not settled:
+        return desired
+    taken = {timer.identity for timer in settled}
+    timers = [timer for timer in desired if timer.identity not in taken] + settled
+    return sorted(timers, key=lambda t: (t.fire_at, t.key, t.threshold))

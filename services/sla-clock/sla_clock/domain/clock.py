@@ -26,7 +26,7 @@ from .relances import (
     next_collection_relance,
     next_relance,
 )
-from .request_state import RequestState
+from .request_state import Commitment, RequestState
 from .thresholds import warning_share
 
 WARNING, BREACH, ALERT, DUE = "warning", "breach", "alert", "due"
@@ -99,7 +99,7 @@ def _explain(deadline: Deadline, rules: ClockRules, state: RequestState) -> dict
     }
 
 
-def _deadline_timers(key: str, deadline: Deadline, rules: ClockRules, state: RequestState) -> list[TimerSpec]:
+def deadline_timers(key: str, deadline: Deadline, rules: ClockRules, state: RequestState) -> list[TimerSpec]:
     why = _explain(deadline, rules, state)
     return [
         TimerSpec(key, WARNING, deadline.warning_at, deadline.due_at, why),
@@ -149,25 +149,27 @@ def _sla_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec]:
     timers: list[TimerSpec] = []
     # After a reopening the first response is history: only resolution counts again.
     if state.first_response_at is None and state.count_start == state.received_at:
-        timers += _deadline_timers("first_response", found.first_response, rules, state)
+        timers += deadline_timers("first_response", found.first_response, rules, state)
     if state.paused_since is None:
         if found.next_update is not None:
-            timers += _deadline_timers("next_update", found.next_update, rules, state)
-        timers += _deadline_timers("resolution", found.resolution, rules, state)
+            timers += deadline_timers("next_update", found.next_update, rules, state)
+        timers += deadline_timers("resolution", found.resolution, rules, state)
     return timers
+
+
+def commitment_timers(c: Commitment) -> list[TimerSpec]:
+    """The warning and breach of one commitment (clock time from when it was made)."""
+    why = {"deliverable": c.deliverable, "made_at": c.made_at.isoformat(), "basis": "clock"}
+    warn = c.made_at + warning_share(max(c.due_at - c.made_at, timedelta(0)))
+    key = f"commitment:{c.commitment_id}"
+    return [
+        TimerSpec(key, WARNING, warn, c.due_at, why),
+        TimerSpec(key, BREACH, c.due_at, c.due_at, why),
+    ]
 
 
 def _commitment_timers(state: RequestState) -> list[TimerSpec]:
-    timers = []
-    for c in state.open_commitments:
-        why = {"deliverable": c.deliverable, "made_at": c.made_at.isoformat(), "basis": "clock"}
-        warn = c.made_at + warning_share(max(c.due_at - c.made_at, timedelta(0)))
-        key = f"commitment:{c.commitment_id}"
-        timers += [
-            TimerSpec(key, WARNING, warn, c.due_at, why),
-            TimerSpec(key, BREACH, c.due_at, c.due_at, why),
-        ]
-    return timers
+    return [timer for c in state.open_commitments for timer in commitment_timers(c)]
 
 
 def _alert(kind: AlertKind, since: datetime, after: timedelta, rules: AlertRules) -> TimerSpec:

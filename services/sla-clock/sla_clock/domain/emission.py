@@ -10,6 +10,7 @@ from events.catalogue import DomainEvent
 from events.catalogue import sla_clock as sla
 
 from .clock import ALERT, BREACH, WARNING
+from .settlement import ACTUAL_AT, LATE_BY
 
 ADVICE = {
     "first_response": "Answer the customer before the first-response deadline passes.",
@@ -48,6 +49,7 @@ def event_for(
             deliverable=deliverable,
         )
     if threshold == BREACH:
+        actual = explanation.get(ACTUAL_AT)
         return sla.SlaBreached(
             request_id=request_id,
             kind=key,
@@ -55,6 +57,8 @@ def event_for(
             emitted_at=emitted_at,
             policy_version=version,
             deliverable=deliverable,
+            actual_at=None if actual is None else datetime.fromisoformat(actual),
+            late_by_seconds=explanation.get(LATE_BY),
         )
     if threshold == ALERT:
         return sla.SlaAlertRaised(
