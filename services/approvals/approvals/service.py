@@ -1,8 +1,16 @@
-"""Wiring of the Approvals service for the service kit: the only place adapters are chosen.
+"""Wiring of the Approvals service for the service kit: its definition (adapters are chosen in
+``bootstrap``). ``definition.extra`` may carry ``clock`` and ``authorities`` (an
+``approvals.app.ports.Authorities``)."""
 
-Name, context and port come from the service declaration (events/service/services.toml)."""
+from pathlib import Path
 
+from approvals.entrypoints import routes
 from events.service.declaration import identity_of
 from events.service.runtime import ServiceDefinition
 
-DEFINITION = ServiceDefinition(**identity_of("approvals"), title="Approvals")
+DEFINITION = ServiceDefinition(
+    **identity_of("approvals"),
+    title="Approvals",
+    routers=(routes.router,),
+    migrations=Path(__file__).parent / "adapters" / "migrations",
+)

@@ -32,6 +32,7 @@ class RulesBook(Aggregate):
         self.current: ApprovalRules = DEFAULT_RULES
         self.defined_by: str | None = None
         self.defined_at: datetime | None = None
+        self.reason: str | None = None
 
     def define(self, rules: ApprovalRules, by: str, reason: str | None, at: datetime) -> ApprovalRules:
         """Record ``rules`` as the next version (whatever version they carry)."""
@@ -62,4 +63,4 @@ class RulesBook(Aggregate):
 
     def when_ApprovalRulesDefined(self, event: ApprovalRulesDefined) -> None:
         self.current = rules_of(event)
-        self.defined_by, self.defined_at = event.defined_by, event.defined_at
+        self.defined_by, self.defined_at, self.reason = event.defined_by, event.defined_at, event.reason

@@ -1,0 +1,50 @@
+"""Approvals' access policy: who may call each route (data).
+
+Deciding is open to managers and directors (or level 2 and more) at the door; the step's own
+level is then checked against the caller's authority (``Authorities``), a 403 naming the
+missing right (``approvals:decide-level-3``). Four eyes is the domain's: the author never
+decides on their own content.
+"""
+
+from enum import StrEnum
+
+from approvals.entrypoints.problems import ApprovalsRoute
+from events.service.access import AccessPolicy, anyone, at_least, described_route, only
+
+STAFF = ("agent", "manager", "director")
+MANAGERS = ("manager", "director")
+
+
+class Permission(StrEnum):
+    SUBMIT = "approvals:submit"
+    READ = "approvals:read"
+    DECIDE = "approvals:decide"
+    WITHDRAW = "approvals:withdraw"
+    CHECK_VALIDATION = "approvals:check-validation"
+    READ_INBOX = "approvals:read-inbox"
+    READ_RULES = "approvals:read-rules"
+    DEFINE_RULES = "approvals:define-rules"
+
+
+POLICY = AccessPolicy(
+    {
+        Permission.SUBMIT: only(*STAFF),
+        Permission.READ: anyone(),
+        Permission.DECIDE: at_least(
+            2,
+            *MANAGERS,
+            note="A level-3 step also needs the director role or level 3; never on one's own content.",
+        ),
+        Permission.WITHDRAW: only(*STAFF, note="The author, or a manager (manager role or level 2)."),
+        Permission.CHECK_VALIDATION: anyone(
+            note="The question every sender asks before transmitting a content."
+        ),
+        Permission.READ_INBOX: at_least(2, *MANAGERS),
+        Permission.READ_RULES: anyone(),
+        Permission.DEFINE_RULES: at_least(3, "director"),
+    }
+)
+
+allow = POLICY.allow
+AccessRoute = described_route(ApprovalsRoute)
+"""Approvals' route class: problem+json errors, and the access rule in each operation's description."""
