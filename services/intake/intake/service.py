@@ -5,11 +5,11 @@ from pathlib import Path
 
 from events.service.declaration import identity_of
 from events.service.runtime import ServiceDefinition
-from intake.entrypoints import customers, request_commands, request_reads
+from intake.entrypoints import customers, request_commands, request_reads, surveys
 
 DEFINITION = ServiceDefinition(
     **identity_of("intake"),
     title="Intake",
-    routers=(customers.router, request_reads.router, request_commands.router),
+    routers=(customers.router, request_reads.router, request_commands.router, surveys.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",
 )

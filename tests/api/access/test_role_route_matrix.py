@@ -21,6 +21,8 @@ from events.service.auth import ROLES, Actor
 
 #: Open on purpose: probes and scrapers carry no token.
 OPEN_PATHS = {"/healthz", "/readyz", "/metrics"}
+#: Credentialed by a signed token in the path, not by a bearer: the customer's survey link.
+TOKEN_IN_PATH = {"/surveys/{token}"}
 
 #: Each role alone at level 1, levels 2 and 3 without a manager's role, and no role at all.
 PERSONAS: list[tuple[tuple[str, ...], int]] = [((role,), 1) for role in ROLES] + [
@@ -47,7 +49,7 @@ def protected(client: TestClient) -> list[tuple[str, str, APIRoute]]:
     return sorted(
         (method, route.path, route)
         for route in api_routes(client)
-        if route.path not in OPEN_PATHS
+        if route.path not in OPEN_PATHS | TOKEN_IN_PATH
         for method in route.methods or ()
     )
 
@@ -140,3 +142,25 @@ def test_the_openapi_shows_the_bearer_scheme_and_each_operations_rule(service: T
         assert f"**Access** (`{permission}`): {rule.describe() if rule else ''}" in operation["description"]
     for path in OPEN_PATHS:
         assert "security" not in document["paths"][path]["get"]
+
+
+def test_a_route_credentialed_by_its_path_refuses_a_forged_token_whatever_the_bearer(
+    intake: TestClient,
+) -> None:
+    """The survey link: no bearer scheme in the OpenAPI, and a bearer token of any role does not
+    stand in for the signed token (401 problem+json, naming the survey token)."""
+    routes = [
+        (method, route.path)
+        for route in api_routes(intake)
+        if route.path in TOKEN_IN_PATH
+        for method in route.methods or ()
+    ]
+    assert {path for _, path in routes} == TOKEN_IN_PATH
+    document = intake.get("/openapi.json").json()
+    for method, path in routes:
+        assert "security" not in document["paths"][path][method.lower()]
+        for headers in ({}, *(bearer("probe", *roles, level=level) for roles, level in PERSONAS)):
+            response = call(intake, method, path, headers)
+            assert response.status_code == 401, (headers, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["type"].endswith("/survey-token-refused")

@@ -230,11 +230,19 @@ class RequestReopened(DomainEvent, type="intake.RequestReopened"):
 
 
 class SatisfactionRecorded(DomainEvent, type="intake.SatisfactionRecorded", pii=("comment",)):
+    """The customer's answer (docs/domain.md §11). ``source`` says who entered it: the
+    customer through a survey token (``channel: "survey"``, ``survey_nonce`` the token's
+    single-use nonce), or an agent writing down what the customer said by phone
+    (``channel: "phone"``). Absent on answers recorded before these fields existed."""
+
     request_id: UUID
     csat: int | None = None
     nps: int | None = None
     comment: str | None = None
     at: datetime
+    source: str | None = None
+    channel: str | None = None
+    survey_nonce: str | None = None
 
 
 class RequestDetailsCompleted(

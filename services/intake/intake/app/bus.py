@@ -14,6 +14,7 @@ from intake.app.handlers import (
 )
 from intake.app.ports import Clock, UnitOfWork
 from intake.app.rules import IntakeRules
+from intake.app.satisfaction_handlers import answer_survey
 
 COMMAND_HANDLERS: dict[type, Handler] = {
     c.ReceiveRequest: receive_request,
@@ -22,6 +23,7 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     c.RegisterCustomer: register_customer,
     c.UpdateCustomer: update_customer,
     c.MergeCustomers: merge_customers,
+    c.AnswerSurvey: answer_survey,
     **dict.fromkeys(DECISIONS, update_request),
 }
 

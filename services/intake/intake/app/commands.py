@@ -173,6 +173,21 @@ class TakeEscalation(RequestCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class RecordSatisfaction(RequestCommand):
+    """An agent writes down the answer the customer gave by phone."""
+
+    csat: int | None = None
+    nps: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerSurvey:
+    """The customer answers through the survey link: the verified token's request and nonce
+    (no If-Match: the token is the credential, and it answers once)."""
+
+    request_id: UUID
+    survey_nonce: str
+    metadata: Metadata
     csat: int | None = None
     nps: int | None = None
     comment: str | None = None

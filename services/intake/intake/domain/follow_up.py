@@ -15,6 +15,7 @@ from intake.domain.insistence import mentions_insistence
 from intake.domain.lifecycle import OPEN_STATUSES
 from intake.domain.problems import is_blank
 from intake.domain.request_state import RequestState
+from intake.domain.satisfaction import BY_PHONE, Respondent, SurveyAlreadyAnswered
 from intake.domain.vocabulary import PriorityCriterion
 
 
@@ -73,9 +74,16 @@ class RequestFollowUp(RequestState):
         self.record(ev.EscalationTaken(request_id=self.id, by=by, at=at))
 
     def record_satisfaction(
-        self, csat: int | None, nps: int | None, comment: str | None, at: datetime
+        self,
+        csat: int | None,
+        nps: int | None,
+        comment: str | None,
+        at: datetime,
+        respondent: Respondent = BY_PHONE,
     ) -> None:
-        """CSAT 1-5 and/or NPS 0-10, once, after resolution (docs/domain.md §11)."""
+        """CSAT 1-5 and/or NPS 0-10, once, after resolution, from the customer (docs/domain.md §11)."""
+        if respondent.survey_nonce is not None and respondent.survey_nonce in self.survey_nonces_used:
+            raise SurveyAlreadyAnswered("this survey link was already used")
         if self.resolved_at is None and self.closed_at is None:
             raise SatisfactionRefused("satisfaction is measured after resolution")
         if self.satisfaction_recorded:
@@ -84,4 +92,15 @@ class RequestFollowUp(RequestState):
             raise SatisfactionRefused("give a CSAT score, an NPS score, or both")
         if (csat is not None and not 1 <= csat <= 5) or (nps is not None and not 0 <= nps <= 10):
             raise SatisfactionRefused("CSAT is 1-5 and NPS 0-10")
-        self.record(ev.SatisfactionRecorded(request_id=self.id, csat=csat, nps=nps, comment=comment, at=at))
+        self.record(
+            ev.SatisfactionRecorded(
+                request_id=self.id,
+                csat=csat,
+                nps=nps,
+                comment=comment,
+                at=at,
+                source=respondent.source.value,
+                channel=respondent.channel,
+                survey_nonce=respondent.survey_nonce,
+            )
+        )

@@ -66,6 +66,7 @@ class RequestState(Aggregate):
         self.csat: int | None = None
         self.nps: int | None = None
         self.satisfaction_recorded = False
+        self.survey_nonces_used: set[str] = set()
 
     @property
     def exists(self) -> bool:
@@ -145,3 +146,5 @@ class RequestState(Aggregate):
 
     def when_SatisfactionRecorded(self, e: ev.SatisfactionRecorded) -> None:
         self.csat, self.nps, self.satisfaction_recorded = e.csat, e.nps, True
+        if e.survey_nonce:
+            self.survey_nonces_used.add(e.survey_nonce)

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     DOCUMENT_QUEUE_EXCEPTION = "intake:document-queue-exception"
     VALIDATE_P1 = "intake:validate-p1"
     RECORD_SATISFACTION = "intake:record-satisfaction"
+    READ_SURVEY_LINK = "intake:read-survey-link"
     REGISTER_CUSTOMERS = "intake:register-customers"
     UPDATE_CUSTOMERS = "intake:update-customers"
     MERGE_CUSTOMERS = "intake:merge-customers"
@@ -52,7 +53,11 @@ POLICY = AccessPolicy(
         Permission.VALIDATE_P1: at_least(2, *MANAGERS),
         Permission.RECORD_SATISFACTION: only(
             *STAFF,
-            note="Provisional: an agent records what the customer said; a survey token will replace it.",
+            note="Only an answer the customer gave by phone, recorded as such (source agent, "
+            "channel phone); customers answer through their survey link.",
+        ),
+        Permission.READ_SURVEY_LINK: only(
+            *STAFF, note="On requests the caller may read; the link is sent to the customer."
         ),
         Permission.REGISTER_CUSTOMERS: only(*STAFF),
         Permission.UPDATE_CUSTOMERS: only(*STAFF, note="On customers the caller may read."),

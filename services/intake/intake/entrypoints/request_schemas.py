@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
@@ -146,6 +146,34 @@ class SatisfactionCreate(Body):
     csat: int | None = Field(None, ge=1, le=5)
     nps: int | None = Field(None, ge=0, le=10)
     comment: Paragraph | None = None
+    channel: Literal["phone"] = Field(
+        "phone",
+        description="How the customer gave the answer: an agent records only what was said by phone "
+        "(the customer answers otherwise through the survey link).",
+    )
+
+
+class SurveyAnswerCreate(Body):
+    """The customer's answer: CSAT 1-5 and/or NPS 0-10."""
+
+    csat: int | None = Field(None, ge=1, le=5)
+    nps: int | None = Field(None, ge=0, le=10)
+    comment: Paragraph | None = None
+
+
+class SurveyAnswerRead(BaseModel):
+    request_id: UUID
+    csat: int | None
+    nps: int | None
+
+
+class SurveyLinkRead(BaseModel):
+    """What the documents service sends to the customer."""
+
+    request_id: UUID
+    token: str
+    path: str = Field(description="The service's path the customer answers at (POST).")
+    expires_at: datetime
 
 
 class CommitmentRead(BaseModel):
