@@ -38,7 +38,8 @@ class Organisation:
     recovery_indemnity: Decimal = Decimal("40")
     """The fixed indemnity for recovery costs owed by a business paying late (French law: 40 €)."""
     currency: str = "EUR"
-    attachment_limit_bytes: int = 10 * 1024 * 1024
+    attachment_limit_bytes: int = 512 * 1024
+    """Per attachment; a request body is at most 1 MB (the kit's limit), base64 included."""
     quote_validity_days_default: int | None = field(default=None)
 
     def __post_init__(self) -> None:

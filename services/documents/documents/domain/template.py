@@ -23,6 +23,7 @@ class Template(Aggregate):
     def __init__(self, stream_id: UUID) -> None:
         super().__init__(stream_id)
         self.current_version = 0
+        self.last_defined: e.TemplateDefined | None = None
 
     def define(
         self, kind: DocumentKind, language: Language, profile: Profile, source: str, by: str, now: datetime
@@ -44,3 +45,4 @@ class Template(Aggregate):
 
     def when_TemplateDefined(self, event: e.TemplateDefined) -> None:
         self.current_version = event.version
+        self.last_defined = event
