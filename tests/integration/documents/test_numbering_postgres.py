@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from sqlalchemy import select
 
@@ -61,7 +61,7 @@ def bus_over(store: SqlEventStore) -> MessageBus:
     )
 
 
-async def draft(bus: MessageBus) -> object:
+async def draft(bus: MessageBus) -> UUID:
     document = await bus.handle(
         c.DraftDocument(
             metadata=Metadata(actor="alice"),
@@ -74,7 +74,8 @@ async def draft(bus: MessageBus) -> object:
             draft=DraftContent(SUMMARY, ("alice",), SendingChannel.PHONE),
         )
     )
-    return document.id  # type: ignore[attr-defined]
+    document_id: UUID = document.id
+    return document_id
 
 
 async def test_parallel_issuing_with_rollbacks_and_a_restart_leaves_no_gap_and_no_duplicate(postgres_url):
@@ -88,7 +89,7 @@ async def test_parallel_issuing_with_rollbacks_and_a_restart_leaves_no_gap_and_n
         bus = bus_over(store)
         ids = [await draft(bus) for _ in range(120)]
 
-        async def issue(document_id: object) -> None:
+        async def issue(document_id: UUID) -> None:
             await bus.handle(c.IssueDocument(metadata=Metadata(actor="alice"), document_id=document_id))
 
         async def abandoned() -> None:
