@@ -1,4 +1,4 @@
-"""Intake and the SLA clock on the embedded default, each started once per module, and tokens
+"""Intake, the SLA clock and documents on the embedded default, each started once per module, and tokens
 for each role and level."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from documents.service import DEFINITION as DOCUMENTS
 from events.bus import InProcessBus
 from events.service.app import create_service_app
 from events.service.settings import ServiceSettings
@@ -50,4 +51,11 @@ def sla_clock(data_dir: Path) -> Iterator[TestClient]:
     settings = ServiceSettings(service="sla-clock", data_dir=data_dir / "sla", log_json=False)
     definition = replace(SLA_CLOCK, extra={"scheduler": False})
     with TestClient(create_service_app(definition, settings, InProcessBus())) as client:
+        yield started(client)
+
+
+@pytest.fixture(scope="module")
+def documents(data_dir: Path) -> Iterator[TestClient]:
+    settings = ServiceSettings(service="documents", data_dir=data_dir / "documents", log_json=False)
+    with TestClient(create_service_app(replace(DOCUMENTS), settings, InProcessBus())) as client:
         yield started(client)
