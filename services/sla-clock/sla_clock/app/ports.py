@@ -52,7 +52,8 @@ class TimerStore(Protocol):
     threshold, due instant): one that fired never fires again for the same due instant."""
 
     async def sync(self, request_id: UUID, wanted: Sequence[TimerSpec], now: datetime) -> datetime | None:
-        """Make the request's armed timers exactly ``wanted``; the earliest newly armed fire
+        """Make the request's armed timers ``wanted``, keeping those the facts settled
+        (``settlement.settled_by_facts``) until they fire; the earliest newly armed fire
         instant, or None."""
         ...
 
