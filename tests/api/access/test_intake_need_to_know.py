@@ -148,7 +148,12 @@ def test_a_second_transfer_needs_a_manager(intake) -> None:
         command(intake, ALICE, request, "transfer", {"to_team": "billing", "reason": "billing question"})
     )
     manager = bearer("maria", "manager", teams=("billing",))
-    again = {"to_team": "support", "reason": "back", "exception": "the customer's contract is handled there"}
+    again = {
+        "to_team": "support",
+        "reason": "back",
+        "exception_kind": "wrong_routing",
+        "exception": "the customer's contract is handled there",
+    }
     alice_in_billing = bearer("alice", "agent", teams=("billing",))
     refused = command(intake, alice_in_billing, request, "transfer", again)
     assert refused.status_code == 403, refused.text
@@ -167,7 +172,13 @@ def test_setting_p1_needs_a_manager(intake) -> None:
         "workaround": "available",
     }
     request = ok(command(intake, ALICE, request, "qualification", qualification))
-    body = {"priority": "p1", "criterion": "impact", "reason": "the whole site is down"}
+    body = {
+        "priority": "p1",
+        "criterion": "impact",
+        "new_value": "critical",
+        "reason": "the whole site is down",
+        "exception": True,
+    }
     teams = (request["team"],) if request["team"] else ()
     refused = command(intake, bearer("alice", "agent", teams=teams), request, "priority", body)
     assert refused.status_code == 403 and refused.json()["missing"] == "intake:validate-p1"

@@ -79,7 +79,13 @@ def test_a_priority_change_names_old_new_criterion_and_reason(desk):
         desk.command(
             request,
             "priority",
-            {"priority": "p2", "criterion": "deadline", "reason": "audience au tribunal vendredi"},
+            {
+                "priority": "p2",
+                "criterion": "deadline",
+                "reason": "audience au tribunal vendredi",
+                "deadline_at": "2026-03-06T09:00:00Z",
+                "exception": True,
+            },
         )
     )
     assert changed["priority"] == "p2"
@@ -124,7 +130,12 @@ def test_a_second_transfer_is_refused_unless_a_documented_exception_is_given(des
         desk.command(
             request,
             "transfer",
-            {"to_team": "sales", "reason": "devis", "exception": "seul le commercial peut signer"},
+            {
+                "to_team": "sales",
+                "reason": "devis",
+                "exception_kind": "specialist_requested",
+                "exception": "seul le commercial peut signer",
+            },
         )
     )
     assert (again["team"], again["transfers"]) == ("sales", 2)

@@ -21,7 +21,9 @@ from intake.domain.errors import (
     TransferLimitReached,
 )
 from intake.domain.missing_info import RequestDraft
+from intake.domain.priority import CriterionChange
 from intake.domain.request import ServiceRequest
+from intake.domain.routing import TransferException
 from intake.domain.vocabulary import (
     CustomerProfile,
     Impact,
@@ -118,7 +120,14 @@ def test_one_transfer_then_only_with_a_documented_exception():
     request.transfer("sales", None, "devis", None, NOW)
     with pytest.raises(TransferLimitReached):
         request.transfer("logistics", None, "livraison", "  ", NOW)
-    request.transfer("logistics", "bob", "livraison", "transporteur seul compétent", NOW)
+    request.transfer(
+        "logistics",
+        "bob",
+        "livraison",
+        "transporteur seul compétent",
+        NOW,
+        TransferException.SKILL_UNAVAILABLE,
+    )
     assert recorded(request, ev.RequestTransferred).exception == "transporteur seul compétent"
     assert (request.team, request.agent, request.transfers) == ("logistics", "bob", 2)
 
@@ -180,7 +189,13 @@ def test_state_folded_from_stored_events_equals_state_after_the_decisions():
 
 def test_a_requalification_that_changes_no_matrix_input_keeps_a_priority_changed_by_hand():
     request = qualified()
-    request.change_priority(Priority.P2, PriorityCriterion.DEADLINE, "échéance contractuelle", NOW)
+    request.change_priority(
+        Priority.P2,
+        PriorityCriterion.DEADLINE,
+        "échéance contractuelle",
+        NOW,
+        CriterionChange(deadline_at=NOW + timedelta(days=3), exception=True),
+    )
     request.pending.clear()
     request.qualify("technical", CustomerProfile.B2C, Impact.MEDIUM, Urgency.LOW, Workaround.AVAILABLE, NOW)
     assert types(request) == ["RequestQualified"]

@@ -1,7 +1,13 @@
 import pytest
 
 from intake.domain.errors import InvalidRuleTable, TransferLimitReached
-from intake.domain.routing import DEFAULT_ROUTING, RoutingTable, TransferAllowance, check_transfer
+from intake.domain.routing import (
+    DEFAULT_ROUTING,
+    RoutingTable,
+    TransferAllowance,
+    TransferException,
+    check_transfer,
+)
 
 
 def test_first_transfer_is_allowed() -> None:
@@ -24,7 +30,9 @@ def test_blank_exception_does_not_count_as_documented(reason: str) -> None:
 
 
 def test_second_transfer_is_allowed_with_a_documented_exception() -> None:
-    allowance = check_transfer(1, "  expert on leave, case needs legal team ")
+    allowance = check_transfer(
+        1, "  expert on leave, case needs legal team ", exception_kind=TransferException.SKILL_UNAVAILABLE
+    )
     assert allowance.exceptional
     assert allowance.exception_reason == "expert on leave, case needs legal team"
 

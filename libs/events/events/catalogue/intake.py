@@ -113,7 +113,13 @@ class RequestQualified(DomainEvent, type="intake.RequestQualified"):
 
 
 class PriorityChanged(DomainEvent, type="intake.PriorityChanged"):
-    """``criterion`` names the objective criterion that changed (never the customer's insistence)."""
+    """``criterion`` names the objective criterion that changed (never the customer's insistence).
+
+    ``old_value`` and ``new_value`` are that criterion's values before and after (an impact,
+    urgency or workaround level, or a deadline as an ISO instant); ``exception`` marks a new
+    priority that does not follow from the matrix, taken on a manager's authority (the actor).
+    Events recorded before these fields carry none of them.
+    """
 
     request_id: UUID
     old: str
@@ -121,6 +127,9 @@ class PriorityChanged(DomainEvent, type="intake.PriorityChanged"):
     criterion: str
     reason: str
     at: datetime
+    old_value: str | None = None
+    new_value: str | None = None
+    exception: bool = False
 
 
 class RequestAssigned(DomainEvent, type="intake.RequestAssigned"):
@@ -131,12 +140,16 @@ class RequestAssigned(DomainEvent, type="intake.RequestAssigned"):
 
 
 class RequestTransferred(DomainEvent, type="intake.RequestTransferred"):
+    """Beyond the first transfer, ``exception_kind`` names the exception from the fixed list
+    of docs/domain.md §9.2 and ``exception`` documents it in words."""
+
     request_id: UUID
     from_team: str | None = None
     to_team: str
     to_agent: str | None = None
     reason: str
     exception: str | None = None
+    exception_kind: str | None = None
     at: datetime
 
 
@@ -150,7 +163,9 @@ class InteractionRecorded(
     type="intake.InteractionRecorded",
     pii=("subject", "summary", "actions", "next_step"),
 ):
-    """``informs_customer`` marks a status update sent to the customer (re-arms the update clock)."""
+    """``informs_customer`` marks a status update sent to the customer (re-arms the update clock);
+    ``kind`` ``"relance"`` marks a follow-up sent to the customer, which counts in the relance
+    schedule like a ``documents.RelanceSent``."""
 
     request_id: UUID
     interaction_id: UUID
@@ -162,6 +177,7 @@ class InteractionRecorded(
     next_step: str | None = None
     occurred_at: datetime
     informs_customer: bool = False
+    kind: str | None = None
 
 
 class CommitmentMade(DomainEvent, type="intake.CommitmentMade"):

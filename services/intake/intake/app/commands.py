@@ -13,6 +13,8 @@ from uuid import UUID
 from events.envelope import Metadata
 from events.vocabulary import Channel, Priority
 from intake.domain.customers import CustomerDraft
+from intake.domain.follow_up import InteractionKind
+from intake.domain.routing import TransferException
 from intake.domain.vocabulary import (
     CustomerProfile,
     Impact,
@@ -76,6 +78,12 @@ class ChangePriority(RequestCommand):
     priority: Priority
     criterion: PriorityCriterion | None
     reason: str | None
+    new_value: str | None = None
+    """The criterion's new level (impact, urgency, workaround)."""
+    deadline_at: datetime | None = None
+    """The dated deadline, when the criterion is the deadline."""
+    exception: bool = False
+    """Taken as a documented exception to the matrix: the caller's authority was checked."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +109,7 @@ class TransferRequest(RequestCommand):
     reason: str
     to_agent: str | None = None
     exception: str | None = None
+    exception_kind: TransferException | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,6 +154,7 @@ class RecordInteraction(RequestCommand):
     actions: str | None = None
     next_step: str | None = None
     informs_customer: bool = False
+    kind: InteractionKind | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

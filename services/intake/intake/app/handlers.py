@@ -12,6 +12,7 @@ from intake.app import commands as c
 from intake.app.ports import Clock, IdempotentCall, UnitOfWork
 from intake.app.rules import IntakeRules
 from intake.domain.missing_info import RequestDraft
+from intake.domain.priority import CriterionChange
 from intake.domain.request import ServiceRequest
 from intake.domain.vocabulary import CustomerProfile
 
@@ -20,13 +21,20 @@ Decision = Callable[[Any, ServiceRequest, datetime, IntakeRules], None]
 #: The commands that only need the request itself: command -> the aggregate's decision.
 DECISIONS: dict[type[c.RequestCommand], Decision] = {
     c.AcknowledgeRequest: lambda cmd, r, now, _: r.acknowledge(now),
-    c.ChangePriority: lambda cmd, r, now, _: r.change_priority(cmd.priority, cmd.criterion, cmd.reason, now),
+    c.ChangePriority: lambda cmd, r, now, rules: r.change_priority(
+        cmd.priority,
+        cmd.criterion,
+        cmd.reason,
+        now,
+        CriterionChange(cmd.new_value, cmd.deadline_at, cmd.exception),
+        rules.matrix,
+    ),
     c.DocumentQueueException: lambda cmd, r, now, _: r.document_queue_exception(
         cmd.exception, cmd.reason, now
     ),
     c.AssignRequest: lambda cmd, r, now, _: r.assign(cmd.team, cmd.agent, now),
     c.TransferRequest: lambda cmd, r, now, _: r.transfer(
-        cmd.to_team, cmd.to_agent, cmd.reason, cmd.exception, now
+        cmd.to_team, cmd.to_agent, cmd.reason, cmd.exception, now, cmd.exception_kind
     ),
     c.StartWork: lambda cmd, r, now, _: r.start_work(now),
     c.AwaitCustomer: lambda cmd, r, now, _: r.await_customer(cmd.expected, cmd.customer_due_at, now),
@@ -44,6 +52,7 @@ DECISIONS: dict[type[c.RequestCommand], Decision] = {
         cmd.actions,
         cmd.next_step,
         cmd.informs_customer,
+        cmd.kind,
     ),
     c.MakeCommitment: lambda cmd, r, now, _: r.make_commitment(
         cmd.commitment_id, cmd.deliverable, cmd.due_at, now

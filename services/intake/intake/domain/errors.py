@@ -28,7 +28,7 @@ class InvalidRuleTable(DomainError):
 
 class PriorityChangeRefused(DomainError):
     """`rule` says which check refused: missing_criterion, missing_reason, insistence,
-    unchanged."""
+    unchanged, missing_value, invalid_value, value_unchanged, not_from_matrix."""
 
     code = "priority_change_refused"
 
@@ -60,7 +60,9 @@ class TransferLimitReached(DomainError):
     def __init__(self, previous_transfers: int, limit: int) -> None:
         super().__init__(
             f"request already transferred {previous_transfers} time(s); at most {limit} "
-            "allowed without a documented exception"
+            "allowed without an exception named from the fixed list (exception_kind: "
+            "wrong_routing, skill_unavailable, specialist_requested, regulatory_requirement) "
+            "and documented (exception)"
         )
         self.previous_transfers = previous_transfers
         self.limit = limit

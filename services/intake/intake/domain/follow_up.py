@@ -6,6 +6,7 @@ none of them moves the request through its lifecycle.
 """
 
 from datetime import datetime
+from enum import StrEnum
 from uuid import UUID
 
 from events.catalogue import intake as ev
@@ -17,6 +18,14 @@ from intake.domain.problems import is_blank
 from intake.domain.request_state import RequestState
 from intake.domain.satisfaction import BY_PHONE, Respondent, SurveyAlreadyAnswered
 from intake.domain.vocabulary import PriorityCriterion
+
+
+class InteractionKind(StrEnum):
+    """What an interaction is, when it counts elsewhere: said explicitly, never guessed from
+    its subject."""
+
+    RELANCE = "relance"
+    """A follow-up sent to the customer (docs/domain.md §8): counts in the relance schedule."""
 
 
 class RequestFollowUp(RequestState):
@@ -31,8 +40,10 @@ class RequestFollowUp(RequestState):
         actions: str | None = None,
         next_step: str | None = None,
         informs_customer: bool = False,
+        kind: InteractionKind | None = None,
     ) -> None:
-        """Every call, email, visit, chat or letter is recorded, whatever the status (docs/domain.md §1.4)."""
+        """Every call, email, visit, chat or letter is recorded, whatever the status (docs/domain.md §1.4).
+        `kind` says what it is when it counts elsewhere: a relance counts in the relance schedule (§8.4)."""
         self.record(
             ev.InteractionRecorded(
                 request_id=self.id,
@@ -45,6 +56,7 @@ class RequestFollowUp(RequestState):
                 next_step=next_step,
                 occurred_at=occurred_at,
                 informs_customer=informs_customer,
+                kind=None if kind is None else kind.value,
             )
         )
 

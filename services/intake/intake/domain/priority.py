@@ -8,7 +8,8 @@ CONTRACTUAL_OBLIGATION queue exception (see `queue.py`).
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from itertools import product
 from types import MappingProxyType
 
@@ -87,16 +88,147 @@ def priority_for(
 
 @dataclass(frozen=True, slots=True)
 class PriorityChange:
-    """An accepted change: "priorité ajustée de P3 à P2 car <criterion>: <reason>"."""
+    """An accepted change: "priorité ajustée de P3 à P2 car <criterion>: <reason>", with the
+    criterion's values before and after, and whether the new priority is a documented exception
+    to the matrix."""
 
     old: Priority
     new: Priority
     criterion: PriorityCriterion
     reason: str
+    old_value: str | None = None
+    new_value: str | None = None
+    exception: bool = False
 
     @property
     def raised(self) -> bool:
         return self.new.rank < self.old.rank
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixInputs:
+    """The matrix's three inputs of a qualified request."""
+
+    impact: Impact
+    urgency: Urgency
+    workaround: Workaround
+
+    def value_of(self, criterion: PriorityCriterion) -> str:
+        return str(getattr(self, criterion.value).value)
+
+    def with_level(self, level: Impact | Urgency | Workaround) -> "MatrixInputs":
+        """These inputs with `level` in place of the input of its kind."""
+        if isinstance(level, Impact):
+            return replace(self, impact=level)
+        if isinstance(level, Urgency):
+            return replace(self, urgency=level)
+        return replace(self, workaround=level)
+
+    def priority(self, matrix: PriorityMatrix) -> Priority:
+        return matrix.priority_for(self.impact, self.urgency, self.workaround)
+
+
+#: The criteria that are an input of the matrix, and the values each takes.
+MATRIX_CRITERIA: Mapping[PriorityCriterion, type[Impact] | type[Urgency] | type[Workaround]] = (
+    MappingProxyType(
+        {
+            PriorityCriterion.IMPACT: Impact,
+            PriorityCriterion.URGENCY: Urgency,
+            PriorityCriterion.WORKAROUND: Workaround,
+        }
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineUrgency:
+    """The urgency a dated deadline stands for (docs/domain.md §3.1, §3.3): damage within
+    hours is high urgency, within days medium, later low."""
+
+    high_within: timedelta = timedelta(days=1)
+    medium_within: timedelta = timedelta(days=7)
+
+    def urgency_for(self, deadline: datetime, at: datetime) -> Urgency:
+        ahead = deadline - at
+        if ahead <= self.high_within:
+            return Urgency.HIGH
+        return Urgency.MEDIUM if ahead <= self.medium_within else Urgency.LOW
+
+
+DEFAULT_DEADLINE_URGENCY = DeadlineUrgency()
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionChange:
+    """What an agent says changed: the criterion's new value (a level of a matrix input), or
+    the dated deadline, and whether they take the new priority as a documented exception."""
+
+    new_value: str | None = None
+    deadline_at: datetime | None = None
+    exception: bool = False
+
+
+def follow_matrix(
+    change: PriorityChange,
+    inputs: MatrixInputs,
+    what: CriterionChange,
+    at: datetime,
+    matrix: PriorityMatrix = DEFAULT_PRIORITY_MATRIX,
+    deadlines: DeadlineUrgency = DEFAULT_DEADLINE_URGENCY,
+    previous_deadline: datetime | None = None,
+) -> PriorityChange:
+    """The change with the criterion's old and new values, once its new priority follows from
+    the matrix with that new value, or is taken as a documented exception (`what.exception`;
+    the caller checks the manager's authority). Criteria outside the matrix (security risk,
+    major incident, contractual obligation) are always exceptions. Raises
+    `PriorityChangeRefused` (rules missing_value, invalid_value, value_unchanged,
+    not_from_matrix)."""
+    criterion = change.criterion
+    expected: Priority | None = None
+    old_value: str | None = None
+    new_value = what.new_value
+    if criterion in MATRIX_CRITERIA:
+        levels = MATRIX_CRITERIA[criterion]
+        if new_value is None or is_blank(new_value):
+            raise PriorityChangeRefused(
+                f"give the new {criterion.value}: one of {', '.join(v.value for v in levels)}",
+                "missing_value",
+            )
+        try:
+            level = levels(new_value.strip().lower())
+        except ValueError:
+            raise PriorityChangeRefused(
+                f"{new_value!r} is not a {criterion.value}: one of {', '.join(v.value for v in levels)}",
+                "invalid_value",
+            ) from None
+        old_value, new_value = inputs.value_of(criterion), level.value
+        if old_value == new_value:
+            raise PriorityChangeRefused(f"{criterion.value} is already {old_value}", "value_unchanged")
+        expected = inputs.with_level(level).priority(matrix)
+    elif criterion is PriorityCriterion.DEADLINE:
+        if what.deadline_at is None:
+            raise PriorityChangeRefused("give the date of the deadline (deadline_at)", "missing_value")
+        urgency = deadlines.urgency_for(what.deadline_at, at)
+        old_value = None if previous_deadline is None else previous_deadline.isoformat()
+        new_value = what.deadline_at.isoformat()
+        expected = inputs.with_level(urgency).priority(matrix)
+    exception = expected != change.new
+    if exception and not what.exception:
+        gives = (
+            f"the matrix gives {expected.value.upper()} with {criterion.value} {_shown(criterion, new_value)}"
+            if expected is not None
+            else f"{criterion.value} is not an input of the matrix"
+        )
+        raise PriorityChangeRefused(
+            f"{gives}, not {change.new.value.upper()}: change the priority the matrix gives, "
+            "or have a manager take it as a documented exception",
+            "not_from_matrix",
+        )
+    return replace(change, old_value=old_value, new_value=new_value, exception=exception)
+
+
+def _shown(criterion: PriorityCriterion, value: str | None) -> str:
+    return f"due {value}" if criterion is PriorityCriterion.DEADLINE else str(value)
 
 
 def validate_priority_change(

@@ -4,6 +4,7 @@ The rules themselves live in `lifecycle`, `priority`, `routing`, `queue` and
 `missing_info`; this module only applies them to one request's state. Time is an input.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -27,9 +28,17 @@ from intake.domain.lifecycle import (
     transition,
 )
 from intake.domain.missing_info import RequestDraft, missing_request_fields
-from intake.domain.priority import DEFAULT_PRIORITY_MATRIX, PriorityMatrix, validate_priority_change
+from intake.domain.priority import (
+    DEFAULT_PRIORITY_MATRIX,
+    CriterionChange,
+    MatrixInputs,
+    PriorityChange,
+    PriorityMatrix,
+    follow_matrix,
+    validate_priority_change,
+)
 from intake.domain.problems import is_blank
-from intake.domain.routing import DEFAULT_ROUTING, RoutingTable, check_transfer
+from intake.domain.routing import DEFAULT_ROUTING, RoutingTable, TransferException, check_transfer
 from intake.domain.vocabulary import (
     CustomerProfile,
     Impact,
@@ -150,7 +159,11 @@ class ServiceRequest(RequestFollowUp):
             if criterion is None:
                 new = old
             else:
-                change = validate_priority_change(old, new, criterion, reason)
+                change = replace(
+                    validate_priority_change(old, new, criterion, reason),
+                    old_value=self._inputs().value_of(criterion),
+                    new_value=MatrixInputs(impact, urgency, workaround).value_of(criterion),
+                )
         self.record(
             ev.RequestQualified(
                 request_id=self.id,
@@ -164,30 +177,45 @@ class ServiceRequest(RequestFollowUp):
             )
         )
         if change is not None:
-            self._record_priority_change(change.old, change.new, change.criterion, change.reason, at)
+            self._record_priority_change(change, at)
         if self.team is None:
             self.record(ev.RequestAssigned(request_id=self.id, team=routing.team_for(category), at=at))
 
     def change_priority(
-        self, new: Priority, criterion: PriorityCriterion | None, reason: str | None, at: datetime
+        self,
+        new: Priority,
+        criterion: PriorityCriterion | None,
+        reason: str | None,
+        at: datetime,
+        what: CriterionChange = CriterionChange(),
+        matrix: PriorityMatrix = DEFAULT_PRIORITY_MATRIX,
     ) -> None:
+        """Change the priority by hand: the criterion's new value must give the new priority by
+        the matrix, unless `what.exception` (a manager's authority, checked by the caller)."""
         self._ensure_open()
         if self.priority is None:
             raise NotQualified("qualify the request before changing its priority")
         change = validate_priority_change(self.priority, new, criterion, reason)
-        self._record_priority_change(change.old, change.new, change.criterion, change.reason, at)
+        change = follow_matrix(change, self._inputs(), what, at, matrix, previous_deadline=self.deadline_at)
+        self._record_priority_change(change, at)
 
-    def _record_priority_change(
-        self, old: Priority, new: Priority, criterion: PriorityCriterion, reason: str, at: datetime
-    ) -> None:
+    def _inputs(self) -> MatrixInputs:
+        if self.impact is None or self.urgency is None or self.workaround is None:
+            raise NotQualified("qualify the request before changing its priority")
+        return MatrixInputs(self.impact, self.urgency, self.workaround)
+
+    def _record_priority_change(self, change: PriorityChange, at: datetime) -> None:
         self.record(
             ev.PriorityChanged(
                 request_id=self.id,
-                old=old.value,
-                new=new.value,
-                criterion=criterion.value,
-                reason=reason,
+                old=change.old.value,
+                new=change.new.value,
+                criterion=change.criterion.value,
+                reason=change.reason,
                 at=at,
+                old_value=change.old_value,
+                new_value=change.new_value,
+                exception=change.exception,
             )
         )
 
@@ -217,11 +245,18 @@ class ServiceRequest(RequestFollowUp):
         self.record(ev.RequestAssigned(request_id=self.id, team=team, agent=agent, at=at))
 
     def transfer(
-        self, to_team: str, to_agent: str | None, reason: str, exception: str | None, at: datetime
+        self,
+        to_team: str,
+        to_agent: str | None,
+        reason: str,
+        exception: str | None,
+        at: datetime,
+        exception_kind: TransferException | None = None,
     ) -> None:
-        """At most one transfer, unless a documented exception is given (docs/domain.md §9.2)."""
+        """At most one transfer, unless an exception of the fixed list is named and documented
+        (docs/domain.md §9.2); the manager's authority is checked by the caller."""
         self._ensure_open()
-        allowance = check_transfer(self.transfers, exception)
+        allowance = check_transfer(self.transfers, exception, exception_kind=exception_kind)
         self.record(
             ev.RequestTransferred(
                 request_id=self.id,
@@ -230,6 +265,7 @@ class ServiceRequest(RequestFollowUp):
                 to_agent=to_agent,
                 reason=reason,
                 exception=allowance.exception_reason,
+                exception_kind=None if allowance.exception_kind is None else allowance.exception_kind.value,
                 at=at,
             )
         )
@@ -240,10 +276,21 @@ class ServiceRequest(RequestFollowUp):
         self.record(ev.WorkStarted(request_id=self.id, at=at))
 
     def await_customer(self, expected: str, customer_due_at: datetime | None, at: datetime) -> None:
+        """A customer deadline may already have passed (asked by letter last week, recorded
+        today), but not before the request was received, nor beyond the horizon."""
         transition(self.status, A.ASK_CUSTOMER)
         if customer_due_at is not None and customer_due_at > at + CUSTOMER_DEADLINE_HORIZON:
             raise CustomerDeadlineRefused(
                 f"a customer deadline may be at most {CUSTOMER_DEADLINE_HORIZON.days} days ahead"
+            )
+        if (
+            customer_due_at is not None
+            and self.received_at is not None
+            and customer_due_at < self.received_at
+        ):
+            raise CustomerDeadlineRefused(
+                "a customer deadline cannot be before the request was received "
+                f"({self.received_at.isoformat()})"
             )
         self.record(
             ev.AwaitingCustomer(

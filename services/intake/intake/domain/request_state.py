@@ -13,6 +13,7 @@ from events.vocabulary import Channel, Priority
 from intake.domain.vocabulary import (
     CustomerProfile,
     Impact,
+    PriorityCriterion,
     QueueException,
     RequestStatus,
     Urgency,
@@ -51,6 +52,7 @@ class RequestState(Aggregate):
         self.urgency: Urgency | None = None
         self.workaround: Workaround | None = None
         self.priority: Priority | None = None
+        self.deadline_at: datetime | None = None
         self.queue_exception: QueueException | None = None
         self.team: str | None = None
         self.agent: str | None = None
@@ -99,6 +101,16 @@ class RequestState(Aggregate):
 
     def when_PriorityChanged(self, e: ev.PriorityChanged) -> None:
         self.priority = Priority(e.new)
+        if e.new_value is None:
+            return
+        if e.criterion == PriorityCriterion.IMPACT:
+            self.impact = Impact(e.new_value)
+        elif e.criterion == PriorityCriterion.URGENCY:
+            self.urgency = Urgency(e.new_value)
+        elif e.criterion == PriorityCriterion.WORKAROUND:
+            self.workaround = Workaround(e.new_value)
+        elif e.criterion == PriorityCriterion.DEADLINE:
+            self.deadline_at = datetime.fromisoformat(e.new_value)
 
     def when_QueueExceptionDocumented(self, e: ev.QueueExceptionDocumented) -> None:
         self.queue_exception = QueueException(e.exception)

@@ -5,6 +5,7 @@ Categories and team names are organisation data, hence plain strings rather than
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from types import MappingProxyType
 
 from intake.domain.errors import InvalidRuleTable, TransferLimitReached
@@ -15,32 +16,49 @@ from intake.domain.text import fold
 MAX_TRANSFERS = 1
 
 
+class TransferException(StrEnum):
+    """The only reasons a request may be transferred beyond the limit (docs/domain.md §9.2)."""
+
+    WRONG_ROUTING = "wrong_routing"
+    """The routing table (or the previous transfer) sent the request to a team that cannot answer."""
+    SKILL_UNAVAILABLE = "skill_unavailable"
+    """The skill the request needs is not available in the team that holds it."""
+    SPECIALIST_REQUESTED = "specialist_requested"
+    """The customer asked for a specialist another team holds."""
+    REGULATORY_REQUIREMENT = "regulatory_requirement"
+    """A law or the contract reserves the matter to a given team (the DPO, legal)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TransferAllowance:
-    """A transfer may go ahead; `exception_reason` is set when it exceeds the limit and
-    must be recorded with the transfer (`RequestTransferred.exception`)."""
+    """A transfer may go ahead; beyond the limit `exception_kind` names the exception and
+    `exception_reason` documents it, both recorded with the transfer
+    (`RequestTransferred.exception_kind`, `.exception`)."""
 
     exception_reason: str | None = None
+    exception_kind: TransferException | None = None
 
     @property
     def exceptional(self) -> bool:
-        return self.exception_reason is not None
+        return self.exception_kind is not None
 
 
 def check_transfer(
     previous_transfers: int,
     exception_reason: str | None = None,
     max_transfers: int = MAX_TRANSFERS,
+    exception_kind: TransferException | None = None,
 ) -> TransferAllowance:
-    """Allow a transfer within the limit; beyond it only with a documented exception
-    (a blank reason does not count). Raises `TransferLimitReached`."""
+    """Allow a transfer within the limit; beyond it only with an exception named from the
+    fixed list, documented in words (a blank reason does not count). Raises
+    `TransferLimitReached`."""
     if previous_transfers < 0:
         raise ValueError("previous_transfers cannot be negative")
     if previous_transfers < max_transfers:
         return TransferAllowance()
-    if exception_reason is None or is_blank(exception_reason):
+    if exception_kind is None or exception_reason is None or is_blank(exception_reason):
         raise TransferLimitReached(previous_transfers, max_transfers)
-    return TransferAllowance(exception_reason.strip())
+    return TransferAllowance(exception_reason.strip(), exception_kind)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     TRANSFER_AGAIN = "intake:transfer-again"
     DOCUMENT_QUEUE_EXCEPTION = "intake:document-queue-exception"
     VALIDATE_P1 = "intake:validate-p1"
+    OVERRIDE_PRIORITY = "intake:override-priority"
     RECORD_SATISFACTION = "intake:record-satisfaction"
     READ_SURVEY_LINK = "intake:read-survey-link"
     REGISTER_CUSTOMERS = "intake:register-customers"
@@ -51,6 +52,9 @@ POLICY = AccessPolicy(
         Permission.TRANSFER_AGAIN: at_least(2, *MANAGERS),
         Permission.DOCUMENT_QUEUE_EXCEPTION: at_least(2, *MANAGERS),
         Permission.VALIDATE_P1: at_least(2, *MANAGERS),
+        Permission.OVERRIDE_PRIORITY: at_least(
+            2, *MANAGERS, note="A priority the matrix does not give, as a documented exception."
+        ),
         Permission.RECORD_SATISFACTION: only(
             *STAFF,
             note="Only an answer the customer gave by phone, recorded as such (source agent, "

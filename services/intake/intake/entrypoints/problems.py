@@ -16,21 +16,27 @@ _STATUS: dict[type[d.DomainError], int] = {
 }
 
 
+_PRIORITY_FIELDS = {
+    "missing_criterion": "criterion",
+    "unchanged": "priority",
+    "not_from_matrix": "priority",
+    "missing_value": "new_value",
+    "invalid_value": "new_value",
+    "value_unchanged": "new_value",
+}
+
+
 def _extra(error: d.DomainError) -> dict[str, Any]:
     if isinstance(error, d.IllegalTransition):
         return {"current_status": error.current.value, "action": error.action.value}
     if isinstance(error, d.PriorityChangeRefused):
-        field = (
-            "criterion"
-            if error.rule == "missing_criterion"
-            else ("priority" if error.rule == "unchanged" else "reason")
-        )
+        field = _PRIORITY_FIELDS.get(error.rule, "reason")
         return {"rule": error.rule, "errors": [{"field": field, "message": error.message}]}
     if isinstance(error, d.TransferLimitReached):
         return {
             "previous_transfers": error.previous_transfers,
             "limit": error.limit,
-            "errors": [{"field": "exception", "message": error.message}],
+            "errors": [{"field": "exception_kind", "message": error.message}],
         }
     if isinstance(error, d.CustomerDeadlineRefused):
         return {"errors": [{"field": "customer_due_at", "message": error.message}]}

@@ -94,7 +94,9 @@ async def qualify(
 @router.post(
     "/priority",
     summary="Change the priority, naming the objective criterion that changed",
-    description=also_needs(Permission.VALIDATE_P1, "Setting P1"),
+    description=also_needs(Permission.VALIDATE_P1, "Setting P1")
+    + " "
+    + also_needs(Permission.OVERRIDE_PRIORITY, "A documented exception to the matrix (`exception`)"),
     dependencies=on_request(Permission.WORK_ON_REQUESTS),
 )
 async def change_priority(
@@ -108,6 +110,8 @@ async def change_priority(
 ) -> s.RequestRead:
     if body.priority is Priority.P1:
         POLICY.check(actor, Permission.VALIDATE_P1)
+    if body.exception:
+        POLICY.check(actor, Permission.OVERRIDE_PRIORITY)
     return await run(
         intake,
         response,
@@ -118,6 +122,9 @@ async def change_priority(
             priority=body.priority,
             criterion=body.criterion,
             reason=body.reason,
+            new_value=body.new_value,
+            deadline_at=body.deadline_at,
+            exception=body.exception,
         ),
     )
 
@@ -218,6 +225,7 @@ async def transfer(
             to_agent=body.to_agent,
             reason=body.reason,
             exception=body.exception,
+            exception_kind=body.exception_kind,
         ),
     )
 
@@ -237,7 +245,7 @@ async def start(
 
 @router.post(
     "/awaiting-customer",
-    summary="Wait for the customer (pauses the SLA clock)",
+    summary="Wait for the customer (pauses the SLA clock); the customer deadline may have passed",
     dependencies=on_request(Permission.WORK_ON_REQUESTS),
 )
 async def await_customer(
@@ -248,7 +256,6 @@ async def await_customer(
     intake: IntakeDep,
     response: Response,
 ) -> s.RequestRead:
-    in_future(intake, "customer_due_at", body.customer_due_at)
     return await run(
         intake,
         response,
@@ -376,6 +383,7 @@ async def record_interaction(
             actions=body.actions,
             next_step=body.next_step,
             informs_customer=body.informs_customer,
+            kind=body.kind,
         ),
     )
 

@@ -5,10 +5,12 @@ from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from events.vocabulary import Channel, Priority
+from intake.domain.follow_up import InteractionKind
 from intake.domain.insistence import mentions_insistence
+from intake.domain.routing import TransferException
 from intake.domain.vocabulary import (
     CustomerProfile,
     Impact,
@@ -65,6 +67,20 @@ class PriorityChangeCreate(Body):
         None, description="The objective criterion that changed. The customer's insistence is never one."
     )
     reason: Line | None = None
+    new_value: Code | None = Field(
+        None,
+        description="The criterion's new value: an impact (critical, high, medium, low), an urgency "
+        "(high, medium, low) or a workaround (none, partial, available). With it, the priority must "
+        "be the matrix's.",
+    )
+    deadline_at: Instant | None = Field(
+        None, description="The dated deadline, when the criterion is `deadline` (it sets the urgency)."
+    )
+    exception: bool = Field(
+        False,
+        description="Take a priority the matrix does not give (or a criterion outside it: security "
+        "risk, major incident, contractual obligation) as a documented exception: a manager's authority.",
+    )
 
     @field_validator("criterion", mode="before")
     @classmethod
@@ -91,8 +107,11 @@ class TransferCreate(Body):
     to_team: Code
     to_agent: Code | None = None
     reason: Line
+    exception_kind: TransferException | None = Field(
+        None, description="Required for any transfer after the first: the exception, from a fixed list."
+    )
     exception: Line | None = Field(
-        None, description="Documented exception: required for any transfer after the first."
+        None, description="Required for any transfer after the first: the exception documented in words."
     )
 
 
@@ -129,6 +148,15 @@ class InteractionCreate(Body):
     next_step: Line | None = None
     occurred_at: Instant | None = Field(None, description="Defaults to now.")
     informs_customer: bool = Field(False, description="A status update sent to the customer.")
+    kind: InteractionKind | None = Field(
+        None, description="`relance`: a follow-up sent to the customer, counted in the relance schedule."
+    )
+
+    @model_validator(mode="after")
+    def _relance_is_sent(self) -> "InteractionCreate":
+        if self.kind is InteractionKind.RELANCE and self.direction is not Direction.OUTBOUND:
+            raise ValueError("a relance is sent to the customer: direction outbound")
+        return self
 
 
 class CommitmentCreate(Body):
