@@ -14,6 +14,8 @@ from pydantic import ValidationError
 from events.bus import InProcessBus
 from events.observability.logs import configure_logging
 from events.observability.tracing import configure_tracing
+from events.service.auth import install_authentication_first
+from events.service.docs import install_docs
 from events.service.middleware import RequestContextMiddleware
 from events.service.openapi import install_openapi
 from events.service.parked import router as parked_router
@@ -59,6 +61,8 @@ def create_service_app(
         title=f"Guichet {definition.title}",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         description=(
             f"The {definition.title} service of Guichet. Errors are RFC 9457 problem+json; "
             "mutating calls need a bearer JWT."
@@ -67,6 +71,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.definition = definition
     install_problem_handlers(app)
+    install_authentication_first(app)
     app.add_middleware(
         RequestContextMiddleware,
         service=definition.name,
@@ -116,6 +121,7 @@ def create_service_app(
     if definition.consumer_factory is not None:
         app.include_router(parked_router)
     install_openapi(app)
+    install_docs(app)
     configure_tracing(app, definition.name, settings.otel_exporter, settings.otel_endpoint)
     return app
 

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from events.service.problems import Problem
 from events.service.settings import DEV_JWT_SECRET, ServiceSettings
@@ -176,6 +181,61 @@ async def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from _calls(sub)
+
+
+def authenticates(route: APIRoute) -> bool:
+    """Whether ``route`` needs a bearer token (one of its dependencies is ``current_actor``),
+    found once per route and kept on it."""
+    known: bool | None = getattr(route, "_authenticates", None)
+    if known is None:
+        known = current_actor in _calls(route.dependant)
+        route._authenticates = known  # type: ignore[attr-defined]
+    return known
+
+
+def unauthenticated_caller(request: Request) -> Problem | None:
+    """The 401 the matched route would answer this request, or None: the route needs no token,
+    or the request carries a valid one. Checked when the request failed before its route ran
+    (a body that does not parse, an invalid parameter), so that an unauthenticated caller
+    learns nothing about a route's input."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not authenticates(route):
+        return None
+    scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return _unauthenticated("send 'Authorization: Bearer <JWT>'")
+    try:
+        verify_token(credentials.strip(), request.app.state.settings)
+    except Problem as refused:
+        return refused
+    return None
+
+
+def install_authentication_first(app: FastAPI) -> None:
+    """Answer 401 before a validation error on routes that authenticate: FastAPI reads and
+    decodes the body before it runs any dependency, so a malformed body would otherwise be
+    refused (400/422) before the missing token. Wraps the app's handlers of those errors."""
+    render_problem: Callable[..., Awaitable[Response]] = app.exception_handlers[Problem]  # type: ignore[assignment]
+    for kind in (RequestValidationError, StarletteHTTPException):
+        handler: Callable[..., Awaitable[Response]] = app.exception_handlers[kind]  # type: ignore[assignment]
+
+        async def authenticated_first(
+            request: Request, error: Exception, handler: Callable[..., Awaitable[Response]] = handler
+        ) -> Response:
+            problem = unauthenticated_caller(request)
+            client_error = not isinstance(error, StarletteHTTPException) or error.status_code in (400, 422)
+            if problem is not None and client_error:
+                return await render_problem(request, problem)
+            return await handler(request, error)
+
+        app.add_exception_handler(kind, authenticated_first)
 
 
 def require_level(level: int):  # type: ignore[no-untyped-def]
