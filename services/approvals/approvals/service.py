@@ -4,13 +4,16 @@
 
 from pathlib import Path
 
-from approvals.entrypoints import routes
+from approvals.entrypoints import authorisations, routes
+from approvals.entrypoints.deadline_worker import run_deadline_worker, stop_deadline_worker
 from events.service.declaration import identity_of
 from events.service.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
     **identity_of("approvals"),
     title="Approvals",
-    routers=(routes.router,),
+    routers=(routes.router, authorisations.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",
+    background=(run_deadline_worker,),
+    on_stop=(stop_deadline_worker,),
 )

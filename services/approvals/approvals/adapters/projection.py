@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from approvals.adapters.deadline_projection import project_step_deadline
 from approvals.adapters.tables import (
     approval_deciders,
     approval_inbox,
@@ -109,6 +110,7 @@ async def project_approval(
     for person in approval.approvers_so_far():
         await insert_if_absent(connection, approval_deciders, {"approval_id": approval.id, "person": person})
     await _project_validation(connection, approval, created)
+    await project_step_deadline(connection, approval)
     return row
 
 

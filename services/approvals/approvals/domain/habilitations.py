@@ -97,6 +97,7 @@ class Habilitation:
     granted_at: datetime
     revoked_at: datetime | None = None
     revoked_by: str | None = None
+    reason: str | None = None
 
     def state_at(self, at: datetime) -> str:
         """``in_force``, ``revoked``, ``expired`` or ``not_yet_valid`` at ``at``."""
@@ -283,6 +284,7 @@ class PersonAuthorisations(Aggregate):
             valid_until=event.valid_until,
             granted_by=event.granted_by,
             granted_at=event.granted_at,
+            reason=event.reason,
         )
 
     def when_HabilitationRevoked(self, event: ev.HabilitationRevoked) -> None:

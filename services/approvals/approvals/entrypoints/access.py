@@ -24,6 +24,9 @@ class Permission(StrEnum):
     READ_INBOX = "approvals:read-inbox"
     READ_RULES = "approvals:read-rules"
     DEFINE_RULES = "approvals:define-rules"
+    GRANT_HABILITATIONS = "approvals:grant-habilitations"
+    READ_HABILITATIONS = "approvals:read-habilitations"
+    APPOINT_SUBSTITUTES = "approvals:appoint-substitutes"
 
 
 POLICY = AccessPolicy(
@@ -42,6 +45,12 @@ POLICY = AccessPolicy(
         Permission.READ_INBOX: at_least(2, *MANAGERS),
         Permission.READ_RULES: anyone(),
         Permission.DEFINE_RULES: at_least(3, "director"),
+        Permission.GRANT_HABILITATIONS: only("director", note="Never to oneself; revoking too."),
+        Permission.READ_HABILITATIONS: anyone(
+            note="Directors, quality, auditors and the dpo read every one; a manager their own and "
+            "those scoped to their teams (and every substitution); anyone else their own."
+        ),
+        Permission.APPOINT_SUBSTITUTES: only(*STAFF, note="For oneself; a manager or director for anyone."),
     }
 )
 

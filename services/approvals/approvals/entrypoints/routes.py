@@ -142,7 +142,8 @@ async def check_validation(sha256: Sha256, request_id: UUID, approvals: Approval
 async def inbox(
     approvals: ApprovalsDep, decider: DeciderDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> dict[str, Any]:
-    rows = await approvals.views.inbox([decider.subject], token_level(decider), limit)
+    substituted = await approvals.authorisation_views.substituted_by(decider.subject, approvals.clock.now())
+    rows = await approvals.views.inbox([decider.subject, *substituted], token_level(decider), limit)
     return {"items": rows}
 
 

@@ -1,0 +1,113 @@
+"""Who may decide, from the recorded habilitations and substitutions: the ``Authorities``
+the service runs with (docs/domain.md §12.1).
+
+The token still gives the roles; a step of level 2 or 3 needs a habilitation in force, one's
+own or, through a running substitution, that of the absent approver (decided then on their
+behalf). The director's role decides at any level without one: directors grant the
+habilitations, so someone must hold the right before any is recorded. The rows are read at
+the decision's instant, so a revocation or an expiry is refused from the next decision on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from approvals.adapters.authorisation_tables import habilitations, substitutions
+from approvals.domain.authority import Authority, Decider, DecisionScope, Refusal
+from approvals.domain.habilitations import Habilitation, Scope
+from approvals.domain.substitutes import Substitution, authority_for
+from events.catalogue.approvals import Money
+from events.persistence import reading
+
+DIRECTOR = "director"
+
+_HABILITATIONS = select(habilitations).where(habilitations.c.person.in_(bindparam("persons", expanding=True)))
+_SUBSTITUTIONS = select(substitutions).where(substitutions.c.substitute == bindparam("substitute"))
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes: they were stored in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def habilitation_of(row: Any) -> Habilitation:
+    ceiling = (
+        Money(amount=row.ceiling_amount, currency=row.ceiling_currency)
+        if row.ceiling_currency is not None
+        else None
+    )
+    valid_from, granted_at = aware(row.valid_from), aware(row.granted_at)
+    assert valid_from is not None and granted_at is not None
+    return Habilitation(
+        habilitation_id=row.habilitation_id,
+        person=row.person,
+        level=row.level,
+        scope=Scope(frozenset(row.teams), frozenset(row.kinds), ceiling),
+        valid_from=valid_from,
+        valid_until=aware(row.valid_until),
+        granted_by=row.granted_by,
+        granted_at=granted_at,
+        revoked_at=aware(row.revoked_at),
+        revoked_by=row.revoked_by,
+    )
+
+
+def substitution_of(row: Any) -> Substitution:
+    valid_from, valid_until, appointed_at = (
+        aware(row.valid_from),
+        aware(row.valid_until),
+        aware(row.appointed_at),
+    )
+    assert valid_from is not None and valid_until is not None and appointed_at is not None
+    return Substitution(
+        row.substitution_id,
+        row.absent,
+        row.substitute,
+        valid_from,
+        valid_until,
+        row.appointed_by,
+        appointed_at,
+    )
+
+
+async def habilitations_of(
+    connection: AsyncConnection, persons: Sequence[str]
+) -> dict[str, list[Habilitation]]:
+    found: dict[str, list[Habilitation]] = {person: [] for person in persons}
+    if persons:
+        for row in await connection.execute(_HABILITATIONS, {"persons": list(persons)}):
+            found[row.person].append(habilitation_of(row))
+    return found
+
+
+class RecordedAuthorities:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def can_decide(
+        self,
+        actor: Decider,
+        level: int,
+        scope: DecisionScope,
+        at: datetime,
+        on_behalf_of: str | None = None,
+    ) -> Authority | Refusal:
+        director = DIRECTOR in actor.roles
+        async with reading(self.engine) as connection:
+            held = [
+                substitution_of(row)
+                for row in await connection.execute(_SUBSTITUTIONS, {"substitute": actor.subject})
+            ]
+            absent = sorted({s.absent for s in held})
+            records = await habilitations_of(connection, [actor.subject, *absent])
+        substituted = [(s, records[s.absent]) for s in held]
+        return authority_for(
+            actor.subject, director, records[actor.subject], substituted, level, scope, at, on_behalf_of
+        )
