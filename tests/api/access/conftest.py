@@ -1,5 +1,5 @@
-"""Intake, the SLA clock and documents on the embedded default, each started once per module, and tokens
-for each role and level."""
+"""Intake, the SLA clock, approvals and documents on the embedded default, each started once
+per module, and tokens for each role and level."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from approvals.service import DEFINITION as APPROVALS
 from documents.service import DEFINITION as DOCUMENTS
 from events.bus import InProcessBus
 from events.service.app import create_service_app
@@ -58,4 +59,11 @@ def sla_clock(data_dir: Path) -> Iterator[TestClient]:
 def documents(data_dir: Path) -> Iterator[TestClient]:
     settings = ServiceSettings(service="documents", data_dir=data_dir / "documents", log_json=False)
     with TestClient(create_service_app(replace(DOCUMENTS), settings, InProcessBus())) as client:
+        yield started(client)
+
+
+@pytest.fixture(scope="module")
+def approvals(data_dir: Path) -> Iterator[TestClient]:
+    settings = ServiceSettings(service="approvals", data_dir=data_dir / "approvals", log_json=False)
+    with TestClient(create_service_app(replace(APPROVALS), settings, InProcessBus())) as client:
         yield started(client)
