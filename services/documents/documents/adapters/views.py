@@ -1,5 +1,6 @@
 """Read-side queries: document rows by id, by request, by customer; template versions."""
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +14,14 @@ from events.persistence import reading
 PAGE = 200
 
 
+def aware(row: Any) -> dict[str, Any]:
+    """The row as a dict, its instants in UTC (SQLite keeps no offset; they are stored in UTC)."""
+    return {
+        name: value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+        for name, value in row._mapping.items()
+    }
+
+
 class DocumentViews:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -22,7 +31,7 @@ class DocumentViews:
             row = (
                 await connection.execute(select(documents).where(documents.c.document_id == document_id))
             ).first()
-        return dict(row._mapping) if row else None
+        return aware(row) if row else None
 
     async def listed(
         self, *, request_id: UUID | None = None, customer_id: UUID | None = None
@@ -33,7 +42,7 @@ class DocumentViews:
         if customer_id is not None:
             query = query.where(documents.c.customer_id == customer_id)
         async with reading(self.engine) as connection:
-            return [dict(row._mapping) for row in await connection.execute(query)]
+            return [aware(row) for row in await connection.execute(query)]
 
     async def template_versions(
         self, kind: DocumentKind, language: Language, profile: Profile
@@ -48,4 +57,4 @@ class DocumentViews:
             .order_by(templates.c.version)
         )
         async with reading(self.engine) as connection:
-            return [dict(row._mapping) for row in await connection.execute(query)]
+            return [aware(row) for row in await connection.execute(query)]

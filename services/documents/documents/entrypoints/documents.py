@@ -107,14 +107,14 @@ async def document_html(document_id: UUID, documents: DocumentsDep) -> Response:
 
 
 @router.get(
-    "/{document_id}", response_model=s.DocumentRead, summary="A document's metadata", dependencies=READ
+    "/{document_id:uuid}", response_model=s.DocumentRead, summary="A document's metadata", dependencies=READ
 )
 async def get_document(document_id: UUID, documents: DocumentsDep) -> s.DocumentRead:
     return await read_document(documents, document_id)
 
 
 @router.put(
-    "/{document_id}",
+    "/{document_id:uuid}",
     response_model=s.DocumentRead,
     summary="Edit a document (any validation of the previous content no longer covers it)",
     dependencies=WRITE,
@@ -137,7 +137,7 @@ def _action(command: type[Any], summary: str, permission: Permission) -> None:
     path = ACTIONS[command]
     act.__name__ = f"{path}_document"
     router.post(
-        f"/{{document_id}}/{path}",
+        f"/{{document_id:uuid}}/{path}",
         response_model=s.DocumentRead,
         summary=summary,
         dependencies=[allow(permission)],
