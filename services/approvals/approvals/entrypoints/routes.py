@@ -123,6 +123,7 @@ async def withdraw(
     response_model=ValidationRead,
     summary="Is this content validated for this request (level, by whom, rules version)?",
     dependencies=[allow(Permission.CHECK_VALIDATION)],
+    responses={404: {"description": "This content was never submitted for this request"}},
 )
 async def check_validation(sha256: Sha256, request_id: UUID, approvals: ApprovalsDep) -> dict[str, Any]:
     validated, latest = await approvals.views.validation(request_id, sha256)
