@@ -43,7 +43,12 @@ async def define_policy(
     body: PolicyUpdate, sla: SlaDep, actor: Annotated[Actor, allow(Permission.DEFINE_POLICIES)]
 ) -> PolicyRead:
     await rules.define_policy(
-        sla.rules, body.policy, body.calendar, actor.subject, body.reason, sla.clock.now()
+        sla.rules,
+        body.policy.model_dump(mode="json"),
+        body.calendar,
+        actor.subject,
+        body.reason,
+        sla.clock.now(),
     )
     spawn(sla.tracker.rearm_open_requests())  # open requests move to the new version
     return _policy(sla)
@@ -61,9 +66,10 @@ async def calendars(sla: SlaDep) -> CalendarsRead:
 async def define_calendar(
     name: str, body: CalendarUpdate, sla: SlaDep, actor: Annotated[Actor, allow(Permission.DEFINE_CALENDARS)]
 ) -> dict[str, object]:
-    if body.calendar.get("name") != name:
+    if body.calendar.name != name:
         raise Problem(422, "validation-error", "Name mismatch", "calendar.name must match the path")
-    calendar = await rules.define_calendar(sla.rules, body.calendar, actor.subject, sla.clock.now())
+    spec = body.calendar.model_dump(mode="json")
+    calendar = await rules.define_calendar(sla.rules, spec, actor.subject, sla.clock.now())
     if name == sla.rules.book.calendar:
         spawn(sla.tracker.rearm_open_requests())
     return calendar.to_spec()

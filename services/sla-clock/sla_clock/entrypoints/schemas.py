@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from events.service.fields import Line
+from events.vocabulary import Channel
 from sla_clock.app.reports import Kpis, WeeklyReport
 from sla_clock.app.scheduler import SchedulerState
 from sla_clock.app.views import RequestExplained
+from sla_clock.domain.policy import OverrideScope, TimeBasis
 from sla_clock.domain.request_record import RequestRecord
 from sla_clock.domain.state_codec import encode
 from sla_clock.domain.timers import Deadline, TimerRecord
@@ -32,18 +34,112 @@ class PolicyRead(BaseModel):
     at: str | None = None
 
 
+class Spec(BaseModel):
+    """Part of a rules specification: every key named, no other key accepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+#: The longest target a policy may set: ten years (a longer one would overflow date arithmetic).
+MAX_TARGET_SECONDS = 3650 * 24 * 3600
+
+
+class TargetSpec(Spec):
+    """A duration counted in business time (the calendar's opening hours) or clock time."""
+
+    seconds: Annotated[float, Field(ge=0, le=MAX_TARGET_SECONDS)]
+    basis: TimeBasis
+
+
+class PriorityTargetsSpec(Spec):
+    first_response: TargetSpec
+    update_cadence: TargetSpec
+    resolution: TargetSpec
+
+
+class PrioritiesSpec(Spec):
+    """The targets of each priority (docs/domain.md §4.2), keyed by label."""
+
+    P1: PriorityTargetsSpec
+    P2: PriorityTargetsSpec
+    P3: PriorityTargetsSpec
+
+
+class ChannelStandardSpec(Spec):
+    """A channel's service standard (docs/domain.md §4.3); null where the channel sets none."""
+
+    first_response: TargetSpec | None
+    resolution: TargetSpec | None
+
+
+class OverrideSpec(Spec):
+    """Targets of one priority for a contract, a profile or a team (null: the priority's own)."""
+
+    scope: OverrideScope
+    key: Line
+    priority: Literal["P1", "P2", "P3"]
+    first_response: TargetSpec | None
+    update_cadence: TargetSpec | None
+    resolution: TargetSpec | None
+
+
+class PolicySpec(Spec):
+    """``SlaPolicy.to_spec()``: the SLA grid, channel standards and overrides."""
+
+    version: int | None = Field(None, description="Ignored: the next version is numbered by the service.")
+    apply_cutoff: bool = Field(
+        description="Requests received after the calendar's cutoff count from the next opening."
+    )
+    priorities: PrioritiesSpec
+    channels: dict[Channel, ChannelStandardSpec]
+    overrides: list[OverrideSpec]
+
+
 class PolicyUpdate(BaseModel):
     """The next policy version: ``policy`` is ``SlaPolicy.to_spec()`` (its version is ignored)."""
 
-    policy: dict[str, Any]
+    policy: PolicySpec
     calendar: Line = "france"
     reason: Annotated[Line, StringConstraints(min_length=3)]
+
+
+OpeningSpan = Annotated[
+    str,
+    StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"),
+]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class HolidaysSpec(Spec):
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,3}$")] = Field(
+        description="ISO 3166-1 country code whose public holidays close the calendar."
+    )
+    subdiv: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,16}$")] | None = Field(
+        None, description="Its subdivision (QC), when holidays differ by region."
+    )
+
+
+class CalendarSpec(Spec):
+    """``BusinessCalendar.to_spec()``: when the organisation is open."""
+
+    name: Line
+    tz: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="IANA time zone (Europe/Paris)."
+    )
+    weekly_hours: dict[Weekday, list[OpeningSpan]] = Field(
+        description="Opening spans per weekday (08:30-12:00); a day left out is closed."
+    )
+    holidays: HolidaysSpec | None
+    extra_closed_dates: list[date]
+    cutoff: (
+        Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")] | None
+    ) = Field(description="Local time after which a request counts from the next business day; null: none.")
 
 
 class CalendarUpdate(BaseModel):
     """``BusinessCalendar.to_spec()``; its ``name`` must match the path."""
 
-    calendar: dict[str, Any]
+    calendar: CalendarSpec
 
 
 class CalendarsRead(BaseModel):
