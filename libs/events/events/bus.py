@@ -31,7 +31,7 @@ def to_kafka_record(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, b
         value = getattr(envelope.metadata, name)
         if value:
             headers.append((name, value.encode()))
-    return str(envelope.stream_id).encode(), orjson.dumps(envelope.data), headers
+    return str(envelope.stream_id).encode(), orjson.dumps(envelope.stored_data), headers
 
 
 def from_kafka_record(value: bytes | None, headers: Any) -> Envelope:

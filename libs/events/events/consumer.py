@@ -224,7 +224,7 @@ class Consumer:
             stream_key=str(envelope.stream_id),
             event_id=str(envelope.id),
             topic=None,
-            message=envelope.model_dump(mode="json"),
+            message=envelope.stored().model_dump(mode="json"),
             error=error,
         )
 

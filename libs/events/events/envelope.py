@@ -14,15 +14,18 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from events.catalogue import REGISTRY, DomainEvent
+from events.pii.sealing import sealed_key_id
 
 SPEC_VERSION = "1.0"
 JSON = "application/json"
 
 
 class PiiMarker(BaseModel):
-    """Which top-level fields of ``data`` hold personal data, and whose key protects them.
+    """Which top-level fields of ``data`` hold personal data, and whose keys protect them.
 
-    Erasing a data subject destroys ``key_id``; the fields then no longer decrypt
+    ``key_id``: the ids of the data keys sealing the fields (space-separated, one per data
+    category; each sealed field also names its own), ``None`` where they are stored in clear.
+    Erasing a data subject destroys those keys; the fields then no longer decrypt
     (crypto-shredding) while the rest of the event, and the hash chain, stay intact.
     """
 
@@ -46,7 +49,13 @@ class Metadata(BaseModel):
 
 
 class Envelope(BaseModel):
-    """A stored (or about to be stored) event. ``position`` is set once it is in the store."""
+    """A stored (or about to be stored) event. ``position`` is set once it is in the store.
+
+    ``data`` is the payload as this reader may see it: personal fields in clear, or, where
+    their key is destroyed, their erased value (listed in ``erased_fields``). ``sealed`` is the
+    payload as stored (personal fields encrypted) when it differs from ``data``: what the hash
+    chain covers and what Kafka carries (:attr:`stored_data`).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -67,6 +76,8 @@ class Envelope(BaseModel):
     hash: str | None = None
     specversion: str = SPEC_VERSION
     datacontenttype: str = JSON
+    sealed: dict[str, Any] | None = None
+    erased_fields: tuple[str, ...] = ()
 
     @classmethod
     def trusted(cls, fields: dict[str, Any]) -> Envelope:
@@ -83,6 +94,17 @@ class Envelope(BaseModel):
         return envelope
 
     @property
+    def stored_data(self) -> dict[str, Any]:
+        """The payload as stored: personal fields sealed where the store encrypts them."""
+        return self.data if self.sealed is None else self.sealed
+
+    def stored(self) -> Envelope:
+        """This event as stored and published (no clear personal value)."""
+        if self.sealed is None:
+            return self
+        return self.model_copy(update={"data": self.sealed, "sealed": None, "erased_fields": ()})
+
+    @property
     def subject(self) -> str:
         return f"{self.stream_type}/{self.stream_id}"
 
@@ -95,8 +117,12 @@ class Envelope(BaseModel):
         return REGISTRY.context_of(self.type)
 
     def decode(self) -> DomainEvent:
-        """The payload as today's model, upcast from the stored schema version."""
-        return REGISTRY.decode(self.type, self.schema_version, self.data)
+        """The payload as today's model, upcast from the stored schema version. A personal
+        field still sealed (a reader without access to its key) decodes as erased."""
+        data = self.data
+        if self.pii is not None and self.sealed is None:
+            data = withheld(self.type, self.pii.fields, data)
+        return REGISTRY.decode(self.type, self.schema_version, data)
 
     def cloudevent_attributes(self) -> dict[str, str]:
         """CloudEvents context attributes and extensions (lowercase alphanumeric names)."""
@@ -179,6 +205,14 @@ _set = object.__setattr__
 _ENVELOPE_FIELDS = set(Envelope.model_fields)
 """Shared by every trusted envelope: pydantic copies it before changing it (``model_copy``)."""
 EMPTY_METADATA = Metadata()
+
+
+def withheld(event_type: str, fields: tuple[str, ...], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with each sealed field replaced by its erased value."""
+    sealed = [field for field in fields if sealed_key_id(data.get(field)) is not None]
+    if not sealed:
+        return data
+    return data | {field: REGISTRY.erased_value(event_type, field) for field in sealed}
 
 
 def _optional_uuid(value: str | None) -> UUID | None:

@@ -8,6 +8,7 @@ a data subject's key never breaks the chain.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Mapping
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -27,7 +28,7 @@ def canonical_bytes(envelope: Envelope) -> bytes:
         stream_type=envelope.stream_type,
         stream_version=envelope.stream_version,
         time=envelope.time.isoformat(),
-        data=envelope.data,
+        data=envelope.stored_data,
         metadata=envelope.metadata.model_dump(mode="json"),
         pii=envelope.pii.model_dump(mode="json") if envelope.pii else None,
     )
@@ -89,23 +90,51 @@ def verify_chain(envelopes: list[Envelope]) -> None:
         previous = envelope.hash
 
 
-class PayloadProtector(Protocol):
-    """Hook for personal data: turns the ``pii`` fields of a payload into their stored form."""
+class PayloadSealer(Protocol):
+    """Turns the ``pii`` fields of one payload into their stored form, for one append."""
 
     def protect(
-        self, subject: str, fields: tuple[str, ...], data: dict[str, Any]
+        self,
+        subject: str,
+        categories: Mapping[str, str],
+        data: dict[str, Any],
+        *,
+        event_id: UUID,
+        stream_id: UUID,
     ) -> tuple[dict[str, Any], PiiMarker]: ...
 
-    def reveal(self, marker: PiiMarker, data: dict[str, Any]) -> dict[str, Any]: ...
+
+class PayloadProtector(Protocol):
+    """Hook for personal data: seals ``pii`` fields on append, opens them on read.
+
+    ``encrypts``: whether :meth:`sealer` needs the ``(subject, category)`` pairs of an append
+    (a plain protector is handed none, and costs nothing)."""
+
+    encrypts: bool
+
+    async def sealer(self, pairs: Collection[tuple[str, str]]) -> PayloadSealer: ...
+
+    async def reveal(self, envelopes: list[Envelope]) -> list[Envelope]: ...
 
 
 class PlainPayloads:
-    """Stores personal data as is but marks it, so a later key-based protector can find it."""
+    """Stores personal data as is but marks it, so a key-based protector can find it."""
+
+    encrypts = False
+
+    async def sealer(self, pairs: Collection[tuple[str, str]]) -> PayloadSealer:
+        return self
 
     def protect(
-        self, subject: str, fields: tuple[str, ...], data: dict[str, Any]
+        self,
+        subject: str,
+        categories: Mapping[str, str],
+        data: dict[str, Any],
+        *,
+        event_id: UUID,
+        stream_id: UUID,
     ) -> tuple[dict[str, Any], PiiMarker]:
-        return data, PiiMarker(subject=subject, fields=fields)
+        return data, PiiMarker(subject=subject, fields=tuple(categories))
 
-    def reveal(self, marker: PiiMarker, data: dict[str, Any]) -> dict[str, Any]:
-        return data
+    async def reveal(self, envelopes: list[Envelope]) -> list[Envelope]:
+        return envelopes

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -119,4 +120,27 @@ audit_checkpoints = Table(
     Column("root", LargeBinary, nullable=False),
     Column("note", Text, nullable=False),
     Column("signed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Data keys per data subject and category (events.pii.keyring): the key wrapped by the master
+# key, NULL once destroyed (crypto-shredding); the row stays as the record of the erasure.
+subject_keys = Table(
+    "subject_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("subject", String(128), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("wrapped_key", LargeBinary),
+    Column("master_key_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("destroyed_at", DateTime(timezone=True)),
+    Index("ix_subject_keys_subject", "subject", "category"),
+    Index(
+        "uq_subject_keys_live",
+        "subject",
+        "category",
+        unique=True,
+        postgresql_where=text("destroyed_at IS NULL"),
+        sqlite_where=text("destroyed_at IS NULL"),
+    ),
 )

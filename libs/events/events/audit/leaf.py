@@ -69,7 +69,7 @@ def event_record(envelope: Envelope) -> dict[str, Any]:
         "stream_type": envelope.stream_type,
         "stream_version": envelope.stream_version,
         "schema_version": envelope.schema_version,
-        "data": envelope.data,
+        "data": envelope.stored_data,
         "metadata": envelope.metadata.model_dump(mode="json"),
         "pii": envelope.pii.model_dump(mode="json") if envelope.pii else None,
         "position": envelope.position,

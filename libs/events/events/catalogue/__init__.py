@@ -15,12 +15,19 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+PII_CATEGORIES = ("contractual", "billing", "prospection", "complaint", "call_recording")
+"""Data categories of personal fields: each has its own key per data subject, and its own
+retention (docs/domain.md §15), so one can be erased while another must legally stay."""
+DEFAULT_PII_CATEGORY = "contractual"
+ERASED = "[erased]"
+"""What an erased personal field reads as where the model does not accept ``None``."""
 
 
 class UnknownEventType(LookupError):
@@ -41,6 +48,7 @@ class DomainEvent(BaseModel):
     event_type: ClassVar[str]
     schema_version: ClassVar[int]
     pii_fields: ClassVar[frozenset[str]] = frozenset()
+    pii_categories: ClassVar[Mapping[str, str]] = {}
     subject_field: ClassVar[str | None] = None
 
     def __init_subclass__(
@@ -49,6 +57,8 @@ class DomainEvent(BaseModel):
         type: str | None = None,
         version: int = 1,
         pii: tuple[str, ...] = (),
+        pii_category: str = DEFAULT_PII_CATEGORY,
+        pii_categories: Mapping[str, str] | None = None,
         subject_field: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -58,6 +68,11 @@ class DomainEvent(BaseModel):
         cls.event_type = type
         cls.schema_version = version
         cls.pii_fields = frozenset(pii)
+        categories = {field: pii_category for field in sorted(pii)} | dict(pii_categories or {})
+        unknown = set(categories.values()) - set(PII_CATEGORIES)
+        if unknown or set(categories) != cls.pii_fields:
+            raise TypeError(f"{cls.__name__}: pii categories {categories} (known: {PII_CATEGORIES})")
+        cls.pii_categories = MappingProxyType(categories)
         cls.subject_field = subject_field
 
     @classmethod
@@ -76,6 +91,7 @@ class Registry:
     def __init__(self) -> None:
         self._models: dict[str, type[DomainEvent]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._erased: dict[tuple[str, str], Any] = {}
 
     def register(self, model: type[DomainEvent]) -> None:
         existing = self._models.get(model.event_type)
@@ -112,6 +128,28 @@ class Registry:
         model = self.model(event_type)
         return model.model_validate(self.upcast(event_type, version, data))
 
+    def erased_value(self, event_type: str, field: str) -> Any:
+        """What ``field`` reads as once its key is destroyed (or unreachable to this reader):
+        ``None`` where the model accepts it, else :data:`ERASED`, an empty mapping or
+        sequence, so an erased event still decodes and folds."""
+        cached = self._erased.get((event_type, field), _UNSET)
+        if cached is not _UNSET:
+            return cached
+        info = self.model(event_type).model_fields.get(field) if self.knows(event_type) else None
+        value: Any = None
+        if info is not None:
+            adapter: TypeAdapter[Any] = TypeAdapter(info.annotation or Any)
+            candidates: tuple[Any, ...] = (None, ERASED, {}, ())
+            for candidate in candidates:
+                try:
+                    adapter.validate_python(candidate)
+                except ValidationError:
+                    continue
+                value = candidate
+                break
+        self._erased[(event_type, field)] = value
+        return value
+
     def __iter__(self) -> Iterator[type[DomainEvent]]:
         return iter(sorted(self._models.values(), key=lambda m: m.event_type))
 
@@ -119,6 +157,7 @@ class Registry:
         return event_type.split(".", 1)[0]
 
 
+_UNSET = object()
 REGISTRY = Registry()
 
 

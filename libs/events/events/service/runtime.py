@@ -24,9 +24,12 @@ from events.consumer import Consumer
 from events.db import create_engine, reading
 from events.heap import freeze_startup_heap
 from events.migrations import upgrade, upgrade_platform
+from events.pii.protector import EncryptedPayloads
+from events.pii.setup import keyring_for
+from events.pii.wrapping import MasterKeyRefused
 from events.relay import OutboxRelay, Publisher
 from events.runners import InProcessConsumerRunner, KafkaConsumerRunner, pause
-from events.service.settings import ServiceSettings
+from events.service.settings import ServiceSettings, StartupRefused
 from events.store import SqlEventStore
 from events.topics import topic_for
 
@@ -75,7 +78,17 @@ class ServiceRuntime:
         self.engine: AsyncEngine = create_engine(
             settings.effective_database_url, pool_size=settings.db_pool_size
         )
-        self.store = SqlEventStore(self.engine, source=f"/guichet/{definition.name}")
+        try:
+            self.keyring = keyring_for(
+                database_url=settings.effective_database_url,
+                data_dir=Path(settings.data_dir),
+                embedded=settings.embedded,
+            )
+        except MasterKeyRefused as error:
+            raise StartupRefused(f"{definition.name} refused to start: {error}") from None
+        self.store = SqlEventStore(
+            self.engine, source=f"/guichet/{definition.name}", protector=EncryptedPayloads(self.keyring)
+        )
         self.bus = bus if bus is not None else (None if settings.kafka_bootstrap else InProcessBus())
         self.publisher: Publisher = (
             KafkaPublisher(settings.kafka_bootstrap, client_id=f"{definition.name}-relay")
@@ -103,6 +116,8 @@ class ServiceRuntime:
         while not self._stopping.is_set():
             try:
                 await upgrade_platform(self.engine)
+                if self.keyring.engine.url != self.engine.url:
+                    await upgrade_platform(self.keyring.engine)
                 if self.definition.migrations:
                     await upgrade(
                         self.engine,
@@ -213,6 +228,7 @@ class ServiceRuntime:
         with contextlib.suppress(Exception):
             await self.publisher.stop()
         await self.engine.dispose()
+        await self.keyring.engine.dispose()
 
 
 async def finish(tasks: list[asyncio.Task[Any]], grace: float) -> None:

@@ -18,11 +18,19 @@ Tail = tuple[int, str | None]
 @dataclass(slots=True)
 class NewEvent:
     """An event about to be inserted: the envelope's fields (``position`` filled after the
-    insert), and the stored JSON forms of its metadata and personal-data marker."""
+    insert; ``data`` as stored, personal fields sealed), the stored JSON forms of its metadata
+    and personal-data marker, and the payload in clear when sealing changed it."""
 
     fields: dict[str, Any]
     metadata: dict[str, Any]
     pii: dict[str, Any] | None
+    clear: dict[str, Any] | None = None
+
+    def envelope(self) -> Envelope:
+        """The appended event as its writer sees it: clear payload, stored form alongside."""
+        if self.clear is None:
+            return Envelope.trusted(self.fields)
+        return Envelope.trusted(self.fields | {"data": self.clear, "sealed": self.fields["data"]})
 
     def columns(self) -> dict[str, Any]:
         """The ``events`` row to insert, by column name."""
@@ -81,5 +89,7 @@ def stored_envelope(
             "hash": hash_,
             "specversion": SPEC_VERSION,
             "datacontenttype": JSON,
+            "sealed": None,
+            "erased_fields": (),
         }
     )

@@ -39,7 +39,7 @@ from events.catalogue import DomainEvent
 from events.db import is_postgres, reading
 from events.envelope import EMPTY_METADATA, JSON, SPEC_VERSION, Envelope, Metadata, PiiMarker
 from events.ids import new_id
-from events.integrity import PayloadProtector, PlainPayloads, canonical_body, link_hash
+from events.integrity import PayloadProtector, PayloadSealer, PlainPayloads, canonical_body, link_hash
 from events.observability.metrics import APPENDS, CONFLICTS
 from events.store import postgres
 from events.store.errors import ConcurrencyError
@@ -166,12 +166,14 @@ class SqlEventStore:
 
     async def read_stream(self, stream_id: UUID, from_version: int = 1) -> list[Envelope]:
         async with reading(self.engine) as connection:
-            return await (await self._rows(connection)).read_stream(stream_id, from_version)
+            envelopes = await (await self._rows(connection)).read_stream(stream_id, from_version)
+        return await self.protector.reveal(envelopes)
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[Envelope]:
         """Up to ``limit`` committed events after the one at ``after_position``, gap-safe."""
         async with reading(self.engine) as connection:
-            return await (await self._rows(connection)).read_all(after_position, limit)
+            envelopes = await (await self._rows(connection)).read_all(after_position, limit)
+        return await self.protector.reveal(envelopes)
 
     async def iter_all(self, after_position: int = 0, page_size: int = 1000) -> AsyncIterator[list[Envelope]]:
         """Every committed event after ``after_position``, page by page, in ``read_all``'s
@@ -196,7 +198,7 @@ class SqlEventStore:
                     following = None
                     if len(page) == page_size:
                         following = asyncio.ensure_future(rows.read_all(page[-1].position or 0, page_size))
-                    yield page
+                    yield await self.protector.reveal(page)
                     page = await following if following else []
             finally:
                 if following is not None and not following.done():
@@ -251,7 +253,8 @@ class SqlEventStore:
         if unknown:
             known.update(await rows.tails(unknown))
         now = self.clock()
-        writer = _EnvelopeWriter(self, now, metadata or EMPTY_METADATA)
+        sealer = await self.protector.sealer(_subject_categories(batches) if self.protector.encrypts else ())
+        writer = _EnvelopeWriter(self, sealer, now, metadata or EMPTY_METADATA)
         planned: list[list[NewEvent]] = []
         for stream_id, stream_type, expected, events in batches:
             actual, prev_hash = known.get(stream_id) or (0, None)
@@ -281,15 +284,39 @@ class SqlEventStore:
             if stream:
                 last = stream[-1].fields
                 tails.remember(stream_id, (last["stream_version"], last["hash"]))
-            out.append([Envelope.trusted(new.fields) for new in stream])
+            out.append([new.envelope() for new in stream])
         return out
+
+
+def subject_of(event: DomainEvent, stream_id: UUID) -> str:
+    """Whose key protects ``event``'s personal fields. No known data subject (a sender who is
+    not a customer): the stream is the subject, so each anonymous sender's data can be erased
+    on its own."""
+    subject = getattr(event, event.subject_field) if event.subject_field else None
+    return str(stream_id) if subject is None else str(subject)
+
+
+def _subject_categories(
+    batches: Sequence[tuple[UUID, str, int, Sequence[DomainEvent]]],
+) -> set[tuple[str, str]]:
+    return {
+        (subject_of(event, stream_id), category)
+        for stream_id, _, _, events in batches
+        for event in events
+        if event.pii_fields
+        for field, category in event.pii_categories.items()
+        if getattr(event, field) is not None
+    }
 
 
 class _EnvelopeWriter:
     """Builds the fields of new envelopes for one append: what is shared is serialised once."""
 
-    def __init__(self, store: SqlEventStore, now: datetime, metadata: Metadata) -> None:
+    def __init__(
+        self, store: SqlEventStore, sealer: PayloadSealer, now: datetime, metadata: Metadata
+    ) -> None:
         self.store = store
+        self.sealer = sealer
         self.now = now
         self.now_text = now.isoformat()
         self.metadata = metadata
@@ -305,14 +332,18 @@ class _EnvelopeWriter:
         prev_hash: str | None,
     ) -> NewEvent:
         data = event.__pydantic_serializer__.to_python(event, mode="json")  # model_dump minus 0.5 µs
-        pii: PiiMarker | None = None
-        if event.pii_fields:
-            subject = data.get(event.subject_field) if event.subject_field else None
-            # No known data subject (a sender who is not a customer): the stream is the subject,
-            # so each anonymous sender's data can be erased on its own.
-            subject = str(stream_id) if subject is None else str(subject)
-            data, pii = self.store.protector.protect(subject, tuple(sorted(event.pii_fields)), data)
         event_id = new_id()
+        pii: PiiMarker | None = None
+        clear: dict[str, Any] | None = None
+        if event.pii_fields:
+            clear = data
+            data, pii = self.sealer.protect(
+                subject_of(event, stream_id),
+                event.pii_categories,
+                data,
+                event_id=event_id,
+                stream_id=stream_id,
+            )
         pii_stored = pii.model_dump(mode="json") if pii else None
         body = canonical_body(
             event_id=event_id,
@@ -345,9 +376,12 @@ class _EnvelopeWriter:
                 "hash": link_hash(prev_hash, body),
                 "specversion": SPEC_VERSION,
                 "datacontenttype": JSON,
+                "sealed": None,
+                "erased_fields": (),
             },
             self.metadata_stored,
             pii_stored,
+            None if data is clear else clear,
         )
 
 
@@ -463,6 +497,7 @@ class Transaction:
 
     async def read_stream(self, stream_id: UUID, from_version: int = 1) -> list[Envelope]:
         envelopes = await (await self._rows()).read_stream(stream_id, from_version)
+        envelopes = await self.store.protector.reveal(envelopes)
         if envelopes:
             self.tails.remember(stream_id, (envelopes[-1].stream_version, envelopes[-1].hash))
         elif from_version == 1:

@@ -1,0 +1,82 @@
+"""Erasure of a data subject: destroy their keys, then blank the read models' clear values.
+
+Events are never rewritten: destroying the keys makes every sealed field of the subject
+unreadable (in the store, in parked events, on Kafka), while the count of events and the
+hash chain stay as they were. Read models hold clear values, so each service registers an
+``on_subject_erased`` hook that blanks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from events.db import reading
+from events.pii.keyring import Keyring
+from events.tables import events
+
+SubjectErasedHook = Callable[[AsyncConnection, str, frozenset[str] | None], Awaitable[None]]
+"""``hook(connection, subject, categories)``: blank what a read model keeps in clear of
+``subject`` (``categories`` erased, ``None`` for all), in the caller's transaction."""
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What :func:`destroy_keys` did: the proof a purge or an erasure request records."""
+
+    subject: str
+    categories: frozenset[str] | None
+    key_ids: tuple[str, ...]
+    events_affected: int
+    erased_at: datetime | None
+
+
+async def destroy_keys(
+    keyring: Keyring,
+    subject: str,
+    categories: Collection[str] | None = None,
+    *,
+    event_engines: Sequence[AsyncEngine] = (),
+    read_models: Sequence[tuple[AsyncEngine, Sequence[SubjectErasedHook]]] = (),
+) -> Erasure:
+    """Destroy ``subject``'s live keys in ``categories`` (all when ``None``), count the events
+    of ``event_engines`` they sealed, and run each service's ``on_subject_erased`` hooks.
+
+    A second erasure, or one of an unknown subject, destroys nothing (``key_ids`` empty) and
+    still runs the hooks (blanking twice is harmless)."""
+    wanted = frozenset(categories) if categories is not None else None
+    key_ids = tuple(await keyring.destroy(subject, wanted))
+    affected = 0
+    for engine in event_engines:
+        affected += await count_sealed_events(engine, subject, key_ids)
+    for engine, hooks in read_models:
+        async with engine.begin() as connection:
+            for hook in hooks:
+                await hook(connection, subject, wanted)
+    records = [record for record in await keyring.keys_of(subject) if record.key_id in key_ids]
+    erased_at = max((r.destroyed_at for r in records if r.destroyed_at), default=None)
+    return Erasure(subject, wanted, key_ids, affected, erased_at)
+
+
+async def count_sealed_events(engine: AsyncEngine, subject: str, key_ids: Collection[str]) -> int:
+    """How many events of ``engine``'s store have a field sealed under one of ``key_ids``."""
+    if not key_ids:
+        return 0
+    wanted = set(key_ids)
+    count = 0
+    async with reading(engine) as connection:
+        rows = await connection.execute(
+            select(events.c.pii).where(events.c.pii["subject"].as_string() == subject)
+        )
+        for (pii,) in rows:
+            marker = orjson.loads(pii) if isinstance(pii, str | bytes) else pii
+            if not marker or marker.get("subject") != subject:
+                continue
+            if wanted.intersection((marker.get("key_id") or "").split()):
+                count += 1
+    return count
