@@ -101,7 +101,7 @@ def test_the_deadlines_endpoint_explains_each_deadline_and_its_events(tmp_path):
         )
         h.clock.advance(minutes=25)
         h.fire()
-        body = h.get(f"/requests/{rid}/deadlines")
+        body = h.get(f"/requests/{rid}/deadlines", history="true")
         active = {(d["kind"], d["status"]): d for d in body["deadlines"]}
         resolution = active[("resolution", "active")]
         assert resolution["due_at"].startswith("2026-03-02T13:30")  # 4 h + 30 min paused

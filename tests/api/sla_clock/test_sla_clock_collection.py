@@ -79,7 +79,11 @@ def test_a_flagged_request_completed_before_the_relance_gets_none(tmp_path):
         h.clock.now = DUE + timedelta(days=12)
         h.fire()
         assert relances(h, rid) == []
-        [shown] = [d for d in h.get(f"/requests/{rid}/deadlines")["deadlines"] if d["kind"] == "collection:1"]
+        [shown] = [
+            d
+            for d in h.get(f"/requests/{rid}/deadlines", history="true")["deadlines"]
+            if d["kind"] == "collection:1"
+        ]
         assert shown["status"] == "superseded"
 
 

@@ -11,6 +11,8 @@ from sla_clock.app.ports import ReadModel
 from sla_clock.domain.request_state import RequestState
 from sla_clock.domain.timers import Deadline, TimerRecord, deadlines_of
 
+SUPERSEDED = "superseded"
+
 
 @dataclass(frozen=True)
 class RequestExplained:
@@ -19,13 +21,15 @@ class RequestExplained:
     events: list[Envelope]
 
 
-async def explain_request(read: ReadModel, request_id: UUID) -> RequestExplained:
-    """Each deadline (current and superseded), how it was computed, and its SLA events."""
+async def explain_request(read: ReadModel, request_id: UUID, history: bool = False) -> RequestExplained:
+    """Each current deadline (active or done), how it was computed, and its SLA events; with
+    ``history``, the superseded ones too (those the rules or facts moved before they fired)."""
     state = await read.request(request_id)
     timers = await read.timers(request_id)
     if state is None:
         raise RequestNotSeen(request_id)
-    return RequestExplained(state, deadlines_of(timers), await read.sla_events(request_id))
+    deadlines = [d for d in deadlines_of(timers) if history or d.status != SUPERSEDED]
+    return RequestExplained(state, deadlines, await read.sla_events(request_id))
 
 
 async def list_alerts(read: ReadModel, state: str | None, limit: int) -> list[TimerRecord]:

@@ -18,7 +18,11 @@ Decisions (documented here because intake leaves them to us):
   replaced by each ``RequestDetailsCompleted`` (which carries what is *still* missing); while
   it is not empty a collection relance schedule runs (see ``relances``). A ``RelanceSent`` of
   kind ``collection`` sent while something is missing counts as a collection relance sent
-  (and, as before, any relance sent while awaiting the customer counts for that schedule).
+  (and any relance sent while awaiting the customer counts for that schedule);
+* an outbound ``InteractionRecorded`` of kind ``relance`` (said explicitly by the agent, never
+  guessed from its subject) is a relance sent, like a ``RelanceSent``: it counts for the
+  customer-response schedule while awaiting the customer; the same instant recorded by both
+  counts once.
 * a customer deadline more than ``CUSTOMER_WAIT_HORIZON`` after it was set (intake refuses
   those, docs/domain.md §6.4) is read as that horizon: an event from before the rule cannot
   push the relances out of the computable range and park the request's stream.
@@ -37,6 +41,8 @@ from events.catalogue import intake as ev
 from .instants import from_us, to_us, to_utc
 
 COLLECTION = "collection"
+RELANCE = "relance"
+"""``InteractionRecorded.kind`` of a follow-up sent to the customer."""
 CUSTOMER_WAIT_HORIZON = timedelta(days=365)
 """The furthest a customer deadline counts after it was set (docs/domain.md §6.4)."""
 OUTBOUND = frozenset({"outbound", "out", "outgoing", "to_customer"})
@@ -126,12 +132,14 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:
             return replace(state, team=team)
         case ev.WorkStarted():
             return replace(state, status="in_progress") if state.status == "open" else state
-        case ev.InteractionRecorded(occurred_at=at, direction=direction, informs_customer=informs):
+        case ev.InteractionRecorded(occurred_at=at, direction=direction, informs_customer=informs, kind=kind):
             at = to_utc(at)
             if state.resolved_at is None:
                 state = replace(state, interactions=state.interactions + 1)
             if direction.lower() in OUTBOUND or informs:
                 state = _respond(state, at)
+            if kind == RELANCE and direction.lower() in OUTBOUND:
+                state = _count_relance(state, at, kind=None)
             return replace(state, last_update_at=at) if informs else state
         case ev.CommitmentMade(commitment_id=cid, deliverable=what, due_at=due, made_at=made):
             kept = tuple(c for c in state.commitments if c.commitment_id != cid)
@@ -190,10 +198,17 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:
 
 
 def _relance_sent(state: RequestState, event: doc.RelanceSent) -> RequestState:
-    at = to_utc(event.sent_at)
-    if state.paused_since is not None:
+    return _count_relance(state, to_utc(event.sent_at), event.kind.lower())
+
+
+def _count_relance(state: RequestState, at: datetime, kind: str | None) -> RequestState:
+    """A relance sent at ``at`` (documents' ``RelanceSent`` of ``kind``, or an interaction
+    recorded as a relance, which names no kind): it counts for the customer-response schedule
+    while awaiting the customer, and for the collection schedule when it is of kind collection.
+    The same instant counts once, whichever of the two recorded it."""
+    if state.paused_since is not None and at not in state.relances_sent:
         state = replace(state, relances_sent=state.relances_sent + (at,))
-    if state.missing_fields and event.kind.lower() == COLLECTION:
+    if state.missing_fields and kind == COLLECTION and at not in state.collection_relances_sent:
         state = replace(state, collection_relances_sent=state.collection_relances_sent + (at,))
     return state
 

@@ -40,11 +40,18 @@ _templates = Environment(
 
 @router.get(
     "/requests/{request_id}/deadlines",
-    summary="Each deadline, how it was computed, its events",
+    summary="The current deadlines, how each was computed, its events",
+    description="Active and done deadlines; `history=true` adds the superseded ones (moved by a "
+    "later fact or rule before they fired). The view follows intake's events as the SLA clock "
+    "consumes them.",
     dependencies=READ,
 )
-async def request_deadlines(request_id: UUID, sla: SlaDep) -> DeadlinesRead:
-    return DeadlinesRead.of(await explain_request(sla.read, request_id))
+async def request_deadlines(
+    request_id: UUID,
+    sla: SlaDep,
+    history: Annotated[bool, Query(description="Include the superseded deadlines.")] = False,
+) -> DeadlinesRead:
+    return DeadlinesRead.of(await explain_request(sla.read, request_id, history))
 
 
 @router.get("/kpis", summary="Live KPIs over requests received in [from, to)", dependencies=READ)
