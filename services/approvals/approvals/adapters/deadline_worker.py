@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +25,7 @@ from events.application.ports import Clock
 from events.catalogue.approvals import ApprovalEscalated
 from events.envelope import Metadata
 
+log = structlog.get_logger(__name__)
 WORKER = Metadata(actor="approvals:deadlines")
 _t = approval_deadlines.c
 _UPDATE = update(approval_deadlines).where(_t.approval_id == bindparam("target_id"))
@@ -127,9 +129,17 @@ class DeadlineSweeper:
         return len(events)
 
     async def run(self, interval: float = 5.0) -> None:
-        """Sweep every ``interval`` seconds until :meth:`stop`."""
+        """Sweep every ``interval`` seconds until :meth:`stop`. A failed sweep (the database
+        unreachable, a write race lost) is logged and retried at the next one: nothing of it
+        was recorded."""
         while not self._stopping.is_set():
-            await self.sweep()
+            try:
+                recorded = await self.sweep()
+            except Exception as error:  # noqa: BLE001 - retried at the next sweep
+                log.warning("approvals.deadline_sweep_failed", error=f"{type(error).__name__}: {error}")
+            else:
+                if recorded:
+                    log.info("approvals.deadlines_swept", events=recorded)
             try:
                 await asyncio.wait_for(self._stopping.wait(), interval)
             except TimeoutError:
