@@ -8,11 +8,17 @@ asks for it, and stops at the end of the session.
 
 from __future__ import annotations
 
+import base64
+import os
+import secrets
 from collections.abc import Iterator
 
 import pytest
 
 from events.testing.servers import KafkaServer, PostgresServer, acquire_kafka, acquire_postgres
+
+# Services refuse to start on PostgreSQL without a master key (events.pii.setup): one per session.
+os.environ.setdefault("GUICHET_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
 
 
 @pytest.fixture(scope="session")
