@@ -21,6 +21,7 @@ from approvals.adapters.tables import (
 from approvals.domain.approval import VALIDATED, Approval
 from approvals.domain.levels import ApprovalRules
 from approvals.domain.rules_book import RulesBook
+from events.catalogue.approvals import CurrencyThreshold, KindRule, StepRule
 from events.persistence import Projectors, insert_if_absent
 
 ANYONE_OF_THE_LEVEL = ""
@@ -151,6 +152,18 @@ def rules_document(rules: ApprovalRules) -> dict[str, Any]:
         "default_currency": rules.default_currency,
         "compensation_kinds": list(rules.compensation_kinds),
     }
+
+
+def rules_from_document(document: dict[str, Any]) -> ApprovalRules:
+    """The rules a :func:`rules_document` describes."""
+    return ApprovalRules(
+        version=document["version"],
+        kinds=tuple(KindRule.model_validate(k) for k in document["kinds"]),
+        thresholds=tuple(CurrencyThreshold.model_validate(t) for t in document["thresholds"]),
+        circuits=tuple(StepRule.model_validate(c) for c in document["circuits"]),
+        default_currency=document["default_currency"],
+        compensation_kinds=tuple(document["compensation_kinds"]),
+    )
 
 
 async def project_rules(connection: AsyncConnection, book: RulesBook, created: bool, now: datetime) -> None:

@@ -7,8 +7,10 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, select
 
-from approvals.adapters.tables import approvals
+from approvals.adapters.projection import rules_from_document
+from approvals.adapters.tables import approval_rules, approvals
 from approvals.domain.approval import PENDING, VALIDATED, Approval
+from approvals.domain.levels import DEFAULT_RULES, ApprovalRules
 from approvals.domain.rules_book import RULES_STREAM, RulesBook
 from events.application.errors import NotFound
 from events.persistence import EventSourcedRepository, Tracked
@@ -38,9 +40,30 @@ class SqlApprovalRepository(EventSourcedRepository[Approval]):
         return row.approval_id if row else None
 
 
+_CURRENT_RULES = (
+    select(approval_rules.c.rules_version, approval_rules.c.rules)
+    .order_by(approval_rules.c.rules_version.desc())
+    .limit(1)
+)
+#: Rules already read, by version: a version never changes once defined.
+_PARSED: dict[int, ApprovalRules] = {}
+
+
 class SqlRulesRepository:
+    """``current`` reads the rules' projection (one row, written in the transaction that
+    defined the version), not the rules' stream, which grows with every version."""
+
     def __init__(self, tx: Transaction, tracked: Tracked) -> None:
+        self.tx = tx
         self.books = EventSourcedRepository(RulesBook, "rules", tx, tracked)
+
+    async def current(self) -> ApprovalRules:
+        row = (await self.tx.connection.execute(_CURRENT_RULES)).first()
+        if row is None:
+            return DEFAULT_RULES
+        if row.rules_version not in _PARSED:
+            _PARSED[row.rules_version] = rules_from_document(row.rules)
+        return _PARSED[row.rules_version]
 
     async def book(self) -> RulesBook:
         try:

@@ -17,7 +17,7 @@ async def submit_for_approval(command: c.SubmitForApproval, uow: UnitOfWork, clo
     already pending or validated for the request is refused: nothing is recorded twice."""
     submission = command.submission
     async with uow:
-        rules = (await uow.rules.book()).current
+        rules = await uow.rules.current()
         approval = Approval.submit(command.approval_id, submission, rules, clock.now())
         existing = await uow.approvals.open_for(submission.request_id, submission.content_hash)
         if existing is not None:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from approvals.domain.approval import Approval
 from approvals.domain.authority import Authority, Decider, DecisionScope, Refusal
+from approvals.domain.levels import ApprovalRules
 from approvals.domain.rules_book import RulesBook
 from events.application import ports
 from events.application.ports import Clock
@@ -23,6 +24,10 @@ class ApprovalRepository(ports.Repository[Approval], Protocol):
 
 
 class RulesRepository(Protocol):
+    async def current(self) -> ApprovalRules:
+        """The rules in force, as of this transaction (the defaults when none was defined)."""
+        ...
+
     async def book(self) -> RulesBook:
         """The rules' versions (a new book holding the defaults when none was defined),
         tracked for this transaction."""
