@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import logging
@@ -11,8 +12,11 @@ from uuid import uuid4
 
 import orjson
 import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
 
+from events.bus import KafkaPublisher, from_kafka_record
 from events.catalogue import ERASED, DomainEvent
 from events.db import create_engine
 from events.integrity import verify_chain
@@ -22,6 +26,7 @@ from events.pii.keyring import Keyring
 from events.pii.protector import EncryptedPayloads
 from events.pii.sealing import SEALED, SealBroken
 from events.pii.wrapping import MasterKeyWrapper
+from events.relay import OutboxRelay
 from events.store import SqlEventStore
 from events.testing.servers import make_database
 
@@ -195,3 +200,74 @@ async def test_no_key_material_reaches_the_events_table_or_the_logs(
         assert form not in rows and form not in logged
     assert live.key_id in rows  # the key id is public, the key is not
     assert orjson.dumps(data_key.hex()).decode() not in rows
+
+
+@pytest.fixture
+async def pg_encrypted(postgres_url, tmp_path) -> AsyncIterator[SqlEventStore]:
+    url = await make_database(postgres_url, f"pii_kafka_{next(_databases)}_{tmp_path.name[-12:].lower()}")
+    engine = create_engine(url, pool_size=10)
+    await upgrade_platform(engine)
+    keyring = Keyring(engine, MasterKeyWrapper(MASTER_KEY))
+    yield SqlEventStore(engine, source="/guichet/test", protector=EncryptedPayloads(keyring))
+    await engine.dispose()
+
+
+async def read_records(bootstrap: str, topic: str, expected: int) -> list[ConsumerRecord[bytes, bytes]]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=f"fresh-{uuid4()}", auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        async with asyncio.timeout(30):
+            while len(records) < expected:
+                for messages in (await consumer.getmany(timeout_ms=500)).values():
+                    records.extend(messages)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_kafka_carries_the_ciphertext_and_a_fresh_consumer_opens_it_only_while_the_key_exists(
+    pg_encrypted: SqlEventStore, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+):
+    topic = f"guichet.piitest.{uuid4().hex[:8]}"
+    monkeypatch.setattr("events.bus.topic_for", lambda context: topic)
+    stream = uuid4()
+    event = ClientNoted(client_id="c-kafka", name="Grace Hopper", email="grace@example.org", score=7)
+    [appended] = await pg_encrypted.append(stream, "client", 0, [event])
+    publisher = KafkaPublisher(kafka_bootstrap)
+    await publisher.start()
+    try:
+        assert await OutboxRelay(pg_encrypted, publisher).publish_pending() == 1
+    finally:
+        await publisher.stop()
+    [record] = await read_records(kafka_bootstrap, topic, expected=1)
+    assert record.value is not None
+    raw = record.value + b"".join(value for _, value in record.headers)
+    assert b"Grace" not in raw and b"grace@example.org" not in raw
+    assert orjson.loads(record.value) == appended.sealed
+    keyring = keyring_of(pg_encrypted)
+    [live] = (await keyring.live_keys([("c-kafka", "contractual")])).values()
+    async with keyring.engine.connect() as connection:
+        query = text("SELECT wrapped_key FROM subject_keys WHERE key_id = :key_id")
+        wrapped = bytes((await connection.execute(query, {"key_id": live.key_id})).scalar_one())
+    data_key = keyring.wrapper.unwrap(wrapped)
+    for form in (data_key, wrapped, data_key.hex().encode(), base64.b64encode(data_key), MASTER_KEY):
+        assert form not in raw
+
+    received = from_kafka_record(record.value, record.headers)
+    without_keys = received.decode()
+    assert (without_keys.name, without_keys.email, without_keys.score) == (ERASED, None, 7)  # type: ignore[attr-defined]
+    fresh = EncryptedPayloads(Keyring(keyring.engine, MasterKeyWrapper(MASTER_KEY)))
+    [opened] = await fresh.reveal([received])
+    assert opened.decode() == event
+    verify_chain([opened])
+
+    await destroy_keys(keyring, "c-kafka")
+    [again] = await read_records(kafka_bootstrap, topic, expected=1)
+    after = EncryptedPayloads(Keyring(keyring.engine, MasterKeyWrapper(MASTER_KEY)))
+    [erased] = await after.reveal([from_kafka_record(again.value, again.headers)])
+    assert erased.erased_fields == ("email", "name")
+    assert erased.decode().name == ERASED  # type: ignore[attr-defined]
+    verify_chain([erased])
