@@ -15,7 +15,9 @@ from events.catalogue import DomainEvent
 
 
 class RelanceSent(DomainEvent, type="documents.RelanceSent", pii=("content",)):
-    """A follow-up sent to a customer. A relance that is not recorded does not exist."""
+    """A follow-up sent to a customer. A relance that is not recorded does not exist.
+    ``sent_at`` is when the channel accepted it (the mail server, for an email);
+    ``content_hash`` the SHA-256 (hex) of the message as sent (absent on older events)."""
 
     request_id: UUID
     relance_id: UUID
@@ -24,6 +26,7 @@ class RelanceSent(DomainEvent, type="documents.RelanceSent", pii=("content",)):
     channel: str
     content: str
     sent_at: datetime
+    content_hash: str | None = None
 
 
 class DocumentDrafted(

@@ -90,7 +90,10 @@ def create_service_app(
         responses={503: {"description": "Not ready: the checks that fail, with their reason"}},
     )
     async def readyz(request: Request) -> JSONResponse:
-        checks = await request.app.state.runtime.check()
+        runtime = request.app.state.runtime
+        checks = await runtime.check()
+        # A service's own components (``runtime.state["readiness"]``: name -> ``() -> str``).
+        checks |= {name: probe() for name, probe in runtime.state.get("readiness", {}).items()}
         ready = all(value == "ok" for value in checks.values())
         if ready:
             return JSONResponse({"status": "ready", "checks": checks})

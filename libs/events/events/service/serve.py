@@ -116,6 +116,9 @@ async def serve_all(host: str = "127.0.0.1", base_port: int | None = None) -> No
         await asyncio.sleep(0.05)
     for definition, settings, _ in servers:
         print(f"{definition.name:<10} http://{settings.host}:{settings.port}/docs", flush=True)
+    for definition, settings, _ in servers:
+        if describe := definition.extra.get("banner"):
+            print(describe(settings), flush=True)
     print(banner(servers[0][1]), flush=True)
     await asyncio.gather(*tasks)
 

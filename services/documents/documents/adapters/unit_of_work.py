@@ -3,10 +3,12 @@ template sources and attachments, all in its one store transaction."""
 
 from collections.abc import Callable
 
+from documents.adapters.outbox import SqlMailOutbox
 from documents.adapters.projection import PROJECTORS
 from documents.adapters.stores import SqlAttachments, SqlNumbering, SqlTemplateSources, SqlValidations
-from documents.app.ports import Attachments, Numbering, TemplateSources, Validations
+from documents.app.ports import Attachments, MailOutbox, Numbering, TemplateSources, Validations
 from documents.domain.document import Document
+from documents.domain.relance import Relance
 from documents.domain.template import Template
 from events.application.ports import Clock, Repository
 from events.persistence import SqlUnitOfWork as KitUnitOfWork
@@ -25,3 +27,5 @@ class SqlUnitOfWork(KitUnitOfWork):
         self.validations: Validations = SqlValidations(connection)
         self.template_sources: TemplateSources = SqlTemplateSources(connection)
         self.attachments: Attachments = SqlAttachments(connection)
+        self.relances: Repository[Relance] = self.repository(Relance, "relance")
+        self.mail: MailOutbox = SqlMailOutbox(connection)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
+from documents.app.mail import MailOutbox
 from documents.domain.document import Document
 from documents.domain.kinds import DocumentKind, Language, Profile, SendingChannel
 from documents.domain.organisation import Organisation
+from documents.domain.relance import Relance
 from documents.domain.template import Template
 from events.application import ports
 from events.application.ports import Clock
@@ -17,6 +19,7 @@ from events.application.ports import Clock
 __all__ = [
     "Attachments",
     "Clock",
+    "MailOutbox",
     "Numbering",
     "Outgoing",
     "RenderInput",
@@ -69,6 +72,9 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
     validations: Validations
     template_sources: TemplateSources
     attachments: Attachments
+    relances: ports.Repository[Relance]
+    mail: MailOutbox
+    """The email outbox and the requests' facts (``documents.app.mail``)."""
 
 
 @dataclass(frozen=True)
