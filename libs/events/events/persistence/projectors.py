@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.aggregate_base import Aggregate
 
-__all__ = ["Projector", "Projectors", "no_projection"]
+__all__ = ["Projector", "Projectors", "SubjectErasedHook", "no_projection"]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -18,6 +18,10 @@ Projector = Callable[[AsyncConnection, A, bool, datetime], Awaitable[Any]]
 """``async def project(connection, aggregate, created, now)``: writes the aggregate's read-model
 rows in the command's transaction (``created``: first save of its stream); what it returns is
 kept in the unit of work's ``projected``."""
+
+SubjectErasedHook = Callable[[AsyncConnection, str, frozenset[str] | None], Awaitable[None]]
+"""``async def blank(connection, subject, categories)``: removes or blanks what a read model
+keeps in clear of a data subject whose keys were destroyed (``categories``; ``None``: all)."""
 
 
 class Projectors:
@@ -27,6 +31,7 @@ class Projectors:
 
     def __init__(self) -> None:
         self._by_type: dict[type[Aggregate], Projector[Any]] = {}
+        self._erasure_hooks: list[SubjectErasedHook] = []
 
     def register(self, aggregate_type: type[A], projector: Projector[A]) -> None:
         if aggregate_type in self._by_type:
@@ -44,6 +49,22 @@ class Projectors:
         self, connection: AsyncConnection, aggregate: Aggregate, created: bool, now: datetime
     ) -> Any:
         return await self.projector_for(aggregate)(connection, aggregate, created, now)
+
+    def on_subject_erased(self, hook: SubjectErasedHook) -> SubjectErasedHook:
+        """Register ``hook`` to run when a data subject is erased (usable as a decorator)."""
+        self._erasure_hooks.append(hook)
+        return hook
+
+    @property
+    def erasure_hooks(self) -> tuple[SubjectErasedHook, ...]:
+        return tuple(self._erasure_hooks)
+
+    async def erase_subject(
+        self, connection: AsyncConnection, subject: str, categories: frozenset[str] | None = None
+    ) -> None:
+        """Blank ``subject``'s clear values in every read model, in the caller's transaction."""
+        for hook in self._erasure_hooks:
+            await hook(connection, subject, categories)
 
 
 async def no_projection(

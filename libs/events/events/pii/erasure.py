@@ -8,21 +8,18 @@ hash chain stay as they were. Read models hold clear values, so each service reg
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events.db import reading
+from events.persistence.projectors import SubjectErasedHook
 from events.pii.keyring import Keyring
 from events.tables import events
-
-SubjectErasedHook = Callable[[AsyncConnection, str, frozenset[str] | None], Awaitable[None]]
-"""``hook(connection, subject, categories)``: blank what a read model keeps in clear of
-``subject`` (``categories`` erased, ``None`` for all), in the caller's transaction."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.persistence import Projectors
+from intake.adapters.erasure import blank_subject
 from intake.adapters.tables import customer_block_keys, customers, requests
 from intake.domain.customer import Customer
 from intake.domain.duplicates import block_keys
@@ -132,3 +133,4 @@ async def project_customer(
 PROJECTORS = Projectors()
 PROJECTORS.register(ServiceRequest, project_request)
 PROJECTORS.register(Customer, project_customer)
+PROJECTORS.on_subject_erased(blank_subject)

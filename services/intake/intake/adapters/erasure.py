@@ -1,0 +1,67 @@
+"""Erasure of a data subject in intake's read models: clear personal values are blanked.
+
+The events already read as erased once the subject's keys are destroyed; the read models
+hold copies in clear, so each column is blanked when the category its event declares for
+the field is erased. The subject is a customer id, or a request's stream id for a sender
+who is not a customer.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from events.catalogue.intake import CustomerRegistered, RequestReceived
+from intake.adapters.tables import customer_block_keys, customers, requests
+from intake.domain.text import fold
+
+_CUSTOMER_COLUMNS = {
+    "first_name": ("first_name",),
+    "last_name": ("last_name",),
+    "email": ("email",),
+    "phone": ("phone",),
+    "address": ("street", "postal_code", "city"),
+}
+_REQUEST_COLUMNS = ("contact", "subject", "description")
+
+
+async def blank_subject(connection: AsyncConnection, subject: str, categories: frozenset[str] | None) -> None:
+    try:
+        subject_id = UUID(subject)
+    except ValueError:
+        return
+    customer_values: dict[str, None] = {
+        column: None
+        for field, columns in _CUSTOMER_COLUMNS.items()
+        if _erased(CustomerRegistered.pii_categories[field], categories)
+        for column in columns
+    }
+    if customer_values:
+        company = await connection.scalar(
+            select(customers.c.company).where(customers.c.customer_id == subject_id)
+        )
+        await connection.execute(
+            update(customers)
+            .where(customers.c.customer_id == subject_id)
+            .values(**customer_values, search_name=fold(company or ""))
+        )
+        await connection.execute(
+            delete(customer_block_keys).where(customer_block_keys.c.customer_id == subject_id)
+        )
+    request_values: dict[str, None] = {
+        column: None
+        for column in _REQUEST_COLUMNS
+        if _erased(RequestReceived.pii_categories[column], categories)
+    }
+    if request_values:
+        await connection.execute(
+            update(requests)
+            .where(or_(requests.c.customer_id == subject_id, requests.c.request_id == subject_id))
+            .values(**request_values)
+        )
+
+
+def _erased(category: str, categories: frozenset[str] | None) -> bool:
+    return categories is None or category in categories
