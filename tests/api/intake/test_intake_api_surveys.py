@@ -139,3 +139,15 @@ def test_the_survey_route_needs_no_bearer_and_the_openapi_says_so(desk: Desk) ->
     link_operation = document["paths"]["/requests/{request_id}/survey-link"]["get"]
     assert link_operation["security"] == [{"bearer": []}]
     assert "intake:read-survey-link" in link_operation["description"]
+
+
+def test_a_forged_link_is_refused_before_its_body_is_read(desk: Desk) -> None:
+    request = resolved(desk)
+    link = survey_link(desk, request)
+    malformed = {"content-type": "application/json"}
+    for body in (b"{", b'{"csat": }', b"\xff"):
+        forged = desk.client.post("/surveys/v1.e30.AAAA", content=body, headers=malformed)
+        problem(forged, 401, "survey-token-refused")
+        genuine = desk.client.post(link["path"], content=body, headers=malformed)
+        assert genuine.status_code in (400, 422), genuine.text
+    assert satisfaction_events(desk, request) == []

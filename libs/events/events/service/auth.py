@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import jwt
 from fastapi import Depends, FastAPI, Request, Response
@@ -30,6 +30,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from events.service.problems import Problem
 from events.service.settings import DEV_JWT_SECRET, ServiceSettings
+
+D = TypeVar("D", bound=Callable[..., Any])
 
 #: The roles a token may carry; each route's policy names some of them (``events.service.access``).
 ROLES = ("agent", "manager", "director", "quality", "dpo", "auditor", "ops")
@@ -190,24 +192,10 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(sub)
 
 
-def authenticates(route: APIRoute) -> bool:
-    """Whether ``route`` needs a bearer token (one of its dependencies is ``current_actor``),
-    found once per route and kept on it."""
-    known: bool | None = getattr(route, "_authenticates", None)
-    if known is None:
-        known = current_actor in _calls(route.dependant)
-        route._authenticates = known  # type: ignore[attr-defined]
-    return known
+CredentialCheck = Callable[[Request], Problem | None]
 
 
-def unauthenticated_caller(request: Request) -> Problem | None:
-    """The 401 the matched route would answer this request, or None: the route needs no token,
-    or the request carries a valid one. Checked when the request failed before its route ran
-    (a body that does not parse, an invalid parameter), so that an unauthenticated caller
-    learns nothing about a route's input."""
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not authenticates(route):
-        return None
+def _bearer_refusal(request: Request) -> Problem | None:
     scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
     if scheme.lower() != "bearer" or not credentials.strip():
         return _unauthenticated("send 'Authorization: Bearer <JWT>'")
@@ -215,6 +203,50 @@ def unauthenticated_caller(request: Request) -> Problem | None:
         verify_token(credentials.strip(), request.app.state.settings)
     except Problem as refused:
         return refused
+    return None
+
+
+def checks_credential(check: CredentialCheck) -> Callable[[D], D]:
+    """Mark a dependency that authenticates by other means than a bearer token (a signed
+    token in the path): ``check`` says, from the request alone, whether the credential is
+    refused, so that it is answered before the body is read, like a missing bearer."""
+
+    def mark(dependency: D) -> D:
+        dependency.__credential_check__ = check  # type: ignore[attr-defined]
+        return dependency
+
+    return mark
+
+
+def credential_checks(route: APIRoute) -> tuple[CredentialCheck, ...]:
+    """How ``route`` authenticates its caller: the bearer token when one of its dependencies is
+    ``current_actor``, and the checks its dependencies declare; found once, kept on the route."""
+    known: tuple[CredentialCheck, ...] | None = getattr(route, "_credential_checks", None)
+    if known is None:
+        calls = list(_calls(route.dependant))
+        declared = tuple(call.__credential_check__ for call in calls if hasattr(call, "__credential_check__"))
+        known = ((_bearer_refusal,) if current_actor in calls else ()) + declared
+        route._credential_checks = known  # type: ignore[attr-defined]
+    return known
+
+
+def authenticates(route: APIRoute) -> bool:
+    """Whether ``route`` authenticates its caller (a bearer token or a declared credential)."""
+    return bool(credential_checks(route))
+
+
+def unauthenticated_caller(request: Request) -> Problem | None:
+    """The 401 the matched route would answer this request, or None: the route needs no
+    credential, or the request carries a valid one. Checked when the request failed before its
+    route ran (a body that does not parse, an invalid parameter), so that an unauthenticated
+    caller learns nothing about a route's input."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return None
+    for check in credential_checks(route):
+        refused = check(request)
+        if refused is not None:
+            return refused
     return None
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "SurveySigner",
     "SurveyToken",
     "SurveyTokenRefused",
+    "forged_survey_token",
     "read_survey_token",
     "survey_signer",
 ]
@@ -108,12 +109,13 @@ class SurveySigner:
 
     def read(self, token: str, now: datetime) -> SurveyToken:
         """What ``token`` names, if this key signed it and it has not expired at ``now``."""
-        named = self._verified(token)
+        named = self.verified(token)
         if now >= named.expires_at:
             raise ExpiredSurveyToken(f"this survey closed at {named.expires_at.isoformat()}")
         return named
 
-    def _verified(self, token: str) -> SurveyToken:
+    def verified(self, token: str) -> SurveyToken:
+        """What ``token`` names if this key signed it, whether it expired or not."""
         forged = ForgedSurveyToken("this is not a survey token of ours")
         parts = token.split(".")
         if len(token) > MAX_TOKEN_LENGTH or len(parts) != 3 or parts[0] != _VERSION:
@@ -142,6 +144,18 @@ def survey_signer(settings: ServiceSettings) -> SurveySigner:
             "this service has no survey key: set GUICHET_SURVEY_SECRET",
         )
     return SurveySigner(key)
+
+
+def forged_survey_token(settings: ServiceSettings, token: str) -> Problem | None:
+    """The 401 of a token this service did not sign (its expiry is not looked at), or None."""
+    key = settings.survey_key
+    if key is None:
+        return None
+    try:
+        SurveySigner(key).verified(token)
+    except ForgedSurveyToken as forged:
+        return Problem(forged.status, forged.code, forged.title, str(forged))
+    return None
 
 
 def read_survey_token(settings: ServiceSettings, token: str, now: datetime) -> SurveyToken:

@@ -10,10 +10,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from events.service.auth import Actor
+from events.service.auth import Actor, checks_credential
 from events.service.http import command_metadata
 from events.service.problems import Problem, answers
-from events.service.survey import MAX_TOKEN_LENGTH, SurveyToken, read_survey_token, survey_signer
+from events.service.survey import (
+    MAX_TOKEN_LENGTH,
+    SurveyToken,
+    forged_survey_token,
+    read_survey_token,
+    survey_signer,
+)
 from intake.app import commands as c
 from intake.entrypoints import request_schemas as s
 from intake.entrypoints.access import AccessRoute, Permission, RequestInReach, allow
@@ -25,7 +31,12 @@ router = APIRouter(tags=["satisfaction surveys"], route_class=AccessRoute)
 CUSTOMER = Actor(subject="customer")
 
 
+def _forged(request: Request) -> Problem | None:
+    return forged_survey_token(request.app.state.settings, str(request.path_params.get("token", "")))
+
+
 @answers(401, 410, 503)
+@checks_credential(_forged)
 async def survey_token(
     token: Annotated[
         str,
