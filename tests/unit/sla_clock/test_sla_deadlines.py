@@ -20,6 +20,7 @@ from sla_clock.domain.deadlines import (
 )
 from sla_clock.domain.policy import (
     DEFAULT_POLICY,
+    ChannelStandard,
     OverrideScope,
     SlaPolicy,
     TargetsOverride,
@@ -78,12 +79,37 @@ def test_a_policy_may_switch_the_cutoff_off() -> None:
     assert d.first_response.due_at == paris(2025, 3, 19, 10, 10)
 
 
+def around_the_clock_email() -> SlaPolicy:
+    """A policy whose email standard counts 24 clock hours (docs/domain.md §4.3, configurable)."""
+    channels = dict(DEFAULT_POLICY.channels) | {
+        Channel.EMAIL: ChannelStandard(clock_hours(24), business_days(5))
+    }
+    return SlaPolicy(2, DEFAULT_POLICY.priorities, channels)
+
+
 def test_the_stricter_email_standard_sets_the_first_response_deadline() -> None:
-    d = compute_deadlines(TUESDAY_16_10, Priority.P3, Channel.EMAIL, DEFAULT_POLICY, CALENDARS)
+    d = compute_deadlines(TUESDAY_16_10, Priority.P3, Channel.EMAIL, around_the_clock_email(), CALENDARS)
     # P3: 8 business hours from Wednesday 08:30 -> Thursday 09:30; email: 24 clock hours.
     assert d.first_response.target == clock_hours(24)
     assert d.first_response.due_at == paris(2025, 3, 19, 16, 10)
     assert d.first_response.warning_at == paris(2025, 3, 19, 11, 22)
+
+
+def test_an_email_on_friday_afternoon_is_due_on_monday_not_saturday() -> None:
+    friday_15_55 = paris(2025, 3, 21, 15, 55)
+    d = compute_deadlines(friday_15_55, Priority.P3, Channel.EMAIL, DEFAULT_POLICY, CALENDARS)
+    # email: one business day, the same time on the next working day; P3: 8 business hours
+    # (Friday 35 min, Monday 7 h, Tuesday 25 min) -> Tuesday 08:55.
+    assert d.first_response.target == business_days(1)
+    assert d.first_response.due_at == paris(2025, 3, 24, 15, 55)
+    clock = compute_deadlines(friday_15_55, Priority.P3, Channel.EMAIL, around_the_clock_email(), CALENDARS)
+    assert clock.first_response.due_at == paris(2025, 3, 22, 15, 55)
+
+
+def test_an_email_after_the_cut_off_is_due_by_the_end_of_the_next_working_day() -> None:
+    d = compute_deadlines(TUESDAY_16_10, Priority.P3, Channel.EMAIL, DEFAULT_POLICY, CALENDARS)
+    assert d.first_response.target == business_days(1)
+    assert d.first_response.due_at == paris(2025, 3, 19, 16, 30)
 
 
 def test_the_priority_target_applies_when_stricter_than_the_channel_standard() -> None:

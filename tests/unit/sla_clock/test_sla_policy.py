@@ -49,8 +49,8 @@ def test_priority_defaults_follow_the_domain_table(
 @pytest.mark.parametrize(
     ("channel", "standard"),
     [
-        (Channel.EMAIL, ChannelStandard(Target(24 * H, CLOCK), Target(35 * H, BUSINESS))),
-        (Channel.WEB_FORM, ChannelStandard(Target(24 * H, CLOCK), Target(35 * H, BUSINESS))),
+        (Channel.EMAIL, ChannelStandard(Target(7 * H, BUSINESS), Target(35 * H, BUSINESS))),
+        (Channel.WEB_FORM, ChannelStandard(Target(7 * H, BUSINESS), Target(35 * H, BUSINESS))),
         (Channel.VOICEMAIL, ChannelStandard(Target(4 * H, BUSINESS))),
         (Channel.LETTER, ChannelStandard(Target(14 * H, BUSINESS))),
         (Channel.SOCIAL_MEDIA, ChannelStandard(Target(14 * H, BUSINESS))),

@@ -16,7 +16,8 @@ from typing import Any
 from events.vocabulary import Channel, Priority
 
 from .alerts import DEFAULT_ALERT_RULES, AlertKind, AlertRules
-from .deadlines import Calendars, Deadline, PausedTime, RequestDeadlines, compute_deadlines
+from .deadlines import Calendars, Deadline, DeadlineKind, PausedTime, RequestDeadlines, compute_deadlines
+from .explanation import RULE, candidate_targets
 from .policy import SlaPolicy
 from .relances import (
     DEFAULT_RELANCE_RULES,
@@ -96,7 +97,32 @@ def _explain(deadline: Deadline, rules: ClockRules, state: RequestState) -> dict
         "priority_assumed": state.priority is None,
         "channel": channel_of(state).value,
         "warning_at": deadline.warning_at.isoformat(),
+        "candidates": _candidates(deadline, rules, state),
+        "rule": RULE,
     }
+
+
+def _candidates(deadline: Deadline, rules: ClockRules, state: RequestState) -> list[dict[str, Any]]:
+    """Every target that competed for ``deadline``, counted from the same start and pauses."""
+    if deadline.kind is DeadlineKind.FIRST_RESPONSE:
+        start, paused = state.received_at, PausedTime()
+    elif deadline.kind is DeadlineKind.RESOLUTION:
+        start, paused = state.count_start, paused_time(state.pauses, None, rules.calendars)
+    else:
+        start = state.last_update_at or deadline.start
+        paused = paused_time(state.pauses, state.last_update_at, rules.calendars)
+    return candidate_targets(
+        deadline.kind,
+        start,
+        paused,
+        priority_of(state),
+        channel_of(state),
+        rules.policy,
+        rules.calendars,
+        rules.calendar_name,
+        state.profile,
+        state.team,
+    )
 
 
 def deadline_timers(key: str, deadline: Deadline, rules: ClockRules, state: RequestState) -> list[TimerSpec]:

@@ -76,7 +76,8 @@ class PriorityTargets:
 @dataclass(frozen=True)
 class ChannelStandard:
     """Service standard of a channel; when present it caps the priority target of the same
-    kind (the earlier of the two deadlines applies). ``None``: the channel sets no standard."""
+    kind (the earlier of the two deadlines applies). ``None``: the channel sets no standard.
+    Each target states its basis, clock or business time, as the policy's versioned data."""
 
     first_response: Target | None = None
     resolution: Target | None = None
@@ -191,13 +192,18 @@ DEFAULT_PRIORITY_TARGETS: Mapping[Priority, PriorityTargets] = MappingProxyType(
     }
 )
 
-# Channel standards (docs/domain.md §4.3). "24 heures" for email is not "ouvrables", hence clock
-# time; a web form is written and asynchronous like an email, so it gets the email standard.
-# Phone, visit and chat are answered live ("before the 3rd ring"): no deadline to track.
+#: The email standard "répondre sous 24 heures" read on the organisation's working time: one
+#: business day, the same time on the next working day (docs/domain.md §4.3). An organisation
+#: that answers around the clock sets ``clock_hours(24)`` in its policy instead.
+EMAIL_WITHIN_24_HOURS = business_days(1)
+
+# Channel standards (docs/domain.md §4.3). A web form is written and asynchronous like an
+# email, so it gets the email standard. Phone, visit and chat are answered live ("before the
+# 3rd ring"): no deadline to track.
 DEFAULT_CHANNEL_STANDARDS: Mapping[Channel, ChannelStandard] = MappingProxyType(
     {
-        Channel.EMAIL: ChannelStandard(clock_hours(24), business_days(5)),
-        Channel.WEB_FORM: ChannelStandard(clock_hours(24), business_days(5)),
+        Channel.EMAIL: ChannelStandard(EMAIL_WITHIN_24_HOURS, business_days(5)),
+        Channel.WEB_FORM: ChannelStandard(EMAIL_WITHIN_24_HOURS, business_days(5)),
         Channel.VOICEMAIL: ChannelStandard(business_hours(4)),
         Channel.LETTER: ChannelStandard(business_days(2)),
         Channel.SOCIAL_MEDIA: ChannelStandard(business_days(2)),
