@@ -3,17 +3,29 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from documents.adapters.tables import documents, templates
 from documents.domain.document import Document
 from documents.domain.template import Template
-from events.persistence import Projectors, upsert
+from events.persistence import Projectors
 
 
 def utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
+
+
+def _document_upsert(module: object) -> Insert:
+    """One statement, compiled once per dialect, rather than a new upsert per save."""
+    statement = module.insert(documents)  # type: ignore[attr-defined]
+    updates = {c.name: statement.excluded[c.name] for c in documents.c if c.name != "document_id"}
+    upsert: Insert = statement.on_conflict_do_update(index_elements=["document_id"], set_=updates)
+    return upsert
+
+
+_UPSERT = {"postgresql": _document_upsert(postgresql), "sqlite": _document_upsert(sqlite)}
 
 
 def document_row(document: Document, now: datetime) -> dict[str, Any]:
@@ -41,7 +53,7 @@ async def project_document(
     connection: AsyncConnection, document: Document, created: bool, now: datetime
 ) -> dict[str, Any]:
     row = document_row(document, now)
-    await upsert(connection, documents, row, ["document_id"])
+    await connection.execute(_UPSERT[connection.dialect.name], row)
     return row
 
 
