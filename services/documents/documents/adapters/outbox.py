@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from documents.adapters.tables import metadata
 from documents.app.mail import Claimed, Mail, RequestFacts
+from documents.domain.relance import Relance
 from events.persistence import Json, insert_if_absent, upsert
 
 WAITING, SENT, FAILED = "waiting", "sent", "failed"
@@ -236,3 +237,10 @@ async def record_request(connection: AsyncConnection, facts: RequestFacts) -> No
 
 async def request_of(connection: AsyncConnection, request_id: UUID) -> RequestFacts | None:
     return await SqlMailOutbox(connection).request(request_id)
+
+
+async def project_relance(
+    connection: AsyncConnection, relance: Relance, created: bool, now: datetime
+) -> None:
+    """No read model: a relance is its ``RelanceSent`` (sla-clock and the KPIs read the event)."""
+    return None

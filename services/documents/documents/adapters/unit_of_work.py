@@ -3,7 +3,7 @@ template sources and attachments, all in its one store transaction."""
 
 from collections.abc import Callable
 
-from documents.adapters.outbox import SqlMailOutbox
+from documents.adapters.outbox import SqlMailOutbox, project_relance
 from documents.adapters.projection import PROJECTORS
 from documents.adapters.stores import SqlAttachments, SqlNumbering, SqlTemplateSources, SqlValidations
 from documents.app.ports import Attachments, MailOutbox, Numbering, TemplateSources, Validations
@@ -13,6 +13,8 @@ from documents.domain.template import Template
 from events.application.ports import Clock, Repository
 from events.persistence import SqlUnitOfWork as KitUnitOfWork
 from events.store import SqlEventStore, Transaction
+
+PROJECTORS.register(Relance, project_relance)
 
 
 class SqlUnitOfWork(KitUnitOfWork):
