@@ -7,11 +7,12 @@ violation or markup getting through (``|safe``, a literal ``<script>``) refuses 
 not when a customer is waiting.
 """
 
+from functools import lru_cache
 from html import unescape
 from typing import Any
 
 import nh3
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from documents.domain.errors import TemplateRefused
@@ -29,8 +30,14 @@ def sanitise(html: str) -> str:
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes={}, strip_comments=True)
 
 
+@lru_cache(maxsize=256)
+def compiled(source: str) -> Template:
+    """Templates are versioned and never change once saved: each source is compiled once."""
+    return _ENVIRONMENT.from_string(source)
+
+
 def render_wording(source: str, context: dict[str, Any]) -> str:
-    return sanitise(_ENVIRONMENT.from_string(source).render(context))
+    return sanitise(compiled(source).render(context))
 
 
 def sample_content(kind: DocumentKind) -> dict[str, Any]:
