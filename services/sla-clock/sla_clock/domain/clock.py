@@ -112,7 +112,7 @@ def _candidates(deadline: Deadline, rules: ClockRules, state: RequestState) -> l
         start = state.last_update_at or deadline.start
         paused = paused_time(state.pauses, state.last_update_at, rules.calendars)
     return candidate_targets(
-        deadline.kind,
+        deadline,
         start,
         paused,
         priority_of(state),

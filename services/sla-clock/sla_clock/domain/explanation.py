@@ -15,7 +15,7 @@ from typing import Any
 
 from events.vocabulary import Channel, Priority
 
-from .deadlines import Calendars, DeadlineKind, PausedTime, deadline_for
+from .deadlines import Calendars, Deadline, DeadlineKind, PausedTime, deadline_for
 from .policy import SlaPolicy, Target, TimeBasis
 from .targets import targets_for
 
@@ -23,7 +23,7 @@ RULE = "the earlier due instant applies; a tie goes to the priority target"
 
 
 def candidate_targets(
-    kind: DeadlineKind,
+    applied: Deadline,
     start: datetime,
     paused: PausedTime,
     priority: Priority,
@@ -34,8 +34,9 @@ def candidate_targets(
     profile: str | None = None,
     team: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Each target that competes for the ``kind`` deadline, in order (priority first), with
-    ``applies`` true for the one that sets it."""
+    """Each target that competes for the ``applied`` deadline, in order (priority first), with
+    ``applies`` true for the one that sets it (``applied`` is not computed again)."""
+    kind = applied.kind
     targets = targets_for(policy, priority, channel, profile, team)
     overridden = policy.priorities[priority]
     options: list[tuple[str, Target | None, bool]]
@@ -63,7 +64,14 @@ def candidate_targets(
         ]
     cutoff = targets.apply_cutoff and kind is not DeadlineKind.NEXT_UPDATE
     found = [
-        (source, target, override, deadline_for(kind, target, start, calendars, paused, apply_cutoff=cutoff))
+        (
+            source,
+            target,
+            override,
+            applied
+            if target == applied.target
+            else deadline_for(kind, target, start, calendars, paused, apply_cutoff=cutoff),
+        )
         for source, target, override in options
         if target is not None
     ]
