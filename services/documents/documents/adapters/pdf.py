@@ -20,7 +20,6 @@ LAYOUT = """
 #set page(paper: "a4", margin: (x: 2cm, y: 2cm),
   footer: context align(right, text(8pt)[#d.number · #counter(page).display("1/1", both: true)]))
 #set text(font: "Libertinus Serif", lang: d.language, size: 10.5pt)
-#set par(justify: true)
 #grid(columns: (1fr, 1fr), gutter: 1em,
   text(9pt, d.seller.join(linebreak())),
   align(right, d.customer.join(linebreak())))
@@ -29,6 +28,7 @@ LAYOUT = """
 #linebreak()
 #d.date
 #v(0.5em)
+#set par(justify: true)
 #for b in d.blocks [#b.text #parbreak()]
 #if d.fields.len() > 0 {
   table(columns: (auto, 1fr), stroke: 0.4pt, ..d.fields.map(f => (strong(f.at(0)), f.at(1))).flatten())
