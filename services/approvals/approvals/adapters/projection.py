@@ -18,7 +18,7 @@ from approvals.adapters.tables import (
     approvals,
     validated_contents,
 )
-from approvals.domain.approval import VALIDATED, Approval
+from approvals.domain.approval import VALIDATED, WITHDRAWN, Approval
 from approvals.domain.levels import ApprovalRules
 from approvals.domain.rules_book import RulesBook
 from events.catalogue.approvals import CurrencyThreshold, KindRule, StepRule
@@ -108,19 +108,20 @@ async def project_approval(
     inbox = inbox_rows(approval)
     if inbox:
         await connection.execute(insert(approval_inbox), inbox)
-    for person in approval.approvers_so_far():
-        await insert_if_absent(connection, approval_deciders, {"approval_id": approval.id, "person": person})
+    if inbox:
+        for person in approval.approvers_so_far():
+            await insert_if_absent(
+                connection, approval_deciders, {"approval_id": approval.id, "person": person}
+            )
     await _project_validation(connection, approval, created)
     await project_step_deadline(connection, approval)
     return row
 
 
 async def _project_validation(connection: AsyncConnection, approval: Approval, created: bool) -> None:
+    """The commit that sees an approval validated is the one that validated it: once
+    validated, only a withdrawal changes it (any decision is refused)."""
     if approval.status == VALIDATED:
-        if not created:
-            await connection.execute(
-                delete(validated_contents).where(validated_contents.c.approval_id == approval.id)
-            )
         approvals_ = [d for d in approval.decisions if d.decision == "approve"]
         await connection.execute(
             insert(validated_contents),
@@ -137,7 +138,7 @@ async def _project_validation(connection: AsyncConnection, approval: Approval, c
                 "validated_at": utc(approval.closed_at),
             },
         )
-    elif not created:
+    elif approval.status == WITHDRAWN and not created:
         await connection.execute(
             delete(validated_contents).where(validated_contents.c.approval_id == approval.id)
         )
