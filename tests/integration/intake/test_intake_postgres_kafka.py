@@ -116,7 +116,9 @@ async def test_requests_and_customers_on_postgres_reach_the_kafka_topic(
             json={
                 "priority": "p1",
                 "criterion": "workaround",
+                "new_value": "none",
                 "reason": "le contournement ne fonctionne plus",
+                "exception": True,
             },
         )
         assert changed.status_code == 200, changed.text
