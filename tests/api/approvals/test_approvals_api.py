@@ -166,7 +166,7 @@ def test_the_check_answers_from_the_events_replayed_after_a_restart(data_dir: Pa
         client.post(f"/approvals/{withdrawn['approval_id']}/withdraw", headers=AGENT)
 
     with start(data_dir) as client:
-        runtime = ready(client).app.state.runtime  # type: ignore[attr-defined]
+        runtime = ready(client).app.state.runtime
 
         async def drop_read_model() -> None:
             async with runtime.engine.begin() as connection:
