@@ -198,3 +198,16 @@ def test_an_agent_appoints_only_their_own_substitute_and_reads_only_their_own(ap
     app.post("/substitutions", json={"absent": "bob", "substitute": "carl"} | period, headers=MANAGER)
     assert [s["absent"] for s in app.get("/substitutions", headers=AGENT).json()] == ["alice"]
     assert len(app.get("/substitutions", headers=MANAGER).json()) == 2
+
+
+def test_who_reads_which_habilitations(app: TestClient) -> None:
+    grant(app, "bob", teams=["support"])
+    grant(app, "carl", teams=["billing"])
+    grant(app, "alice", level=3)
+    everyone = {h["person"] for h in app.get("/habilitations", headers=DIRECTOR).json()}
+    assert everyone == {"alice", "bob", "carl"}
+    support_manager = bearer("max", "manager", level=2)
+    assert {h["person"] for h in app.get("/habilitations", headers=support_manager).json()} == {"bob"}
+    assert {h["person"] for h in app.get("/habilitations", headers=OTHER_MANAGER).json()} == {"bob", "carl"}
+    assert {h["person"] for h in app.get("/habilitations", headers=AGENT).json()} == {"alice"}
+    assert app.get("/habilitations", params={"person": "bob"}, headers=AGENT).json() == []
