@@ -299,3 +299,29 @@ def test_the_embedded_default_writes_to_a_maildir_under_the_data_directory(
         assert len(messages) == 1
         assert document["document_id"] in messages[0]["Message-ID"]
         assert client.get("/readyz").json()["checks"]["maildir"] == "ok"
+
+
+class RefusingInbox(Inbox):
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        return "550 5.1.1 No such mailbox"
+
+
+def test_a_permanent_refusal_is_a_final_delivery_failure_without_retry(
+    client: TestClient, smtp: SmtpServer, clock: MovableClock
+) -> None:
+    smtp.stop()
+    smtp.inbox = RefusingInbox()
+    smtp.start()
+    document = transmitted(client)
+    assert drain(client) == 1
+    clock.advance(timedelta(days=2))
+    assert drain(client) == 0
+    failed = [
+        e for e in stream(client, UUID(document["document_id"])) if type(e).__name__ == "DeliveryFailed"
+    ]
+    assert [(e.attempt, e.final) for e in failed] == [(1, True)]  # type: ignore[attr-defined]
+    assert "550" in failed[0].reason  # type: ignore[attr-defined]
+    assert smtp.inbox.received == []
+    assert client.get("/readyz").json()["checks"]["smtp"] == "ok", (
+        "the server is up: a bounce is not unreadiness"
+    )

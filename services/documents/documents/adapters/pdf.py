@@ -105,7 +105,7 @@ class TypstPdf:
                 format="pdf",
                 sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
                 pdf_standards="a-3b",
-                timestamp=created.astimezone(UTC),
+                timestamp=created.astimezone(UTC).replace(microsecond=0),
             )
         assert isinstance(output, bytes)
         return output
