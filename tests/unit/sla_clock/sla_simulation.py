@@ -70,7 +70,8 @@ class SimTimers:
         for spec in wanted:
             row = self.rows.get((request_id, *spec.identity))
             if row is not None and row.state == ARMED:
-                row.explanation = dict(spec.explanation)
+                if settled_by_facts(spec.explanation) or not settled_by_facts(row.explanation):
+                    row.explanation = dict(spec.explanation)
                 continue
             if row is None:
                 self.rows[(request_id, *spec.identity)] = TimerRow(

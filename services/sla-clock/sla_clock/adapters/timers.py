@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, update
@@ -26,13 +27,13 @@ class SqlTimers:
         self.connection = connection
 
     async def sync(self, request_id: UUID, wanted: Sequence[TimerSpec], now: datetime) -> datetime | None:
-        """An armed timer no longer wanted is cancelled, unless the facts settled it (it fires
-        whatever came after). A wanted timer that already exists is left alone (one that fired
-        never fires again for the same due instant), except a settled one that was cancelled:
-        it is armed again. A
-        wanted timer still armed gets its explanation refreshed when it changed (e.g. the fields
-        still missing for a collection relance), so the event it emits tells what is true when
-        it fires."""
+        """An armed timer no longer wanted is cancelled, unless the facts settled it: that one
+        fires whatever came after. A wanted timer that already exists is left alone (one that
+        fired never fires again for the same due instant), except a settled one that was
+        cancelled: it is armed again. A wanted timer still armed gets its explanation refreshed
+        when it changed (e.g. the fields still missing for a collection relance), so the event
+        it emits tells what is true when it fires; a settled explanation is never replaced by
+        an unsettled one."""
         rows = list(
             await self.connection.execute(
                 select(_timer.id, _timer.key, _timer.threshold, _timer.due_at, _timer.explanation).where(
@@ -45,7 +46,7 @@ class SqlTimers:
         identities = {spec.identity for spec in wanted}
         for spec in wanted:
             timer_id = armed.get(spec.identity)
-            if timer_id is not None and explained[timer_id] != spec.explanation:
+            if timer_id is not None and _refreshed(explained[timer_id], spec.explanation):
                 await self._set(timer_id, explanation=spec.explanation)
         stale = [
             timer_id
@@ -127,6 +128,11 @@ class SqlTimers:
         await self.connection.execute(
             update(sla_timers).where(_timer.id.in_(ids), _timer.state == ARMED).values(**values)
         )
+
+
+def _refreshed(stored: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether an armed timer's explanation is to be replaced by ``wanted``."""
+    return stored != wanted and (settled_by_facts(wanted) or not settled_by_facts(stored))
 
 
 class SqlTimerSchedule:
