@@ -3,6 +3,7 @@ controls, and approvals' decisions fed to the service's own view of validations.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -12,10 +13,10 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from documents.adapters.validations import record_validation
 from documents.service import DEFINITION
 from events.catalogue import DomainEvent
 from events.catalogue import approvals as a
+from events.envelope import Envelope
 from events.service.app import create_service_app
 from events.service.auth import issue_token
 from events.service.settings import ServiceSettings
@@ -68,6 +69,7 @@ def quote_body(**changes: Any) -> dict[str, Any]:
 class Desk:
     def __init__(self, client: TestClient) -> None:
         self.client = client
+        self.versions = itertools.count(1)
 
     def draft(self, **changes: Any) -> dict[str, Any]:
         response = self.client.post("/documents", json=quote_body(**changes), headers=AGENT)
@@ -87,9 +89,22 @@ class Desk:
     def decide(self, event: DomainEvent) -> None:
         runtime = self.client.app.state.runtime  # type: ignore[attr-defined]
 
+        envelope = Envelope(
+            id=uuid4(),
+            source="/guichet/approvals",
+            type=event.event_type,
+            time=NOW,
+            stream_id=event.approval_id,  # type: ignore[attr-defined]
+            stream_type="approval",
+            stream_version=next(self.versions),
+            schema_version=event.schema_version,
+            data=event.model_dump(mode="json"),
+        )
+
         async def record() -> None:
-            async with runtime.engine.begin() as connection:
-                await record_validation(connection, event)
+            """Through the service's own consumer, as the bus delivers approvals' events."""
+            assert runtime.consumer is not None
+            await runtime.consumer.process(envelope)
 
         assert self.client.portal is not None
         self.client.portal.call(record)
