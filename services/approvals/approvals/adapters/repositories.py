@@ -4,6 +4,7 @@ lookup of an open approval of a content) and the rules book."""
 from __future__ import annotations
 
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, select
 
@@ -14,7 +15,7 @@ from approvals.domain.levels import DEFAULT_RULES, ApprovalRules
 from approvals.domain.rules_book import RULES_STREAM, RulesBook
 from events.application.errors import NotFound
 from events.persistence import EventSourcedRepository, Tracked
-from events.store import Transaction
+from events.store import SqlEventStore, Transaction
 
 _OPEN_FOR = (
     select(approvals.c.approval_id)
@@ -45,8 +46,9 @@ _CURRENT_RULES = (
     .order_by(approval_rules.c.rules_version.desc())
     .limit(1)
 )
-#: Rules already read, by version: a version never changes once defined.
-_PARSED: dict[int, ApprovalRules] = {}
+#: Rules already read, per store and version: a version never changes once defined (a process
+#: may hold several stores, each with its own versions: tests do).
+_PARSED: WeakKeyDictionary[SqlEventStore, dict[int, ApprovalRules]] = WeakKeyDictionary()
 
 
 class SqlRulesRepository:
@@ -61,9 +63,10 @@ class SqlRulesRepository:
         row = (await self.tx.connection.execute(_CURRENT_RULES)).first()
         if row is None:
             return DEFAULT_RULES
-        if row.rules_version not in _PARSED:
-            _PARSED[row.rules_version] = rules_from_document(row.rules)
-        return _PARSED[row.rules_version]
+        parsed = _PARSED.setdefault(self.tx.store, {})
+        if row.rules_version not in parsed:
+            parsed[row.rules_version] = rules_from_document(row.rules)
+        return parsed[row.rules_version]
 
     async def book(self) -> RulesBook:
         try:
