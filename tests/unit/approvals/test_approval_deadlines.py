@@ -99,3 +99,10 @@ def test_a_circuits_own_due_time_wins() -> None:
 def test_rules_that_cannot_escalate_properly_are_refused(timeouts: tuple[StepTimeout, ...]) -> None:
     with pytest.raises(InvalidRules):
         check_deadline_rules(DeadlineRules(BusinessCalendar.always_open(), timeouts))
+
+
+def test_a_reminder_also_reaches_those_standing_in_for_the_approvers() -> None:
+    step = level_2_step()
+    [reminder], _ = step_events(step, DEFAULT_DEADLINE_RULES, step.remind_at, substitutes=("carl", "max"))
+    assert isinstance(reminder, ApprovalReminderDue)
+    assert reminder.approvers == ("max", "carl")

@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from approvals.adapters.authorisation_tables import approval_deadlines
+from approvals.adapters.authorisation_tables import approval_deadlines, substitutions
 from approvals.adapters.unit_of_work import SqlUnitOfWork
 from approvals.domain.deadlines import DeadlineRules, OpenStep, open_step, step_events
 from events.application.ports import Clock
@@ -53,6 +53,24 @@ def _open_step(row: Any) -> OpenStep:
         row.reminded,
         row.escalations,
     )
+
+
+async def _standing_in_for(
+    connection: AsyncConnection, approvers: tuple[str, ...], at: datetime
+) -> tuple[str, ...]:
+    """The substitutes running at ``at`` for any of ``approvers``."""
+    if not approvers:
+        return ()
+    query = (
+        select(substitutions.c.substitute)
+        .where(
+            substitutions.c.absent.in_(approvers),
+            substitutions.c.valid_from <= at,
+            substitutions.c.valid_until > at,
+        )
+        .distinct()
+    )
+    return tuple(sorted(await connection.scalars(query)))
 
 
 class DeadlineSweeper:
@@ -102,7 +120,9 @@ class DeadlineSweeper:
         pending = approval.pending_step
         if pending is None or (pending.step, pending.level) != (step.step, step.level):
             return 0
-        events, after = step_events(step, self.rules, now)
+        events, after = step_events(
+            step, self.rules, now, await _standing_in_for(connection, step.approvers, now)
+        )
         for event in events:
             if isinstance(event, ApprovalEscalated):
                 approval.escalate(

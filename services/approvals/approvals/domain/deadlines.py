@@ -133,11 +133,13 @@ def open_step(
 
 
 def step_events(
-    step: OpenStep, rules: DeadlineRules, now: datetime
+    step: OpenStep, rules: DeadlineRules, now: datetime, substitutes: tuple[str, ...] = ()
 ) -> tuple[tuple[DomainEvent, ...], OpenStep]:
     """What is due for ``step`` at ``now``: the events to record and the step afterwards. At
     the due time ``ApprovalEscalated`` (the step, at its new level, due again a full period
-    later); before it, once, ``ApprovalReminderDue``. Never a decision."""
+    later); before it, once, ``ApprovalReminderDue``, addressed to the step's approvers and to
+    ``substitutes`` (those standing in for them now: a substitute is told, too). Never a
+    decision."""
     timeout = rules.timeout(step.level)
     if now >= step.due_at:
         to_level = timeout.escalate_to_level
@@ -170,7 +172,7 @@ def step_events(
             request_id=step.request_id,
             step=step.step,
             level=step.level,
-            approvers=step.approvers,
+            approvers=step.approvers + tuple(p for p in substitutes if p not in step.approvers),
             due_at=step.due_at,
             emitted_at=now,
         )
