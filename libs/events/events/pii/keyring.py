@@ -3,8 +3,10 @@ cached unwrapped in memory, destroyed to erase.
 
 A data key is 32 random bytes (AES-256-GCM), stored only wrapped by the master key (through
 the :class:`~events.pii.wrapping.KeyWrapper` port). Unwrapping is the cost, so unwrapped
-keys stay in a per-process LRU cache; an entry is looked up again after ``ttl`` seconds, so a
-key destroyed by another process stops opening data here within ``ttl``.
+keys stay in per-process LRU caches: a key used to open data is looked up again after
+``ttl`` seconds (a key destroyed by another process stops opening data here within ``ttl``);
+the current key of a subject used to seal new data after ``seal_ttl`` seconds (an event
+sealed in between under a key another process just destroyed reads as erased at once).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from events.pii.wrapping import KeyWrapper
 from events.tables import subject_keys
 
 DEFAULT_TTL = 1.0
+DEFAULT_SEAL_TTL = 30.0
 DEFAULT_CACHE_SIZE = 10_000
 
 Pair = tuple[str, str]
@@ -86,6 +89,7 @@ class Keyring:
         wrapper: KeyWrapper,
         *,
         ttl: float = DEFAULT_TTL,
+        seal_ttl: float = DEFAULT_SEAL_TTL,
         cache_size: int = DEFAULT_CACHE_SIZE,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
@@ -93,7 +97,7 @@ class Keyring:
         self.engine = engine
         self.wrapper = wrapper
         self.clock = clock
-        self._live: _Lru[Pair, LiveKey] = _Lru(cache_size, ttl, monotonic)
+        self._live: _Lru[Pair, LiveKey] = _Lru(cache_size, seal_ttl, monotonic)
         self._by_id: _Lru[str, AESGCM | None] = _Lru(cache_size, ttl, monotonic)
 
     async def live_keys(self, pairs: Collection[Pair]) -> dict[Pair, LiveKey]:

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from events.catalogue import REGISTRY
 from events.envelope import Envelope, PiiMarker
 from events.pii.keyring import Keyring, LiveKey, Pair
-from events.pii.sealing import associated_data, open_sealed, seal, sealed_key_id
+from events.pii.sealing import associated_data, nonces, open_sealed, seal, sealed_key_id
 
 
 class _Sealer:
@@ -31,15 +31,19 @@ class _Sealer:
     ) -> tuple[dict[str, Any], PiiMarker]:
         sealed = dict(data)
         key_ids: list[str] = []
+        identity = event_id.bytes + stream_id.bytes
+        fresh = iter(nonces(len(categories)))
         for field, category in categories.items():
             value = data.get(field)
             if value is None:
                 continue
             key = self.keys[(subject, category)]
-            sealed[field] = seal(key.cipher, key.key_id, value, associated_data(event_id, stream_id, field))
+            sealed[field] = seal(key.cipher, key.key_id, value, identity + field.encode(), next(fresh))
             if key.key_id not in key_ids:
                 key_ids.append(key.key_id)
-        marker = PiiMarker(subject=subject, fields=tuple(categories), key_id=" ".join(key_ids) or None)
+        marker = PiiMarker.model_construct(
+            subject=subject, fields=tuple(categories), key_id=" ".join(key_ids) or None
+        )
         return sealed, marker
 
 

@@ -4,9 +4,9 @@ Stored form of a sealed field (documented in ``docs/adr/0007-personal-data-keys-
 
     {"$pii": {"k": "<key id>", "n": "<nonce, base64>", "c": "<ciphertext + tag, base64>"}}
 
-The plaintext is the field's JSON value. The associated data is the event's identity
-(``event id | stream id | field name``): a ciphertext copied into another event, stream or
-field no longer authenticates.
+The plaintext is the field's JSON value. The associated data is the event's identity: the
+16 bytes of the event id, the 16 of the stream id, then the field name in UTF-8. A ciphertext
+copied into another event, stream or field no longer authenticates.
 """
 
 from __future__ import annotations
@@ -30,11 +30,17 @@ class SealBroken(Exception):
 
 
 def associated_data(event_id: UUID, stream_id: UUID, field: str) -> bytes:
-    return f"{event_id}|{stream_id}|{field}".encode()
+    return event_id.bytes + stream_id.bytes + field.encode()
 
 
-def seal(cipher: AESGCM, key_id: str, value: Any, aad: bytes) -> dict[str, Any]:
-    nonce = os.urandom(NONCE_BYTES)
+def nonces(count: int) -> list[bytes]:
+    """``count`` random 12-byte nonces from one call to the system's random source."""
+    pool = os.urandom(NONCE_BYTES * count)
+    return [pool[n : n + NONCE_BYTES] for n in range(0, len(pool), NONCE_BYTES)]
+
+
+def seal(cipher: AESGCM, key_id: str, value: Any, aad: bytes, nonce: bytes | None = None) -> dict[str, Any]:
+    nonce = nonce or os.urandom(NONCE_BYTES)
     sealed = cipher.encrypt(nonce, orjson.dumps(value), aad)
     return {SEALED: {"k": key_id, "n": _b64(nonce), "c": _b64(sealed)}}
 
