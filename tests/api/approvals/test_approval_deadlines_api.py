@@ -118,3 +118,34 @@ def test_a_decided_step_opens_the_next_with_its_own_due_time_and_a_closed_approv
     clock.at += timedelta(days=30)
     assert sweep(app) == 0
     assert app.post(path, json={"decision": "approve"}, headers=OTHER_DIRECTOR).status_code == 409
+
+
+def test_the_reminder_of_a_named_approver_also_reaches_their_substitute(
+    app: TestClient, clock: Clock
+) -> None:
+    current = app.get("/rules/current", headers=DIRECTOR).json()
+    body = {
+        "kinds": current["kinds"],
+        "thresholds": current["thresholds"],
+        "circuits": [
+            {"level": 2, "steps": [{"step": 1, "level": 2, "approvers": ["bob"]}]},
+            {"level": 3, "steps": [{"step": 1, "level": 2}, {"step": 2, "level": 3}]},
+        ],
+        "default_currency": "EUR",
+        "compensation_kinds": current["compensation_kinds"],
+    }
+    assert app.put("/rules/current", json=body, headers=DIRECTOR).status_code == 200
+    period = {
+        "valid_from": MONDAY_9_PARIS.isoformat(),
+        "valid_until": (MONDAY_9_PARIS + timedelta(days=5)).isoformat(),
+    }
+    appointed = app.post(
+        "/substitutions", json={"absent": "bob", "substitute": "carl"} | period, headers=DIRECTOR
+    )
+    assert appointed.status_code == 201
+    gesture = submit(app).json()
+    sweep(app)
+    clock.at = CALENDAR.add_business_time(MONDAY_9_PARIS, timedelta(hours=5))
+    assert sweep(app) == 1
+    name, reminder = events_of(app, gesture["approval_id"])[-1]
+    assert (name, reminder["approvers"]) == ("ApprovalReminderDue", ["bob", "carl"])
