@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from approvals.adapters.projection import ANYONE_OF_THE_LEVEL, rules_document
@@ -77,25 +77,31 @@ class ApprovalViews:
     async def inbox(self, persons: Sequence[str], level: int, limit: int) -> list[dict[str, Any]]:
         """What waits for ``persons`` (the caller, and those they substitute), oldest first:
         steps naming them, and steps anyone of ``level`` or below may take, except their
-        own contents and approvals they already approved."""
+        own contents and approvals they already approved.
+
+        One branch per approver (each person, and ``""`` for anyone of the level), each an
+        ordered walk of the ``(approver, requested_at, approval_id)`` index that stops after
+        ``limit`` rows, merged: the cost follows ``limit``, not the number pending."""
         people = list(persons)
         already = exists().where(
             approval_deciders.c.approval_id == approval_inbox.c.approval_id,
             approval_deciders.c.person.in_(people),
         )
-        query = (
-            select(approval_inbox)
-            .where(
-                or_(
-                    approval_inbox.c.approver.in_(people),
-                    and_(approval_inbox.c.approver == ANYONE_OF_THE_LEVEL, approval_inbox.c.level <= level),
-                ),
-                approval_inbox.c.author.not_in(people),
-                ~already,
+        branches = []
+        for approver in [*dict.fromkeys(people), ANYONE_OF_THE_LEVEL]:
+            condition = approval_inbox.c.approver == approver
+            if approver == ANYONE_OF_THE_LEVEL:
+                condition = and_(condition, approval_inbox.c.level <= level)
+            branches.append(
+                select(approval_inbox)
+                .where(condition, approval_inbox.c.author.not_in(people), ~already)
+                .order_by(approval_inbox.c.requested_at, approval_inbox.c.approval_id)
+                .limit(limit)
+                .subquery()
+                .select()
             )
-            .order_by(approval_inbox.c.requested_at, approval_inbox.c.approval_id)
-            .limit(limit)
-        )
+        merged = union_all(*branches).subquery()
+        query = select(merged).order_by(merged.c.requested_at, merged.c.approval_id).limit(limit)
         async with reading(self.engine) as connection:
             rows = (await connection.execute(query)).all()
         return [aware(row) for row in rows]
