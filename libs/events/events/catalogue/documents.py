@@ -14,7 +14,7 @@ from uuid import UUID
 from events.catalogue import DomainEvent
 
 
-class RelanceSent(DomainEvent, type="documents.RelanceSent", pii=("content",)):
+class RelanceSent(DomainEvent, type="documents.RelanceSent", pii=("content",), pii_category="complaint"):
     """A follow-up sent to a customer. A relance that is not recorded does not exist.
     ``sent_at`` is when the channel accepted it (the mail server, for an email);
     ``content_hash`` the SHA-256 (hex) of the message as sent (absent on older events)."""
