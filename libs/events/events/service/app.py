@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from events.bus import InProcessBus
 from events.observability.logs import configure_logging
 from events.observability.tracing import configure_tracing
+from events.service.audit_routes import router as audit_router
 from events.service.auth import install_authentication_first
 from events.service.docs import install_docs
 from events.service.middleware import RequestContextMiddleware
@@ -123,6 +124,7 @@ def create_service_app(
         app.include_router(router)
     if definition.consumer_factory is not None:
         app.include_router(parked_router)
+    app.include_router(audit_router)
     install_openapi(app)
     install_docs(app)
     configure_tracing(app, definition.name, settings.otel_exporter, settings.otel_endpoint)

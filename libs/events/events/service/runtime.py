@@ -29,6 +29,7 @@ from events.pii.setup import keyring_for
 from events.pii.wrapping import MasterKeyRefused
 from events.relay import OutboxRelay, Publisher
 from events.runners import InProcessConsumerRunner, KafkaConsumerRunner, pause
+from events.service.audit import add_witness_handlers, install_audit, run_audit
 from events.service.settings import ServiceSettings, StartupRefused
 from events.store import SqlEventStore
 from events.topics import topic_for
@@ -105,6 +106,7 @@ class ServiceRuntime:
         self._starting: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.state: dict[str, Any] = {}
+        install_audit(self)
 
     async def start(self) -> None:
         self._starting = asyncio.create_task(self._bring_up(), name=f"{self.definition.name}-up")
@@ -144,6 +146,7 @@ class ServiceRuntime:
                 published = await load_relay_checkpoint(connection, self.relay.name)
             await self.bus.advance(self.definition.topic, published)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
+        self._tasks.append(asyncio.create_task(run_audit(self, self._stopping), name="audit"))
         if self.definition.consumer_factory and not await self._start_consumer():
             return
         for hook in self.definition.on_ready:
@@ -161,6 +164,7 @@ class ServiceRuntime:
         """Start the consumer runner, retrying until it starts (True) or the service stops."""
         assert self.definition.consumer_factory is not None
         self.consumer = self.definition.consumer_factory(self)
+        add_witness_handlers(self)
         topics = [topic_for(context) for context in self.definition.consumes]
         if self.settings.kafka_bootstrap:
             self.runner = KafkaConsumerRunner(

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from events.audit.note import MalformedNote, Signer
+
 DEV_JWT_SECRET = "guichet-development-secret-not-for-production"
 HMAC_ALGORITHMS = frozenset({"HS256"})
 MIN_HMAC_SECRET_BYTES = 32
@@ -101,6 +103,16 @@ class ServiceSettings(BaseSettings):
     #: already waiting: keep it at least the concurrent requests a process serves, or the p99
     #: latency grows several-fold (bench/README.md, intake).
     db_pool_size: int = Field(default=10, ge=1)
+    #: The transparency log's signing key (``events.audit.note`` signer key text), or a file
+    #: holding it; never stored in the database. The log runs when a key is set, unless
+    #: ``audit_enabled`` is false (docs/architecture.md, Verifiable audit).
+    audit_key: str | None = None
+    audit_key_file: Path | None = None
+    audit_enabled: bool | None = None
+    audit_every_events: int = Field(default=1000, ge=1)
+    audit_every_seconds: float = Field(default=5.0, gt=0)
+    audit_poll_interval: float = Field(default=1.0, gt=0)
+    audit_verify_seconds: float = Field(default=60.0, gt=0)
 
     @property
     def embedded(self) -> bool:
@@ -127,7 +139,7 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_or_misplaced_keys(self) -> ServiceSettings:
-        reason = self._key_refusal() or self._survey_secret_refusal()
+        reason = self._key_refusal() or self._survey_secret_refusal() or self._audit_key_refusal()
         if reason:
             raise ValueError(reason)
         return self
@@ -187,6 +199,29 @@ class ServiceSettings(BaseSettings):
                 f"GUICHET_SURVEY_SECRET is {size} bytes: survey tokens need at least "
                 f"{MIN_HMAC_SECRET_BYTES} random bytes"
             )
+        return None
+
+    @property
+    def audit_signer(self) -> Signer | None:
+        """The log's signing key when the log runs, else None."""
+        if self.audit_enabled is False:
+            return None
+        if self.audit_key:
+            return Signer.from_text(self.audit_key)
+        if self.audit_key_file:
+            return Signer.from_file(self.audit_key_file)
+        return None
+
+    def _audit_key_refusal(self) -> str | None:
+        if self.audit_enabled and not (self.audit_key or self.audit_key_file):
+            return "GUICHET_AUDIT_ENABLED needs GUICHET_AUDIT_KEY or GUICHET_AUDIT_KEY_FILE"
+        try:
+            self.audit_signer  # noqa: B018 - parsed to refuse a malformed key at start-up
+        except MalformedNote:
+            # The parser's message may quote the key: never repeated here.
+            return "GUICHET_AUDIT_KEY is not an Ed25519 signer key (PRIVATE+KEY+<name>+<id>+<base64>)"
+        except OSError as error:
+            return f"GUICHET_AUDIT_KEY_FILE cannot be read ({type(error).__name__})"
         return None
 
     def _public_key_refusal(self) -> str | None:

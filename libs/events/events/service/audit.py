@@ -1,0 +1,141 @@
+"""The transparency log in every service: the kit starts it when a signing key is configured.
+
+One process per database folds and signs (on PostgreSQL the holder of an advisory lock of
+its own, as the relay elects its leader; on SQLite the only process). It also re-checks the
+stored log against the signed checkpoints every ``audit_verify_seconds`` and keeps ``/readyz``
+``audit`` at ``integrity alarm`` while they disagree. A service that consumes other contexts
+witnesses their checkpoints (:class:`events.audit.service.Witness`) and keeps the cosignatures
+other services send of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import zlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from events.audit.service import ServiceAudit, Witness
+from events.catalogue import DomainEvent
+from events.catalogue.audit import CheckpointSigned, CheckpointWitnessed
+from events.db import is_postgres
+from events.envelope import Envelope
+from events.runners import pause
+
+if TYPE_CHECKING:
+    from events.service.runtime import ServiceRuntime
+
+log = structlog.get_logger(__name__)
+AUDIT_STATE = "audit"
+
+
+def origin_of(service: str) -> str:
+    return f"guichet/{service}"
+
+
+def audit_of(runtime: ServiceRuntime) -> ServiceAudit | None:
+    audit: ServiceAudit | None = runtime.state.get(AUDIT_STATE)
+    return audit
+
+
+def install_audit(runtime: ServiceRuntime) -> None:
+    """Create the service's log when a key is configured, and its ``/readyz`` component."""
+    signer = runtime.settings.audit_signer
+    if signer is None:
+        return
+    audit = ServiceAudit(
+        runtime.store,
+        origin=origin_of(runtime.definition.name),
+        signer=signer,
+        every_events=runtime.settings.audit_every_events,
+        every_seconds=runtime.settings.audit_every_seconds,
+    )
+    runtime.state[AUDIT_STATE] = audit
+    runtime.state.setdefault("readiness", {})[AUDIT_STATE] = lambda: audit.readiness
+
+
+def add_witness_handlers(runtime: ServiceRuntime) -> None:
+    """On a consuming service with a log: cosign the others' checkpoints, keep their
+    cosignatures of ours."""
+    audit, consumer = audit_of(runtime), runtime.consumer
+    if audit is None or consumer is None:
+        return
+    witness = Witness(runtime.store, audit.signer, name=audit.signer.name)
+
+    async def checkpoint_signed(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
+        assert isinstance(event, CheckpointSigned)
+        await witness.witness(event, connection)
+
+    async def checkpoint_witnessed(
+        envelope: Envelope, event: DomainEvent, connection: AsyncConnection
+    ) -> None:
+        assert isinstance(event, CheckpointWitnessed)
+        await audit.keep_cosignature(event, connection)
+
+    consumer.handlers.setdefault(CheckpointSigned.event_type, checkpoint_signed)
+    consumer.handlers.setdefault(CheckpointWitnessed.event_type, checkpoint_witnessed)
+
+
+async def run_audit(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
+    """The leader's loop: step the log every ``audit_poll_interval``, verify it every
+    ``audit_verify_seconds``; a failed pass is logged and tried again at the next one."""
+    audit = audit_of(runtime)
+    if audit is None:
+        return
+    settings = runtime.settings
+    async with _leadership(runtime, stopping) as lock:
+        if stopping.is_set():
+            return
+        audit.leading = True
+        next_verify = time.monotonic()
+        while not stopping.is_set():
+            try:
+                await audit.step()
+                if time.monotonic() >= next_verify:
+                    await audit.verify()
+                    next_verify = time.monotonic() + settings.audit_verify_seconds
+                if lock is not None:
+                    await lock.execute(text("SELECT 1"))  # raises once the lock's session is gone
+                    await lock.commit()
+            except Exception as error:  # noqa: BLE001 - logged, tried again
+                log.warning(
+                    "audit.step_failed", origin=audit.origin, error=f"{type(error).__name__}: {error}"
+                )
+                if lock is not None and lock.closed:
+                    return
+            await pause(stopping, settings.audit_poll_interval)
+
+
+@contextlib.asynccontextmanager
+async def _leadership(
+    runtime: ServiceRuntime, stopping: asyncio.Event
+) -> AsyncIterator[AsyncConnection | None]:
+    engine = runtime.store.engine
+    if not is_postgres(engine):
+        yield None
+        return
+    key = zlib.crc32(f"guichet-audit:{runtime.definition.name}".encode())
+    async with engine.connect() as connection:
+        while True:
+            locked = (
+                await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+            ).scalar()
+            await connection.commit()
+            if locked:
+                break
+            if stopping.is_set():
+                yield connection
+                return
+            await pause(stopping, 1.0)
+        try:
+            yield connection
+        finally:
+            with contextlib.suppress(Exception):
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await connection.commit()
