@@ -5,6 +5,7 @@
 from pathlib import Path
 
 from approvals.entrypoints import authorisations, routes
+from approvals.entrypoints.calendar_consumer import build_calendar_consumer
 from approvals.entrypoints.deadline_worker import run_deadline_worker, stop_deadline_worker
 from events.service.declaration import identity_of
 from events.service.runtime import ServiceDefinition
@@ -14,6 +15,8 @@ DEFINITION = ServiceDefinition(
     title="Approvals",
     routers=(routes.router, authorisations.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",
+    consumes=("sla_clock",),
+    consumer_factory=build_calendar_consumer,
     background=(run_deadline_worker,),
     on_stop=(stop_deadline_worker,),
 )

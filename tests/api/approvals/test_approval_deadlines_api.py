@@ -16,8 +16,11 @@ from conftest import AGENT, DIRECTOR, MANAGER, OTHER_DIRECTOR, ready, submit
 from fastapi.testclient import TestClient
 
 from approvals.adapters.authorities import TokenAuthorities
+from approvals.adapters.calendars import record_calendar, record_policy
 from approvals.domain.deadlines import DEFAULT_DEADLINE_RULES
 from approvals.service import DEFINITION
+from events.calendar import BusinessCalendar
+from events.catalogue.sla_clock import CalendarDefined, SlaPolicyDefined
 from events.service.app import create_service_app
 from events.service.settings import ServiceSettings
 
@@ -149,3 +152,29 @@ def test_the_reminder_of_a_named_approver_also_reaches_their_substitute(
     assert sweep(app) == 1
     name, reminder = events_of(app, gesture["approval_id"])[-1]
     assert (name, reminder["approvers"]) == ("ApprovalReminderDue", ["bob", "carl"])
+
+
+def test_due_times_count_on_the_calendar_of_the_sla_policy_in_force(app: TestClient, clock: Clock) -> None:
+    runtime = app.app.state.runtime  # type: ignore[attr-defined]
+    always = BusinessCalendar.always_open()
+    defined = CalendarDefined(
+        name=always.name, calendar=always.to_spec(), defined_by="dora", at=MONDAY_9_PARIS
+    )
+    policy = SlaPolicyDefined(
+        version=2, policy={}, calendar=always.name, defined_by="dora", reason="", at=MONDAY_9_PARIS
+    )
+
+    async def received() -> None:
+        async with runtime.engine.begin() as connection:
+            await record_calendar(connection, defined)
+            await record_policy(connection, policy)
+
+    assert app.portal is not None
+    app.portal.call(received)
+    gesture = submit(app).json()
+    sweep(app)
+    clock.at = MONDAY_9_PARIS + timedelta(
+        hours=7
+    )  # 16:00 in Paris: under the French calendar, not due before Tuesday
+    assert sweep(app) == 1
+    assert [name for name, _ in events_of(app, gesture["approval_id"])][-1] == "ApprovalEscalated"

@@ -64,3 +64,22 @@ approval_deadlines = Table(
     Index("ix_approval_deadlines_due", "due_at"),
     Index("ix_approval_deadlines_remind", "remind_at"),
 )
+
+business_calendars = Table(
+    "business_calendars",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("calendar", Json, nullable=False),
+    Column("defined_at", DateTime(timezone=True), nullable=False),
+)
+"""The SLA clock's business calendars (``sla_clock.CalendarDefined``), the latest of each name."""
+
+calendar_in_force = Table(
+    "calendar_in_force",
+    metadata,
+    Column("singleton", Integer, primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("policy_version", Integer, nullable=False),
+)
+"""One row: the calendar the SLA policy in force counts on (``sla_clock.SlaPolicyDefined``);
+step due times count on it too."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approvals.adapters.authorisation_tables import approval_deadlines, substitutions
+from approvals.adapters.calendars import CalendarInForce
 from approvals.adapters.unit_of_work import SqlUnitOfWork
 from approvals.domain.deadlines import DeadlineRules, OpenStep, open_step, step_events
 from events.application.ports import Clock
@@ -78,6 +80,7 @@ class DeadlineSweeper:
         self, uow: Callable[[], SqlUnitOfWork], rules: DeadlineRules, clock: Clock, batch: int = 200
     ) -> None:
         self.uow, self.rules, self.clock, self.batch = uow, rules, clock, batch
+        self.calendars = CalendarInForce()
         self._stopping = asyncio.Event()
 
     async def sweep(self) -> int:
@@ -86,15 +89,17 @@ class DeadlineSweeper:
         recorded = 0
         async with self.uow() as uow:
             connection = uow.tx.connection
-            await self._schedule(connection)
+            calendar = await self.calendars.read(connection)
+            rules = replace(self.rules, calendar=calendar) if calendar is not None else self.rules
+            await self._schedule(connection, rules)
             due = or_(_t.due_at <= now, (_t.remind_at <= now) & _t.reminded.is_(False))
             query = select(approval_deadlines).where(due).order_by(_t.due_at).limit(self.batch)
             for row in (await connection.execute(_locked(query, connection))).all():
-                recorded += await self._fire(uow, connection, _open_step(row), now)
+                recorded += await self._fire(uow, connection, _open_step(row), rules, now)
             await uow.commit(WORKER)
         return recorded
 
-    async def _schedule(self, connection: AsyncConnection) -> None:
+    async def _schedule(self, connection: AsyncConnection, rules: DeadlineRules) -> None:
         """Due and reminder times for the steps that opened since the last sweep."""
         query = select(approval_deadlines).where(_t.remind_at.is_(None)).limit(self.batch)
         for row in (await connection.execute(_locked(query, connection))).all():
@@ -106,7 +111,7 @@ class DeadlineSweeper:
                 row.level,
                 tuple(row.approvers),
                 _aware(row.opened_at),
-                self.rules,
+                rules,
                 due_at=circuit_due,
             )
             await connection.execute(
@@ -114,15 +119,18 @@ class DeadlineSweeper:
             )
 
     async def _fire(
-        self, uow: SqlUnitOfWork, connection: AsyncConnection, step: OpenStep, now: datetime
+        self,
+        uow: SqlUnitOfWork,
+        connection: AsyncConnection,
+        step: OpenStep,
+        rules: DeadlineRules,
+        now: datetime,
     ) -> int:
         approval = await uow.approvals.get(step.approval_id)
         pending = approval.pending_step
         if pending is None or (pending.step, pending.level) != (step.step, step.level):
             return 0
-        events, after = step_events(
-            step, self.rules, now, await _standing_in_for(connection, step.approvers, now)
-        )
+        events, after = step_events(step, rules, now, await _standing_in_for(connection, step.approvers, now))
         for event in events:
             if isinstance(event, ApprovalEscalated):
                 approval.escalate(
