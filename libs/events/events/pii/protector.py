@@ -13,12 +13,17 @@ from events.envelope import Envelope, PiiMarker
 from events.pii.keyring import Keyring, LiveKey, Pair
 from events.pii.sealing import associated_data, nonces, open_sealed, seal, sealed_key_id
 
+MarkerKey = tuple[str, tuple[str, ...], str]
+"""``(subject, fields, key ids)``: markers are immutable, so one is shared by the events it fits."""
+_MARKER_CACHE = 10_000
+
 
 class _Sealer:
     """Seals the payloads of one append with keys already fetched (no I/O per event)."""
 
-    def __init__(self, keys: Mapping[Pair, LiveKey]) -> None:
+    def __init__(self, keys: Mapping[Pair, LiveKey], markers: dict[MarkerKey, PiiMarker]) -> None:
         self.keys = keys
+        self._markers = markers
 
     def protect(
         self,
@@ -41,9 +46,14 @@ class _Sealer:
             sealed[field] = seal(key.cipher, key.key_id, value, identity + field.encode(), next(fresh))
             if key.key_id not in key_ids:
                 key_ids.append(key.key_id)
-        marker = PiiMarker.model_construct(
-            subject=subject, fields=tuple(categories), key_id=" ".join(key_ids) or None
-        )
+        fields = tuple(categories)
+        names = " ".join(key_ids)
+        marker = self._markers.get((subject, fields, names))
+        if marker is None:
+            if len(self._markers) >= _MARKER_CACHE:
+                self._markers.clear()
+            marker = PiiMarker.model_construct(subject=subject, fields=fields, key_id=names or None)
+            self._markers[(subject, fields, names)] = marker
         return sealed, marker
 
 
@@ -54,9 +64,10 @@ class EncryptedPayloads:
 
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring
+        self._markers: dict[MarkerKey, PiiMarker] = {}
 
     async def sealer(self, pairs: Collection[Pair]) -> _Sealer:
-        return _Sealer(await self.keyring.live_keys(pairs) if pairs else {})
+        return _Sealer(await self.keyring.live_keys(pairs) if pairs else {}, self._markers)
 
     async def reveal(self, envelopes: list[Envelope]) -> list[Envelope]:
         """Envelopes whose sealed fields are opened (or erased, their key being destroyed)."""

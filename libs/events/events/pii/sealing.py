@@ -12,6 +12,7 @@ copied into another event, stream or field no longer authenticates.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 from typing import Any
 from uuid import UUID
@@ -64,4 +65,4 @@ def sealed_key_id(value: Any) -> str | None:
 
 
 def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
+    return binascii.b2a_base64(raw, newline=False).decode("ascii")
