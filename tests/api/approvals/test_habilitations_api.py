@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 from conftest import AGENT, DIRECTOR, MANAGER, OTHER_MANAGER, bearer, ready, submit
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
+from approvals.adapters.authorisation_tables import habilitations, substitutions
+from approvals.adapters.authorisations import rebuild_authorisations
 from approvals.service import DEFINITION
 from events.service.app import create_service_app
 from events.service.settings import ServiceSettings
@@ -211,3 +214,32 @@ def test_who_reads_which_habilitations(app: TestClient) -> None:
     assert {h["person"] for h in app.get("/habilitations", headers=OTHER_MANAGER).json()} == {"bob", "carl"}
     assert {h["person"] for h in app.get("/habilitations", headers=AGENT).json()} == {"alice"}
     assert app.get("/habilitations", params={"person": "bob"}, headers=AGENT).json() == []
+
+
+def test_habilitations_and_substitutions_are_rebuilt_from_the_log(app: TestClient, clock: Clock) -> None:
+    kept = grant(app, "bob", teams=["support"], amount_ceiling={"amount": "500", "currency": "EUR"}).json()
+    revoked = grant(app, "carl", level=3).json()
+    app.post(f"/habilitations/{revoked['habilitation_id']}/revoke", json={"reason": "left"}, headers=DIRECTOR)
+    period = {"valid_from": T0.isoformat(), "valid_until": (T0 + timedelta(days=1)).isoformat()}
+    app.post("/substitutions", json={"absent": "bob", "substitute": "carl"} | period, headers=DIRECTOR)
+    before = (
+        app.get("/habilitations", headers=DIRECTOR).json(),
+        app.get("/substitutions", headers=DIRECTOR).json(),
+    )
+    runtime = app.app.state.runtime  # type: ignore[attr-defined]
+
+    async def emptied_then_rebuilt() -> int:
+        async with runtime.engine.begin() as connection:
+            await connection.execute(delete(habilitations))
+            await connection.execute(delete(substitutions))
+        return await rebuild_authorisations(runtime.store, clock.now())
+
+    assert app.portal is not None
+    assert app.portal.call(emptied_then_rebuilt) == 2
+    after = (
+        app.get("/habilitations", headers=DIRECTOR).json(),
+        app.get("/substitutions", headers=DIRECTOR).json(),
+    )
+    assert after == before
+    assert [h["habilitation_id"] for h in after[0]] == [kept["habilitation_id"], revoked["habilitation_id"]]
+    assert decide(app, submit(app, team="support").json(), MANAGER).json()["status"] == "validated"

@@ -1,15 +1,17 @@
 """Recorded authorisations over SQL: the per-person record (event-sourced), its projection
-(``habilitations`` and ``substitutions`` rows, written in the command's transaction), and the
-unit of work of the grant, revoke and appoint use cases."""
+(``habilitations`` and ``substitutions`` rows, written in the command's transaction, rebuilt
+from the log by ``rebuild_authorisations``), and the unit of work of the grant, revoke and
+appoint use cases."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approvals.adapters.authorisation_tables import habilitations, substitutions
@@ -18,6 +20,7 @@ from approvals.domain.habilitations import Habilitation, PersonAuthorisations
 from events.application.errors import NotFound
 from events.application.ports import Clock
 from events.catalogue import approvals as ev
+from events.envelope import Envelope
 from events.persistence import (
     EventSourcedRepository,
     Projectors,
@@ -113,3 +116,21 @@ class SqlAuthorisationsUnitOfWork(SqlUnitOfWork):
 
     def open(self, tx: Transaction) -> None:
         self.authorisations: AuthorisationsRepository = SqlAuthorisationsRepository(tx, self.tracked)
+
+
+async def rebuild_authorisations(store: SqlEventStore, now: datetime) -> int:
+    """Replay every person's record into emptied ``habilitations`` and ``substitutions``
+    tables; returns the records replayed."""
+    streams: dict[UUID, list[Envelope]] = defaultdict(list)
+    async for page in store.iter_all():
+        for envelope in page:
+            if envelope.stream_type == PersonAuthorisations.stream_type:
+                streams[envelope.stream_id].append(envelope)
+    async with store.engine.begin() as connection:
+        await connection.execute(delete(substitutions))
+        await connection.execute(delete(habilitations))
+        for stream_id, envelopes in streams.items():
+            await project_authorisations(
+                connection, PersonAuthorisations.rebuild(stream_id, envelopes), False, now
+            )
+    return len(streams)
