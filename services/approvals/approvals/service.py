@@ -1,6 +1,8 @@
 """Wiring of the Approvals service for the service kit: its definition (adapters are chosen in
-``bootstrap``). ``definition.extra`` may carry ``clock`` and ``authorities`` (an
-``approvals.app.ports.Authorities``)."""
+``bootstrap``). ``definition.extra`` may carry ``clock``, ``authorities`` (an
+``approvals.app.ports.Authorities``), ``deadline_rules`` and ``deadline_worker=False``.
+The service consumes the SLA clock's calendars (step due times count on the calendar of
+its policy in force) and sweeps the step deadlines in the background."""
 
 from pathlib import Path
 
