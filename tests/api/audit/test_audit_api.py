@@ -203,3 +203,43 @@ def test_a_changed_byte_in_a_stored_event_raises_the_alarm_naming_it(client: Tes
     assert isinstance(alarms[0], IntegrityAlarmRaised) and alarms[0].event_ids == [str(target.id)]
     client.portal.call(audit.verify)
     assert len([e for e in stored_events(client) if e.type == IntegrityAlarmRaised.event_type]) == 1
+
+
+def timeline_integrity(client: TestClient, request: dict[str, Any]) -> list[str | None]:
+    answer = client.get(f"/requests/{request['request_id']}/timeline", headers=bearer("agent"))
+    assert answer.status_code == 200, answer.text
+    return [entry["integrity"] for entry in answer.json()["entries"]]
+
+
+def test_the_timeline_shows_each_events_integrity(client: TestClient) -> None:
+    signed = new_request(client)
+    step(client)
+    newer = new_request(client)
+    assert set(timeline_integrity(client, signed)) == {"verified"}
+    assert set(timeline_integrity(client, newer)) == {"pending"}
+    step(client)
+    assert set(timeline_integrity(client, newer)) == {"verified"}
+    target = next(e for e in stored_events(client) if e.stream_id == UUID(signed["request_id"]))
+    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+
+    async def tamper() -> None:
+        async with engine.begin() as connection:
+            where = events_table.c.event_id == target.id
+            await connection.execute(text("DROP TRIGGER events_no_update"))
+            await connection.execute(
+                events_table.update().where(where).values(recorded_at=target.recorded_at.replace(year=2020))
+            )
+
+    assert client.portal is not None
+    client.portal.call(tamper)
+    assert timeline_integrity(client, signed) == ["tampered"]  # recorded_at is in the leaf
+
+
+def test_the_timeline_has_no_integrity_without_an_audit_log(tmp_path: Path) -> None:
+    with TestClient(
+        create_service_app(DEFINITION, ServiceSettings(service="intake", data_dir=tmp_path))
+    ) as plain:
+        assert plain.portal is not None
+        plain.portal.call(plain.app.state.runtime.ready.wait)  # type: ignore[attr-defined]
+        assert set(timeline_integrity(plain, new_request(plain))) == {None}
+        assert plain.get("/audit/checkpoints", headers=AUDITOR).status_code == 404

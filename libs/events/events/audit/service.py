@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 import structlog
@@ -35,11 +36,13 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from events.audit.leaf import event_record, record_leaf_hash
 from events.audit.log import CheckpointPolicy
 from events.audit.merkle import verify_consistency
 from events.audit.note import Checkpoint, Note, Signer, Verifier, cosign, open_note, parse_note
 from events.audit.transparency import Clock, TransparencyLog, utc_now
-from events.audit.verify import UNSIGNED_CHECKPOINT, Report
+from events.audit.verify import UNSIGNED_CHECKPOINT, Finding, Report
+from events.audit.verify import _chain as check_chain
 from events.catalogue.audit import CheckpointSigned, CheckpointWitnessed, IntegrityAlarmRaised
 from events.db import reading
 from events.envelope import Envelope
@@ -58,6 +61,10 @@ CHECKPOINTS_SIGNED = Counter("guichet_audit_checkpoints_signed_total", "Checkpoi
 AUDIT_NAMESPACE = uuid.UUID("6f1d9a52-0c1e-4f7e-9a43-5b0c8e7d2a11")
 LOG_STREAM = "transparency_log"
 WITNESSED_STREAM = "witnessed_log"
+Integrity = Literal["verified", "pending", "tampered"]
+VERIFIED: Integrity = "verified"
+PENDING: Integrity = "pending"
+TAMPERED: Integrity = "tampered"
 HOUSEKEEPING = frozenset({CheckpointSigned.event_type, CheckpointWitnessed.event_type})
 
 
@@ -271,6 +278,31 @@ class ServiceAudit:
                 ).order_by(audit_checkpoints.c.size)
             )
             return [(size, bytes(root), note, signed_at) for size, root, note, signed_at in rows]
+
+    async def integrity(self, envelopes: Sequence[Envelope]) -> dict[UUID, Integrity]:
+        """Each event of one stream (read from its first version): ``verified`` when its chain
+        holds and its leaf is the one a signed checkpoint covers, ``pending`` when it holds but
+        is newer than the last checkpoint, ``tampered`` otherwise."""
+        await self.refresh()
+        signed = self.log.checkpoint_size
+        tails: dict[str, tuple[int, str]] = {}
+        statuses: dict[UUID, Integrity] = {}
+        for envelope in envelopes:
+            record = event_record(envelope)
+            findings: list[Finding] = []
+            chain_holds = check_chain(record, tails, findings) and not findings
+            try:
+                index: int | None = await self.log.leaf_index(envelope.id)
+            except LookupError:
+                index = None
+            if not chain_holds:
+                statuses[envelope.id] = TAMPERED
+            elif index is None or index >= signed or index >= self.log.size:
+                statuses[envelope.id] = PENDING
+            else:
+                same = self.log.tree.leaf(index) == record_leaf_hash(record)
+                statuses[envelope.id] = VERIFIED if same else TAMPERED
+        return statuses
 
 
 class WitnessRefusal(Exception):

@@ -14,14 +14,16 @@ import asyncio
 import contextlib
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from events.audit.service import ServiceAudit, Witness
+from events.audit.service import TAMPERED, Integrity, ServiceAudit, Witness
+from events.audit.transparency import StoredLogMismatch
 from events.catalogue import DomainEvent
 from events.catalogue.audit import CheckpointSigned, CheckpointWitnessed
 from events.db import is_postgres
@@ -42,6 +44,17 @@ def origin_of(service: str) -> str:
 def audit_of(runtime: ServiceRuntime) -> ServiceAudit | None:
     audit: ServiceAudit | None = runtime.state.get(AUDIT_STATE)
     return audit
+
+
+async def integrity_of(runtime: ServiceRuntime, envelopes: Sequence[Envelope]) -> dict[UUID, Integrity]:
+    """Each event's integrity status (:meth:`ServiceAudit.integrity`); empty without a log."""
+    audit = audit_of(runtime)
+    if audit is None:
+        return {}
+    try:
+        return await audit.integrity(envelopes)
+    except StoredLogMismatch:
+        return {envelope.id: TAMPERED for envelope in envelopes}
 
 
 def install_audit(runtime: ServiceRuntime) -> None:

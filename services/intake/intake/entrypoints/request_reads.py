@@ -8,6 +8,9 @@ import orjson
 from fastapi import APIRouter, Header, Query, Response, status
 
 from events.application.errors import NotFound
+from events.service.access_log import AccessLogDep
+from events.service.app import RuntimeDep
+from events.service.audit import integrity_of
 from events.service.auth import CurrentActor
 from events.service.deps import MetadataDep
 from events.service.fields import Instant
@@ -100,7 +103,10 @@ async def receive_request(
     summary="One request (ETag = version)",
     dependencies=READ,
 )
-async def get_request(request: RequestInReach, response: Response) -> RequestRead:
+async def get_request(request: RequestInReach, response: Response, access_log: AccessLogDep) -> RequestRead:
+    await access_log.read(
+        "request", customer_id=request["customer_id"], resource=f"request/{request['request_id']}"
+    )
     set_etag(response, request["version"])
     return request_read(request)
 
@@ -167,8 +173,16 @@ async def queue(
     summary="Every event of the request, oldest first",
     dependencies=READ,
 )
-async def timeline(request_id: UUID, _: RequestInReach, views: ViewsDep) -> TimelineRead:
+async def timeline(
+    request_id: UUID, request: RequestInReach, views: ViewsDep, access_log: AccessLogDep, runtime: RuntimeDep
+) -> TimelineRead:
+    await access_log.read(
+        "request_timeline", customer_id=request["customer_id"], resource=f"request/{request_id}"
+    )
     envelopes = await views.stream(request_id, "request")
     if envelopes is None:
         raise NotFound("request", request_id)
-    return TimelineRead(request_id=request_id, entries=[timeline_entry(e) for e in envelopes])
+    integrity = await integrity_of(runtime, envelopes)
+    return TimelineRead(
+        request_id=request_id, entries=[timeline_entry(e, integrity.get(e.id)) for e in envelopes]
+    )

@@ -264,6 +264,14 @@ class TimelineEntry(BaseModel):
     recorded_at: datetime | None
     actor: str | None
     data: dict[str, Any]
+    integrity: Literal["verified", "pending", "tampered"] | None = Field(
+        default=None,
+        description=(
+            "`verified`: in a signed checkpoint of the audit log, its hash and chain check out; "
+            "`pending`: newer than the last checkpoint; `tampered`: it no longer matches what "
+            "was signed (or its own hash). Null when the service's audit log is not enabled."
+        ),
+    )
 
 
 class TimelineRead(BaseModel):

@@ -6,6 +6,7 @@ from uuid import UUID
 from fastapi import Response
 
 from events.application.errors import NotFound
+from events.audit.service import Integrity
 from events.envelope import Envelope
 from events.service.http import set_etag
 from intake.adapters.views import IntakeViews
@@ -31,11 +32,12 @@ async def current_request(
     return request_read(row)
 
 
-def timeline_entry(envelope: Envelope) -> TimelineEntry:
+def timeline_entry(envelope: Envelope, integrity: Integrity | None = None) -> TimelineEntry:
     return TimelineEntry(
         version=envelope.stream_version,
         type=envelope.type,
         recorded_at=envelope.recorded_at,
         actor=envelope.metadata.actor,
         data=envelope.data,
+        integrity=integrity,
     )
