@@ -23,13 +23,14 @@ from events.checkpoints import load_relay_checkpoint
 from events.consumer import Consumer
 from events.db import create_engine, reading
 from events.heap import freeze_startup_heap
-from events.migrations import upgrade, upgrade_platform
+from events.migrations import upgrade_platform
 from events.pii.protector import EncryptedPayloads
 from events.pii.setup import keyring_for
 from events.pii.wrapping import MasterKeyRefused
 from events.relay import OutboxRelay, Publisher
 from events.runners import InProcessConsumerRunner, KafkaConsumerRunner, pause
 from events.service.audit import add_witness_handlers, install_audit, run_audit
+from events.service.db_roles import run_migrations
 from events.service.settings import ServiceSettings, StartupRefused
 from events.store import SqlEventStore
 from events.topics import topic_for
@@ -117,15 +118,9 @@ class ServiceRuntime:
         delay = 0.5
         while not self._stopping.is_set():
             try:
-                await upgrade_platform(self.engine)
+                await run_migrations(self)
                 if self.keyring.engine.url != self.engine.url:
                     await upgrade_platform(self.keyring.engine)
-                if self.definition.migrations:
-                    await upgrade(
-                        self.engine,
-                        self.definition.migrations,
-                        f"alembic_version_{self.definition.name.replace('-', '_')}",
-                    )
                 await self.publisher.start()
                 break
             except Exception as error:  # noqa: BLE001 - reported by /readyz, retried

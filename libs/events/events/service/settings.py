@@ -78,6 +78,9 @@ class ServiceSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("data")
     database_url: str | None = None
+    #: The tables' owner, for migrations only: the service then runs as a role that may only
+    #: insert and select events (``events.service.db_roles``).
+    migration_database_url: str | None = None
     kafka_bootstrap: str | None = None
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
