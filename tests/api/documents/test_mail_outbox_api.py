@@ -205,7 +205,7 @@ def test_killed_after_the_server_accepted_it_is_sent_again_with_the_same_message
     async def killed(*args: Any) -> None:
         raise RuntimeError("killed before the outbox update")
 
-    monkeypatch.setattr(worker, "_sent", killed)
+    monkeypatch.setattr(worker, "_record", killed)
     with pytest.raises(RuntimeError, match="killed"):
         drain(client)
     assert len(smtp.inbox.received) == 1

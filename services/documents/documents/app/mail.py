@@ -120,6 +120,19 @@ class MailQueue(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One attempt: accepted at ``at`` when ``reason`` is None; else failed, retried at
+    ``retry_at`` (None: never)."""
+
+    mail: Mail
+    at: datetime
+    attempt: int
+    reason: str | None = None
+    retry_at: datetime | None = None
+    unreachable: bool = False
+
+
 class DeliveryDeferred(Exception):
     """The server is down or answered a temporary refusal (4xx): try again later."""
 
@@ -284,65 +297,74 @@ class MailWorker:
             await self.sender.close()
 
     async def drain(self) -> int:
-        """One batch of due messages: each sent and its outcome recorded; how many were due."""
+        """One batch of due messages: each handed to the server, then every outcome recorded in
+        one transaction (a crash before it sends the batch again, same Message-IDs); how many
+        were due."""
         claimed = await self.queue.claim(self.clock.now(), self.lease, self.batch)
+        outcomes: list[Outcome] = []
         for position, item in enumerate(claimed):
             if self._stopping:
                 await self.queue.postpone([c.mail.message_id for c in claimed[position:]], self.clock.now())
                 break
-            if not await self.deliver(item):
+            outcome = await self.attempt(item)
+            outcomes.append(outcome)
+            if outcome.unreachable:
                 rest = [c.mail.message_id for c in claimed[position + 1 :]]
-                retry_at = self.backoff.retry_at(1, self.clock.now())
-                await self.queue.postpone(rest, retry_at or self.clock.now())
+                await self.queue.postpone(rest, outcome.retry_at or self.clock.now())
                 break
+        if outcomes:
+            await self._record(outcomes)
         return len(claimed)
 
-    async def deliver(self, item: Claimed) -> bool:
-        """False when the server is unreachable (the rest of the batch waits too)."""
+    async def attempt(self, item: Claimed) -> Outcome:
         attempt = item.failed_attempts + 1
         try:
             await self.sender.send(item.mail)
         except DeliveryRefused as refused:
-            await self._failed(item.mail, attempt, f"refused: {refused}", None)
-            return True
+            return Outcome(item.mail, self.clock.now(), attempt, f"refused: {refused}")
         except DeliveryDeferred as deferred:
             self.health = "unreachable" if deferred.unreachable else "refusing"
-            retry_at = self.backoff.retry_at(attempt, self.clock.now())
-            await self._failed(item.mail, attempt, str(deferred), retry_at)
             log.warning("documents.mail_deferred", message_id=item.mail.message_id, attempt=attempt)
-            return not deferred.unreachable
+            now = self.clock.now()
+            retry_at = self.backoff.retry_at(attempt, now)
+            return Outcome(item.mail, now, attempt, str(deferred), retry_at, deferred.unreachable)
         self.health = "ok"
-        await self._sent(item.mail)
-        return True
+        return Outcome(item.mail, self.clock.now(), attempt)
 
-    async def _sent(self, mail: Mail) -> None:
-        now = self.clock.now()
+    async def _record(self, outcomes: Sequence[Outcome]) -> None:
         async with self.uow() as uow:
-            if mail.purpose == "document" and mail.document_id is not None:
-                document = await uow.documents.get(mail.document_id)
-                with contextlib.suppress(IllegalDocumentState):
-                    document.mark_sent(now)
-            elif mail.purpose == "relance" and mail.request_id is not None:
-                uow.relances.add(
-                    Relance.sent(
-                        UUID(mail.details["relance_id"]),
-                        mail.request_id,
-                        mail.details["kind"],
-                        int(mail.details["ordinal"]),
-                        "email",
-                        mail.details["content"],
-                        mail.content_hash,
-                        now,
-                    )
+            for outcome in outcomes:
+                if outcome.reason is None:
+                    await self._sent(uow, outcome.mail, outcome.at)
+                else:
+                    await self._failed(uow, outcome)
+            await uow.commit(WORKER)
+
+    async def _sent(self, uow: UnitOfWork, mail: Mail, at: datetime) -> None:
+        if mail.purpose == "document" and mail.document_id is not None:
+            document = await uow.documents.get(mail.document_id)
+            with contextlib.suppress(IllegalDocumentState):
+                document.mark_sent(at)
+        elif mail.purpose == "relance" and mail.request_id is not None:
+            uow.relances.add(
+                Relance.sent(
+                    UUID(mail.details["relance_id"]),
+                    mail.request_id,
+                    mail.details["kind"],
+                    int(mail.details["ordinal"]),
+                    "email",
+                    mail.details["content"],
+                    mail.content_hash,
+                    at,
                 )
-            await uow.mail.delivered(mail.message_id, now)
-            await uow.commit(WORKER)
+            )
+        await uow.mail.delivered(mail.message_id, at)
 
-    async def _failed(self, mail: Mail, attempt: int, reason: str, retry_at: datetime | None) -> None:
-        async with self.uow() as uow:
-            if mail.purpose == "document" and mail.document_id is not None:
-                document = await uow.documents.get(mail.document_id)
-                with contextlib.suppress(IllegalDocumentState):
-                    document.delivery_failed(reason[:500], attempt, retry_at is None, self.clock.now())
-            await uow.mail.failed(mail.message_id, attempt, reason[:500], retry_at)
-            await uow.commit(WORKER)
+    async def _failed(self, uow: UnitOfWork, outcome: Outcome) -> None:
+        mail, reason = outcome.mail, (outcome.reason or "")[:500]
+        final = outcome.retry_at is None
+        if mail.purpose == "document" and mail.document_id is not None:
+            document = await uow.documents.get(mail.document_id)
+            with contextlib.suppress(IllegalDocumentState):
+                document.delivery_failed(reason, outcome.attempt, final, outcome.at)
+        await uow.mail.failed(mail.message_id, outcome.attempt, reason, outcome.retry_at)
