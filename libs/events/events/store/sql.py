@@ -151,6 +151,10 @@ class SqlEventStore:
             if not self._postgres:
                 async with self.transaction() as tx:
                     return await tx.append(stream_id, stream_type, expected_version, events, metadata)
+            if self.protector.encrypts:
+                # Keys first (created or unwrapped into the cache), before this append holds a
+                # connection: the key database may share this engine's pool.
+                await self.protector.sealer(_subject_categories([(stream_id, stream_type, 0, events)]))
             async with self.engine.connect() as connection:
                 rows = postgres.Statements(await postgres.driver(connection), self.source)
                 return await self._append(
