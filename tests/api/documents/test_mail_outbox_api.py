@@ -7,19 +7,14 @@ becomes a relance email and a RelanceSent; the embedded default writes to a mail
 from __future__ import annotations
 
 import mailbox
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.message import Message
-from email.policy import default
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from documents.adapters.smtp import MailSettings
@@ -35,6 +30,7 @@ from events.service.app import create_service_app
 from events.service.settings import ServiceSettings
 from events.service.survey import read_survey_token
 from tests.api.documents.conftest import AGENT, Desk
+from tests.api.documents.mail_server import Inbox, SmtpServer
 
 START = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 
@@ -48,39 +44,6 @@ class MovableClock:
 
     def advance(self, delta: timedelta) -> None:
         self.at += delta
-
-
-class Inbox:
-    """aiosmtpd's handler: what the server accepted."""
-
-    def __init__(self) -> None:
-        self.received: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(message_from_bytes(envelope.content, policy=default))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class SmtpServer:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture

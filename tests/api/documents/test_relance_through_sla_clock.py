@@ -23,7 +23,7 @@ from events.db import create_engine
 from events.migrations import upgrade, upgrade_platform
 from events.store import SqlEventStore
 from sla_clock.domain.streams import request_stream
-from tests.api.documents.test_mail_outbox_api import SmtpServer
+from tests.api.documents.mail_server import SmtpServer
 from tests.api.sla_clock.sla_harness import T0, Harness
 
 DOCUMENTS_TOPIC = "guichet.documents"

@@ -19,7 +19,7 @@ from events.db import create_engine
 from events.migrations import upgrade, upgrade_platform
 from events.store import SqlEventStore
 from events.testing.servers import make_database
-from tests.api.documents.test_mail_outbox_api import SmtpServer
+from tests.api.documents.mail_server import SmtpServer
 
 NOW = datetime(2026, 11, 29, 9, tzinfo=UTC)
 MESSAGES = 90
