@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
+
 from documents.adapters.maildir import MaildirSender, maildir_path
 from documents.adapters.outbox import SqlMailQueue
 from documents.adapters.rendering import DocumentRenderer
@@ -26,6 +28,7 @@ from events.application.bus import MessageBus
 from events.persistence import SystemClock
 from events.service.declaration import identity_of
 from events.service.runtime import ServiceRuntime
+from events.service.settings import refusal
 from events.service.survey import SurveySigner
 
 
@@ -71,7 +74,10 @@ def bootstrap(runtime: ServiceRuntime) -> Documents:
         organisation = extra.get("organisation") or DEFAULT_ORGANISATION
         renderer = DocumentRenderer()
         templates = SandboxedTemplates()
-        settings = extra.get("mail_settings") or MailSettings()
+        try:
+            settings = extra.get("mail_settings") or MailSettings()
+        except ValidationError as error:
+            raise refusal(runtime.definition.name, error) from None
         seller = organisation.seller
         identity = MailIdentity(settings.mail_from, f"Le service client, {seller.name}\n{seller.contact}")
         sender: MailSender
