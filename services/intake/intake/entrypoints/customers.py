@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from events.application.errors import NotFound
 from events.service.access import ReadScope
+from events.service.access_log import AccessLogDep
 from events.service.deps import IfMatchDep, MetadataDep
 from events.service.http import set_etag
 from events.service.problems import Problem
@@ -118,7 +119,11 @@ async def register_customer(
     summary="One customer (ETag = version)",
     dependencies=READ,
 )
-async def get_customer(customer: CustomerInReach, intake: IntakeDep, response: Response) -> s.CustomerRead:
+async def get_customer(
+    customer: CustomerInReach, intake: IntakeDep, response: Response, access_log: AccessLogDep
+) -> s.CustomerRead:
+    customer_id = customer["customer_id"]
+    await access_log.read("customer", customer_id=customer_id, resource=f"customer/{customer_id}")
     set_etag(response, customer["version"])
     return customer_read(customer, intake.clock.now().date())
 
@@ -211,7 +216,10 @@ async def merge_customer(
     summary="Every event of the customer record, oldest first",
     dependencies=READ,
 )
-async def customer_history(customer_id: UUID, _: CustomerInReach, views: ViewsDep) -> s.CustomerHistory:
+async def customer_history(
+    customer_id: UUID, _: CustomerInReach, views: ViewsDep, access_log: AccessLogDep
+) -> s.CustomerHistory:
+    await access_log.read("customer_history", customer_id=customer_id, resource=f"customer/{customer_id}")
     envelopes = await views.stream(customer_id, "customer")
     if envelopes is None:
         raise NotFound("customer", customer_id)

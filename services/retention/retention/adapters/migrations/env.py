@@ -1,0 +1,3 @@
+from events.migrations.env import run
+
+run()

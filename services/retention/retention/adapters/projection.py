@@ -1,0 +1,277 @@
+"""Retention's read models: its own aggregates on commit, and the events it consumes.
+
+From intake it keeps, per data subject (a customer id), the anchors of the retention periods
+(contract end, last interaction, last call, last closure and open requests, last activity)
+and the consumed events without their personal fields (those stay sealed in intake's store:
+retention never holds a clear copy, so an erasure has nothing to blank here).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from events.catalogue import DomainEvent
+from events.catalogue import intake as i
+from events.catalogue.retention import ArchiveAccessed
+from events.envelope import Envelope
+from events.persistence import Projectors, insert_if_absent, upsert
+from retention.adapters.tables import (
+    retention_access_log,
+    retention_policies,
+    retention_purges,
+    retention_request_owners,
+    retention_subject_events,
+    retention_subject_requests,
+    retention_subjects,
+    utc,
+)
+from retention.domain.holds import LegalHold, PurgeRun
+from retention.domain.policies import PolicyBook
+from retention.domain.subject_request import SubjectRequest
+
+PROJECTORS = Projectors()
+
+
+async def project_policy(connection: AsyncConnection, book: PolicyBook, created: bool, now: datetime) -> None:
+    policy = book.current
+    await insert_if_absent(
+        connection,
+        retention_policies,
+        {
+            "policy_version": policy.version,
+            "periods": [p.model_dump(mode="json") for p in policy.periods],
+            "defined_by": book.defined_by or "",
+            "reason": None,
+            "defined_at": utc(book.defined_at or now),
+        },
+    )
+
+
+async def project_request(
+    connection: AsyncConnection, request: SubjectRequest, created: bool, now: datetime
+) -> None:
+    assert request.received_at is not None and request.due_at is not None
+    await upsert(
+        connection,
+        retention_subject_requests,
+        {
+            "request_id": request.id,
+            "version": request.version,
+            "kind": request.kind,
+            "customer_id": request.customer_id,
+            "status": request.status,
+            "received_at": utc(request.received_at),
+            "due_at": utc(request.due_at),
+            "verification": request.verification,
+            "extended_months": request.extended_months,
+            "exports": request.exports,
+            "erased": None if request.erased is None else list(request.erased),
+            "kept": [k.model_dump(mode="json") for k in request.kept],
+            "warned": request.warned,
+            "overdue": request.overdue,
+            "actions": list(request.actions),
+        },
+        ["request_id"],
+    )
+    if request.erased and request.subject is not None:
+        await mark_erased(connection, request.subject, request.erased)
+
+
+async def project_hold(connection: AsyncConnection, hold: LegalHold, created: bool, now: datetime) -> None:
+    assert hold.subject is not None
+    await _ensure_subject(connection, hold.subject)
+    await connection.execute(
+        update(retention_subjects)
+        .where(retention_subjects.c.subject == hold.subject)
+        .values(on_hold=hold.active, hold_reason=hold.reason)
+    )
+
+
+async def project_purge(connection: AsyncConnection, run: PurgeRun, created: bool, now: datetime) -> None:
+    event = run.proof
+    if event is None:
+        return
+    await insert_if_absent(
+        connection,
+        retention_purges,
+        {
+            "purge_id": event.purge_id,
+            "category": event.category,
+            "policy_version": event.policy_version,
+            "retained_before": utc(event.retained_before),
+            "subjects": event.subjects,
+            "events_affected": event.events_affected,
+            "key_ids": list(event.key_ids),
+            "subjects_on_hold": event.subjects_on_hold,
+            "executed_at": utc(event.at),
+        },
+    )
+
+
+PROJECTORS.register(PolicyBook, project_policy)
+PROJECTORS.register(SubjectRequest, project_request)
+PROJECTORS.register(LegalHold, project_hold)
+PROJECTORS.register(PurgeRun, project_purge)
+
+
+async def mark_erased(
+    connection: AsyncConnection, subject: str, categories: tuple[str, ...] | list[str]
+) -> None:
+    await _ensure_subject(connection, subject)
+    row = (
+        await connection.execute(
+            select(retention_subjects.c.erased).where(retention_subjects.c.subject == subject)
+        )
+    ).one()
+    erased = sorted(set(row.erased or ()) | set(categories))
+    await connection.execute(
+        update(retention_subjects).where(retention_subjects.c.subject == subject).values(erased=erased)
+    )
+
+
+async def _ensure_subject(connection: AsyncConnection, subject: str) -> None:
+    await insert_if_absent(
+        connection,
+        retention_subjects,
+        {"subject": subject, "open_requests": 0, "on_hold": False, "erased": []},
+    )
+
+
+def _later(current: datetime | None, candidate: datetime) -> datetime:
+    stored, new = utc(current), utc(candidate)
+    assert new is not None
+    return new if stored is None or new > stored else stored
+
+
+async def _owner(connection: AsyncConnection, request_id: UUID) -> tuple[str, bool] | None:
+    row = (
+        await connection.execute(
+            select(retention_request_owners.c.subject, retention_request_owners.c.open).where(
+                retention_request_owners.c.request_id == request_id
+            )
+        )
+    ).first()
+    return None if row is None else (row.subject, row.open)
+
+
+def _subject_of(envelope: Envelope, event: DomainEvent) -> str | None:
+    if isinstance(event, i.CustomerRegistered | i.CustomerUpdated):
+        return str(event.customer_id)
+    if isinstance(event, i.RequestReceived):
+        return str(event.customer_id) if event.customer_id else str(envelope.stream_id)
+    return None
+
+
+async def project_intake(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
+    """Fold one intake event into its subject's anchors and consumed events."""
+    at = envelope.time
+    subject = _subject_of(envelope, event)
+    request_id: UUID | None = getattr(event, "request_id", None)
+    if subject is None and request_id is not None:
+        owner = await _owner(connection, request_id)
+        subject = owner[0] if owner else None
+    if subject is None:
+        return
+    await _ensure_subject(connection, subject)
+    row = (
+        await connection.execute(select(retention_subjects).where(retention_subjects.c.subject == subject))
+    ).one()
+    values: dict[str, Any] = {"last_activity": _later(row.last_activity, at)}
+    if isinstance(event, i.CustomerRegistered):
+        values["contract_end"] = event.contract_end
+        values["last_interaction"] = _later(row.last_interaction, at)
+    elif isinstance(event, i.CustomerUpdated):
+        contract_end = event.changes.get("contract_end") if isinstance(event.changes, dict) else None
+        if isinstance(contract_end, str):
+            values["contract_end"] = date.fromisoformat(contract_end)
+        values["last_interaction"] = _later(row.last_interaction, at)
+    elif isinstance(event, i.RequestReceived):
+        values["last_interaction"] = _later(row.last_interaction, event.received_at)
+        if event.channel == "phone":
+            values["last_call"] = _later(row.last_call, event.received_at)
+        if await insert_if_absent(
+            connection,
+            retention_request_owners,
+            {"request_id": event.request_id, "subject": subject, "open": True},
+        ):
+            values["open_requests"] = row.open_requests + 1
+    elif isinstance(event, i.InteractionRecorded):
+        if event.direction in ("inbound", "incoming", "in"):
+            values["last_interaction"] = _later(row.last_interaction, event.occurred_at)
+        if event.channel == "phone":
+            values["last_call"] = _later(row.last_call, event.occurred_at)
+    elif isinstance(event, i.CustomerReplied):
+        values["last_interaction"] = _later(row.last_interaction, at)
+    elif isinstance(event, i.RequestClosed | i.RequestReopened) and request_id is not None:
+        reopening = isinstance(event, i.RequestReopened)
+        owner = await _owner(connection, request_id)
+        if owner is not None and owner[1] != reopening:
+            await connection.execute(
+                update(retention_request_owners)
+                .where(retention_request_owners.c.request_id == request_id)
+                .values(open=reopening)
+            )
+            values["open_requests"] = max(0, row.open_requests + (1 if reopening else -1))
+        if not reopening:
+            values["last_closure"] = _later(row.last_closure, event.at)
+    await connection.execute(
+        update(retention_subjects).where(retention_subjects.c.subject == subject).values(**values)
+    )
+    personal = sorted(event.pii_fields)
+    data = {k: v for k, v in event.model_dump(mode="json").items() if k not in event.pii_fields}
+    await insert_if_absent(
+        connection,
+        retention_subject_events,
+        {
+            "event_id": envelope.id,
+            "subject": subject,
+            "event_type": envelope.type,
+            "stream_id": envelope.stream_id,
+            "occurred_at": utc(at),
+            "data": data,
+            "personal_fields": personal,
+        },
+    )
+
+
+async def project_access(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
+    assert isinstance(event, ArchiveAccessed)
+    await insert_if_absent(
+        connection,
+        retention_access_log,
+        {
+            "event_id": envelope.id,
+            "reader": event.reader,
+            "roles": list(event.roles),
+            "kind": event.kind,
+            "customer_id": event.customer_id,
+            "resource": event.resource,
+            "context": event.context,
+            "source": envelope.source,
+            "accessed_at": utc(event.at),
+        },
+    )
+
+
+INTAKE_EVENTS: tuple[type[DomainEvent], ...] = (
+    i.CustomerRegistered,
+    i.CustomerUpdated,
+    i.RequestReceived,
+    i.RequestAcknowledged,
+    i.RequestQualified,
+    i.RequestAssigned,
+    i.WorkStarted,
+    i.InteractionRecorded,
+    i.AwaitingCustomer,
+    i.CustomerReplied,
+    i.RequestEscalated,
+    i.RequestResolved,
+    i.RequestClosed,
+    i.RequestReopened,
+    i.SatisfactionRecorded,
+)

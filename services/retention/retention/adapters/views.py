@@ -1,0 +1,154 @@
+"""Queries over retention's read models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from events.catalogue.retention import RetentionPeriod
+from events.db import reading
+from retention.adapters.projection import mark_erased
+from retention.adapters.tables import (
+    retention_access_log,
+    retention_policies,
+    retention_purges,
+    retention_subject_events,
+    retention_subject_requests,
+    retention_subjects,
+    utc,
+)
+from retention.domain.policies import DEFAULT_POLICY, RetentionPolicy
+from retention.domain.purge import SubjectActivity
+
+
+@dataclass(frozen=True)
+class AccessQuery:
+    customer_id: UUID | None = None
+    reader: str | None = None
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 200
+
+
+def _row(mapping: Any) -> dict[str, Any]:
+    return {k: utc(v) if isinstance(v, datetime) else v for k, v in mapping._mapping.items()}
+
+
+class RetentionViews:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def policy(self) -> tuple[RetentionPolicy, dict[str, Any] | None]:
+        async with reading(self.engine) as connection:
+            row = (
+                await connection.execute(
+                    select(retention_policies).order_by(retention_policies.c.policy_version.desc()).limit(1)
+                )
+            ).first()
+        if row is None:
+            return DEFAULT_POLICY, None
+        periods = tuple(RetentionPeriod.model_validate(p) for p in row.periods)
+        return RetentionPolicy(row.policy_version, periods), _row(row)
+
+    async def activities(self) -> list[SubjectActivity]:
+        async with reading(self.engine) as connection:
+            rows = await connection.execute(select(retention_subjects))
+            return [activity_of(row) for row in rows]
+
+    async def activity(self, subject: str) -> SubjectActivity | None:
+        async with reading(self.engine) as connection:
+            row = (
+                await connection.execute(
+                    select(retention_subjects).where(retention_subjects.c.subject == subject)
+                )
+            ).first()
+        return None if row is None else activity_of(row)
+
+    async def mark_erased(self, subjects: Sequence[str], category: str) -> None:
+        async with self.engine.begin() as connection:
+            for subject in subjects:
+                await mark_erased(connection, subject, [category])
+
+    async def hold(self, subject: str) -> str | None:
+        async with reading(self.engine) as connection:
+            reason: str | None = (
+                await connection.execute(
+                    select(retention_subjects.c.hold_reason).where(retention_subjects.c.subject == subject)
+                )
+            ).scalar()
+        return reason
+
+    async def subject_events(self, subject: str) -> list[dict[str, Any]]:
+        async with reading(self.engine) as connection:
+            rows = await connection.execute(
+                select(retention_subject_events)
+                .where(retention_subject_events.c.subject == subject)
+                .order_by(retention_subject_events.c.occurred_at, retention_subject_events.c.event_id)
+            )
+            return [_row(row) for row in rows]
+
+    async def request(self, request_id: UUID) -> dict[str, Any] | None:
+        async with reading(self.engine) as connection:
+            row = (
+                await connection.execute(
+                    select(retention_subject_requests).where(
+                        retention_subject_requests.c.request_id == request_id
+                    )
+                )
+            ).first()
+        return None if row is None else _row(row)
+
+    async def open_requests_due_before(self, moment: datetime) -> list[UUID]:
+        async with reading(self.engine) as connection:
+            rows = await connection.execute(
+                select(retention_subject_requests.c.request_id).where(
+                    retention_subject_requests.c.status == "open",
+                    retention_subject_requests.c.due_at <= moment,
+                    retention_subject_requests.c.overdue.is_(False),
+                )
+            )
+            return [row.request_id for row in rows]
+
+    async def purges(self, limit: int = 100) -> list[dict[str, Any]]:
+        async with reading(self.engine) as connection:
+            rows = await connection.execute(
+                select(retention_purges).order_by(retention_purges.c.executed_at.desc()).limit(limit)
+            )
+            return [_row(row) for row in rows]
+
+    async def access_log(self, query: AccessQuery) -> list[dict[str, Any]]:
+        log = retention_access_log
+        statement = select(log).order_by(log.c.accessed_at.desc(), log.c.event_id).limit(query.limit)
+        if query.customer_id is not None:
+            statement = statement.where(log.c.customer_id == query.customer_id)
+        if query.reader is not None:
+            statement = statement.where(log.c.reader == query.reader)
+        if query.kind is not None:
+            statement = statement.where(log.c.kind == query.kind)
+        if query.since is not None:
+            statement = statement.where(log.c.accessed_at >= query.since)
+        if query.until is not None:
+            statement = statement.where(log.c.accessed_at < query.until)
+        async with reading(self.engine) as connection:
+            return [_row(row) for row in await connection.execute(statement)]
+
+
+def activity_of(row: Any) -> SubjectActivity:
+    return SubjectActivity(
+        subject=row.subject,
+        contract_end=row.contract_end,
+        last_interaction=utc(row.last_interaction),
+        last_call=utc(row.last_call),
+        last_closure=utc(row.last_closure),
+        last_activity=utc(row.last_activity),
+        open_requests=row.open_requests,
+        on_hold=row.on_hold,
+        erased=frozenset(row.erased or ()),
+    )

@@ -1,0 +1,65 @@
+"""What retention's use cases need from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from events.application import ports
+from retention.domain.holds import LegalHold, PurgeRun
+from retention.domain.policies import PolicyBook, RetentionPolicy
+from retention.domain.purge import SubjectActivity
+from retention.domain.subject_request import SubjectRequest
+
+
+@dataclass(frozen=True)
+class ShredReport:
+    """Keys destroyed for one subject, and how many stored events they sealed."""
+
+    subject: str
+    key_ids: tuple[str, ...]
+    events_affected: int
+
+
+class KeyShredder(Protocol):
+    """Crypto-shredding over the platform's key ring (``events.pii``)."""
+
+    async def destroy(self, subject: str, categories: Collection[str]) -> ShredReport:
+        """Destroy ``subject``'s live keys in ``categories`` and blank the read models."""
+        ...
+
+    async def destroy_many(self, subjects: Sequence[str], category: str) -> list[ShredReport]:
+        """The same for many subjects in one category (a purge): batched."""
+        ...
+
+    async def categories_of(self, subject: str) -> dict[str, bool]:
+        """Each category ``subject`` has a key in, and whether that key is still live."""
+        ...
+
+
+class RetentionReads(Protocol):
+    """Retention's read models, as the use cases need them."""
+
+    async def policy(self) -> tuple[RetentionPolicy, dict[str, Any] | None]: ...
+
+    async def activities(self) -> list[SubjectActivity]: ...
+
+    async def activity(self, subject: str) -> SubjectActivity | None: ...
+
+    async def subject_events(self, subject: str) -> list[dict[str, Any]]: ...
+
+    async def open_requests_due_before(self, moment: datetime) -> list[UUID]: ...
+
+    async def mark_erased(self, subjects: Sequence[str], category: str) -> None:
+        """Record that ``category`` of ``subjects`` is erased (a purge): not selected again."""
+        ...
+
+
+class UnitOfWork(ports.UnitOfWork, Protocol):
+    policies: ports.Repository[PolicyBook]
+    requests: ports.Repository[SubjectRequest]
+    holds: ports.Repository[LegalHold]
+    purges: ports.Repository[PurgeRun]

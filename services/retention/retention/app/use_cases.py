@@ -1,0 +1,264 @@
+"""Retention's use cases: policies, legal holds, the purge, the due-date sweep and data-subject
+requests. Each command runs in one unit of work (events and read models commit together).
+
+A purge racing a new event of the same subject: the purge selects from the projection, then
+destroys the live key of the category. Data sealed before the destruction is unreadable; an
+event appended after it is sealed under a fresh key (the key ring creates one) and stays
+readable, and its anchor restarts the subject's period. An event sealed by another process
+under the destroyed key while its key ring still caches it (``seal_ttl``) reads as erased:
+the purge wins over an event racing it within that window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from events.application.errors import NotFound
+from events.application.ports import Clock
+from events.catalogue import PII_CATEGORIES
+from events.catalogue.retention import KeptCategory, RequestKind, RetentionPeriod
+from events.envelope import Metadata
+from retention.app.ports import KeyShredder, RetentionReads, UnitOfWork
+from retention.domain.calendar import WARNING_BEFORE, add_months
+from retention.domain.errors import AlreadyErased, UnknownSubject
+from retention.domain.holds import LegalHold, PurgeRun, hold_stream
+from retention.domain.policies import POLICY_STREAM, PolicyBook, RetentionPolicy
+from retention.domain.purge import select_for_purge
+from retention.domain.subject_request import SubjectRequest
+
+KEPT_BY_LAW: dict[str, str] = {
+    "billing": "accounting obligation: billing records are kept 10 years (Code de commerce L123-22); "
+    "GDPR art. 17(3)(b)",
+}
+"""Categories an erasure request leaves in place, and why; the purge ends them in their time."""
+
+
+@dataclass(frozen=True)
+class PurgeOutcome:
+    category: str
+    subjects: int
+    events_affected: int
+    key_ids: tuple[str, ...]
+    subjects_on_hold: int
+    purge_id: UUID
+
+
+class RetentionUseCases:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        views: RetentionReads,
+        shredder: KeyShredder,
+        clock: Clock,
+    ) -> None:
+        self.uow, self.views, self.shredder, self.clock = uow, views, shredder, clock
+
+    async def define_policy(
+        self, periods: tuple[RetentionPeriod, ...], reason: str | None, metadata: Metadata
+    ) -> RetentionPolicy:
+        async with self.uow() as uow:
+            try:
+                book = await uow.policies.get(POLICY_STREAM)
+            except NotFound:
+                book = PolicyBook()
+                uow.policies.add(book)
+            policy: RetentionPolicy = book.define(periods, metadata.actor or "", reason, self.clock.now())
+            await uow.commit(metadata)
+        return policy
+
+    async def place_hold(self, subject: str, reason: str, metadata: Metadata) -> None:
+        async with self.uow() as uow:
+            hold = await self._hold(uow, subject)
+            hold.place(reason, metadata.actor or "", self.clock.now())
+            await uow.commit(metadata)
+
+    async def lift_hold(self, subject: str, reason: str, metadata: Metadata) -> None:
+        async with self.uow() as uow:
+            hold = await self._hold(uow, subject)
+            hold.lift(reason, metadata.actor or "", self.clock.now())
+            await uow.commit(metadata)
+
+    async def _hold(self, uow: UnitOfWork, subject: str) -> LegalHold:
+        try:
+            hold: LegalHold = await uow.holds.get(hold_stream(subject))
+        except NotFound:
+            hold = LegalHold.of(subject)
+            uow.holds.add(hold)
+        return hold
+
+    async def purge(self, metadata: Metadata) -> list[PurgeOutcome]:
+        """One pass over every category: destroy the keys whose retention has ended, and record
+        a ``RetentionPurgeExecuted`` per category, even when nothing was due."""
+        now = self.clock.now()
+        policy, _ = await self.views.policy()
+        activities = await self.views.activities()
+        outcomes: list[PurgeOutcome] = []
+        for period in policy.periods:
+            selection = select_for_purge(activities, period, now)
+            reports = (
+                await self.shredder.destroy_many(selection.due, period.category) if selection.due else []
+            )
+            key_ids = tuple(k for r in reports for k in r.key_ids)
+            events_affected = sum(r.events_affected for r in reports)
+            run = PurgeRun.executed(
+                policy_version=policy.version,
+                category=period.category,
+                retained_before=add_months(now, -period.months),
+                subjects=len(selection.due),
+                events_affected=events_affected,
+                key_ids=key_ids,
+                subjects_on_hold=len(selection.on_hold),
+                at=now,
+            )
+            async with self.uow() as uow:
+                uow.purges.add(run)
+                await uow.commit(metadata)
+            if selection.due:
+                await self.views.mark_erased(selection.due, period.category)
+            outcomes.append(
+                PurgeOutcome(
+                    period.category,
+                    len(selection.due),
+                    events_affected,
+                    key_ids,
+                    len(selection.on_hold),
+                    run.id,
+                )
+            )
+        return outcomes
+
+    async def sweep_due(self, metadata: Metadata) -> int:
+        """Warn the requests due within a week and record those past due; returns how many."""
+        now = self.clock.now()
+        recorded = 0
+        for request_id in await self.views.open_requests_due_before(now + WARNING_BEFORE):
+            async with self.uow() as uow:
+                request: SubjectRequest = await uow.requests.get(request_id)
+                request.check_due(now)
+                if request.pending:
+                    recorded += len(request.pending)
+                    await uow.commit(metadata)
+        return recorded
+
+    async def receive(
+        self,
+        request_id: UUID,
+        kind: RequestKind,
+        customer_id: UUID | None,
+        identity: dict[str, str],
+        channel: str,
+        metadata: Metadata,
+    ) -> SubjectRequest:
+        request = SubjectRequest.receive(
+            request_id, kind, customer_id, identity, channel, metadata.actor or "", self.clock.now()
+        )
+        async with self.uow() as uow:
+            uow.requests.add(request)
+            await uow.commit(metadata)
+        return request
+
+    async def verify_identity(self, request_id: UUID, method: str, metadata: Metadata) -> SubjectRequest:
+        async with self.uow() as uow:
+            request: SubjectRequest = await uow.requests.get(request_id)
+            request.verify_identity(method, metadata.actor or "", self.clock.now())
+            await uow.commit(metadata)
+        return request
+
+    async def extend(
+        self, request_id: UUID, months: int, reasons: str, person_told_at: datetime, metadata: Metadata
+    ) -> SubjectRequest:
+        async with self.uow() as uow:
+            request: SubjectRequest = await uow.requests.get(request_id)
+            request.extend(months, reasons, person_told_at, metadata.actor or "", self.clock.now())
+            await uow.commit(metadata)
+        return request
+
+    async def export(self, request_id: UUID, metadata: Metadata) -> dict[str, Any]:
+        """A JSON copy of what retention holds of the subject (see :func:`export_document`)."""
+        async with self.uow() as uow:
+            request: SubjectRequest = await uow.requests.get(request_id)
+            document = await self.export_document(request.check_exportable())
+            request.export(len(document["events"]), "json", metadata.actor or "", self.clock.now())
+            await uow.commit(metadata)
+        return document
+
+    async def export_document(self, subject: str) -> dict[str, Any]:
+        activity = await self.views.activity(subject)
+        events = await self.views.subject_events(subject)
+        keys = await self.shredder.categories_of(subject)
+        return {
+            "subject": subject,
+            "exported_at": self.clock.now().astimezone(UTC).isoformat(),
+            "retention": None
+            if activity is None
+            else {
+                "contract_end": activity.contract_end.isoformat() if activity.contract_end else None,
+                "last_interaction": _iso(activity.last_interaction),
+                "last_call": _iso(activity.last_call),
+                "last_closure": _iso(activity.last_closure),
+                "open_requests": activity.open_requests,
+                "on_hold": activity.on_hold,
+                "erased_categories": sorted(activity.erased),
+            },
+            "categories": {c: ("held" if live else "erased") for c, live in sorted(keys.items())},
+            "events": [
+                {
+                    "id": str(e["event_id"]),
+                    "type": e["event_type"],
+                    "stream_id": str(e["stream_id"]),
+                    "at": _iso(e["occurred_at"]),
+                    "data": e["data"],
+                    "personal_fields_held_by_producer": e["personal_fields"],
+                }
+                for e in events
+            ],
+            "not_included": [
+                "personal field values: sealed in the producing service's store, read through its "
+                "own routes (intake GET /customers/{id}, /customers/{id}/history)",
+                "documents, approvals and sla-clock data (their services' exports)",
+            ],
+        }
+
+    async def erase(self, request_id: UUID, metadata: Metadata) -> SubjectRequest:
+        """Crypto-shred the subject's categories but those the law obliges to keep."""
+        async with self.uow() as uow:
+            request: SubjectRequest = await uow.requests.get(request_id)
+            subject = request.check_erasable()
+            activity = await self.views.activity(subject)
+            keys = await self.shredder.categories_of(subject)
+            if activity is None or (activity.last_activity is None and not activity.erased):
+                raise UnknownSubject(f"no service has recorded personal data of subject {subject}")
+            erasable = sorted(set(PII_CATEGORIES) - set(KEPT_BY_LAW))
+            shredded = [c for c in erasable if c in keys and not keys[c]]
+            live = [c for c in erasable if keys.get(c)]
+            if not live and (shredded or (activity is not None and set(erasable) <= activity.erased)):
+                raise AlreadyErased(f"subject {subject} is already erased")
+            report = await self.shredder.destroy(subject, erasable)
+            kept = tuple(
+                KeptCategory(category=c, reason=reason) for c, reason in KEPT_BY_LAW.items() if keys.get(c)
+            )
+            request.erase(
+                tuple(erasable),
+                kept,
+                report.key_ids,
+                report.events_affected,
+                metadata.actor or "",
+                self.clock.now(),
+            )
+            await uow.commit(metadata)
+        return request
+
+    async def complete(self, request_id: UUID, metadata: Metadata) -> SubjectRequest:
+        async with self.uow() as uow:
+            request: SubjectRequest = await uow.requests.get(request_id)
+            request.complete(metadata.actor or "", self.clock.now())
+            await uow.commit(metadata)
+        return request
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
