@@ -16,8 +16,10 @@ from events.persistence import reading
 from events.service.access import ReadScope
 from events.store import SqlEventStore
 from events.vocabulary import Priority
+from intake.adapters.projection import request_row, utc
 from intake.adapters.tables import customers, requests
 from intake.domain.queue import QueueEntry, order_queue
+from intake.domain.request import ServiceRequest
 from intake.domain.text import fold
 from intake.domain.vocabulary import QueueException, RequestStatus
 
@@ -169,6 +171,24 @@ class IntakeViews:
         if not envelopes or envelopes[0].stream_type != stream_type:
             return None
         return envelopes
+
+    async def stream_as_of(self, stream_id: UUID, stream_type: str, as_of: datetime) -> list[Envelope] | None:
+        """The stream's events recorded at or before ``as_of`` (what the system knew then);
+        None if it had none yet."""
+        envelopes = await self.stream(stream_id, stream_type)
+        known = [e for e in envelopes or () if e.recorded_at is not None and e.recorded_at <= as_of]
+        return known or None
+
+    async def request_as_of(self, request_id: UUID, as_of: datetime) -> dict[str, Any] | None:
+        """The request's read-model row as its projection wrote it from the events known at
+        ``as_of``: the stream folded up to then; ``recorded_at`` and ``updated_at`` are the
+        recorded times of its first and last events."""
+        known = await self.stream_as_of(request_id, "request", as_of)
+        if known is None:
+            return None
+        first, last = known[0].recorded_at, known[-1].recorded_at
+        assert first is not None and last is not None  # stored events carry their recorded time
+        return request_row(ServiceRequest.rebuild(request_id, known), last) | {"recorded_at": utc(first)}
 
     async def customer(self, customer_id: UUID, scope: ReadScope | None = None) -> dict[str, Any] | None:
         """The customer's row; None if unknown or outside `scope` (need-to-know)."""

@@ -6,15 +6,17 @@ is written from it. Reads are open to any authenticated caller but filtered by n
 answers 404, as if it did not exist, so that a probe cannot confirm it does.
 """
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends
+from fastapi import Depends, Query
 
 from events.application.errors import NotFound
 from events.service.access import AccessPolicy, ReadScope, anyone, at_least, described_route, only, read_scope
 from events.service.auth import CurrentActor
+from events.service.fields import Instant
 from intake.entrypoints.deps import ViewsDep
 from intake.entrypoints.problems import IntakeRoute
 
@@ -36,6 +38,7 @@ class Permission(StrEnum):
     REGISTER_CUSTOMERS = "intake:register-customers"
     UPDATE_CUSTOMERS = "intake:update-customers"
     MERGE_CUSTOMERS = "intake:merge-customers"
+    TIME_TRAVEL = "intake:time-travel"
 
 
 POLICY = AccessPolicy(
@@ -66,6 +69,9 @@ POLICY = AccessPolicy(
         Permission.REGISTER_CUSTOMERS: only(*STAFF),
         Permission.UPDATE_CUSTOMERS: only(*STAFF, note="On customers the caller may read."),
         Permission.MERGE_CUSTOMERS: at_least(2, *MANAGERS, note="On customers the caller may read."),
+        Permission.TIME_TRAVEL: only(
+            "auditor", "dpo", note="A request as the API showed it at a past instant (`as_of`)."
+        ),
     }
 )
 
@@ -102,5 +108,21 @@ async def customer_in_reach(customer_id: UUID, scope: ScopeDep, views: ViewsDep)
     return row
 
 
+async def time_travel_instant(
+    actor: CurrentActor,
+    as_of: Annotated[
+        Instant | None,
+        Query(description="The state as the API showed it at this instant (RFC 3339)."),
+    ] = None,
+) -> datetime | None:
+    """``as_of``, once the caller is allowed to travel in time (403 before any lookup, so a
+    refused caller learns nothing of the request)."""
+    if as_of is not None:
+        POLICY.check(actor, Permission.TIME_TRAVEL)
+    return as_of
+
+
+AsOf = Annotated[datetime | None, Depends(time_travel_instant)]
+AS_OF_ACCESS = also_needs(Permission.TIME_TRAVEL, "`as_of`")
 RequestInReach = Annotated[dict[str, Any], Depends(request_in_reach)]
 CustomerInReach = Annotated[dict[str, Any], Depends(customer_in_reach)]

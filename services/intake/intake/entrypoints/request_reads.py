@@ -19,7 +19,15 @@ from events.vocabulary import Channel, Priority
 from intake.adapters.views import RequestFilters
 from intake.app import commands as c
 from intake.domain.vocabulary import RequestStatus
-from intake.entrypoints.access import AccessRoute, Permission, RequestInReach, ScopeDep, allow
+from intake.entrypoints.access import (
+    AS_OF_ACCESS,
+    AccessRoute,
+    AsOf,
+    Permission,
+    RequestInReach,
+    ScopeDep,
+    allow,
+)
 from intake.entrypoints.deps import IntakeDep, ViewsDep, not_in_future
 from intake.entrypoints.request_schemas import (
     QueueRead,
@@ -101,12 +109,26 @@ async def receive_request(
     "/requests/{request_id}",
     response_model=RequestRead,
     summary="One request (ETag = version)",
+    description="With `as_of`: the request as the API showed it at that instant, folded from the "
+    "events recorded by then (404 if it did not exist yet); its ETag is that version. " + AS_OF_ACCESS,
     dependencies=READ,
 )
-async def get_request(request: RequestInReach, response: Response, access_log: AccessLogDep) -> RequestRead:
-    await access_log.read(
-        "request", customer_id=request["customer_id"], resource=f"request/{request['request_id']}"
-    )
+async def get_request(
+    as_of: AsOf, request: RequestInReach, views: ViewsDep, response: Response, access_log: AccessLogDep
+) -> RequestRead:
+    request_id = request["request_id"]
+    if as_of is not None:
+        await access_log.read(
+            "request_as_of",
+            customer_id=request["customer_id"],
+            resource=f"request/{request_id}?as_of={as_of.isoformat()}",
+        )
+        past = await views.request_as_of(request_id, as_of)
+        if past is None:
+            raise NotFound("request", request_id)
+        set_etag(response, past["version"])
+        return request_read(past)
+    await access_log.read("request", customer_id=request["customer_id"], resource=f"request/{request_id}")
     set_etag(response, request["version"])
     return request_read(request)
 
@@ -171,15 +193,29 @@ async def queue(
     "/requests/{request_id}/timeline",
     response_model=TimelineRead,
     summary="Every event of the request, oldest first",
+    description="With `as_of`: only the events recorded by that instant (404 if none). " + AS_OF_ACCESS,
     dependencies=READ,
 )
 async def timeline(
-    request_id: UUID, request: RequestInReach, views: ViewsDep, access_log: AccessLogDep, runtime: RuntimeDep
+    as_of: AsOf,
+    request_id: UUID,
+    request: RequestInReach,
+    views: ViewsDep,
+    access_log: AccessLogDep,
+    runtime: RuntimeDep,
 ) -> TimelineRead:
-    await access_log.read(
-        "request_timeline", customer_id=request["customer_id"], resource=f"request/{request_id}"
-    )
-    envelopes = await views.stream(request_id, "request")
+    if as_of is None:
+        await access_log.read(
+            "request_timeline", customer_id=request["customer_id"], resource=f"request/{request_id}"
+        )
+        envelopes = await views.stream(request_id, "request")
+    else:
+        await access_log.read(
+            "request_timeline_as_of",
+            customer_id=request["customer_id"],
+            resource=f"request/{request_id}?as_of={as_of.isoformat()}",
+        )
+        envelopes = await views.stream_as_of(request_id, "request", as_of)
     if envelopes is None:
         raise NotFound("request", request_id)
     integrity = await integrity_of(runtime, envelopes)
