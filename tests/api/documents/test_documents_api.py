@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 import httpx
-from conftest import AGENT, MANAGER, NOW, Desk, quote_body, quote_content
+from documents_desk import AGENT, MANAGER, NOW, Desk, quote_body, quote_content
 from fastapi.testclient import TestClient
 
 from events.catalogue import approvals as a

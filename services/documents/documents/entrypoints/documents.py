@@ -5,7 +5,7 @@ import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from documents.app import commands as c
 from documents.app.queries import current_rendering
@@ -17,6 +17,7 @@ from events.application.errors import NotFound
 from events.ids import new_id
 from events.service.deps import MetadataDep
 from events.service.http import field_problem
+from events.service.problems import problem_response
 
 router = APIRouter(prefix="/documents", tags=["documents"], route_class=AccessRoute)
 READ = [allow(Permission.READ_DOCUMENTS)]
@@ -106,15 +107,32 @@ async def document_html(document_id: UUID, documents: DocumentsDep) -> Response:
     )
 
 
+async def renderings_are_read_only(request: Request) -> Response:
+    """Without it, ``PUT /documents/{id}.pdf`` would reach the edit route and answer 422."""
+    detail = "renderings are read with GET"
+    return problem_response(
+        request, 405, "method-not-allowed", "Method Not Allowed", detail, {"Allow": "GET"}
+    )
+
+
+for _rendering in ("pdf", "html"):
+    router.api_route(
+        f"/{{document_id}}.{_rendering}",
+        methods=["PUT", "POST", "PATCH", "DELETE", "OPTIONS", "TRACE"],
+        include_in_schema=False,
+        dependencies=READ,
+    )(renderings_are_read_only)
+
+
 @router.get(
-    "/{document_id:uuid}", response_model=s.DocumentRead, summary="A document's metadata", dependencies=READ
+    "/{document_id}", response_model=s.DocumentRead, summary="A document's metadata", dependencies=READ
 )
 async def get_document(document_id: UUID, documents: DocumentsDep) -> s.DocumentRead:
     return await read_document(documents, document_id)
 
 
 @router.put(
-    "/{document_id:uuid}",
+    "/{document_id}",
     response_model=s.DocumentRead,
     summary="Edit a document (any validation of the previous content no longer covers it)",
     dependencies=WRITE,
@@ -137,7 +155,7 @@ def _action(command: type[Any], summary: str, permission: Permission) -> None:
     path = ACTIONS[command]
     act.__name__ = f"{path}_document"
     router.post(
-        f"/{{document_id:uuid}}/{path}",
+        f"/{{document_id}}/{path}",
         response_model=s.DocumentRead,
         summary=summary,
         dependencies=[allow(permission)],
