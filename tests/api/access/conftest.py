@@ -1,4 +1,4 @@
-"""Intake, the SLA clock, approvals and documents on the embedded default, each started once
+"""Intake, the SLA clock, approvals, documents and retention on the embedded default, each started once
 per module, and tokens for each role and level."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from events.bus import InProcessBus
 from events.service.app import create_service_app
 from events.service.settings import ServiceSettings
 from intake.service import DEFINITION as INTAKE
+from retention.service import DEFINITION as RETENTION
 from sla_clock.service import DEFINITION as SLA_CLOCK
 
 
@@ -66,4 +67,12 @@ def documents(data_dir: Path) -> Iterator[TestClient]:
 def approvals(data_dir: Path) -> Iterator[TestClient]:
     settings = ServiceSettings(service="approvals", data_dir=data_dir / "approvals", log_json=False)
     with TestClient(create_service_app(replace(APPROVALS), settings, InProcessBus())) as client:
+        yield started(client)
+
+
+@pytest.fixture(scope="module")
+def retention(data_dir: Path) -> Iterator[TestClient]:
+    settings = ServiceSettings(service="retention", data_dir=data_dir / "retention", log_json=False)
+    definition = replace(RETENTION, extra={"jobs": False})
+    with TestClient(create_service_app(definition, settings, InProcessBus())) as client:
         yield started(client)

@@ -64,7 +64,7 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str]) ->
     return client.request(method, concrete(path), json=body, headers=headers | {"If-Match": '"1"'})
 
 
-@pytest.fixture(params=["intake", "sla_clock", "approvals", "documents"])
+@pytest.fixture(params=["intake", "sla_clock", "approvals", "documents", "retention"])
 def service(request: pytest.FixtureRequest) -> TestClient:
     return request.getfixturevalue(request.param)
 
