@@ -101,3 +101,16 @@ sla_timers = Table(
         sqlite_where=text("state = 'armed'"),
     ),
 )
+
+#: Each request's facts after each consumed event, with the event's recorded time: what the
+#: SLA clock knew at any instant (deadlines ``as_of``). Facts only, no personal data.
+sla_fact_history = Table(
+    "sla_fact_history",
+    metadata,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("request_id", Uuid, nullable=False),
+    Column("recorded_at", Instant, nullable=False),
+    Column("event_type", String(80), nullable=False),
+    Column("state", Json, nullable=False),
+    Index("ix_sla_fact_history_request", "request_id", "recorded_at"),
+)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events.envelope import Envelope
 from events.persistence import reading
 from events.store import SqlEventStore
+from sla_clock.adapters.fact_history import facts_known
 from sla_clock.adapters.requests import SqlFacts
 from sla_clock.adapters.tables import sla_requests, sla_timers
 from sla_clock.app.ports import KpiFilter
@@ -39,6 +40,10 @@ class SqlReadModel:
     async def timers(self, request_id: UUID) -> list[TimerRecord]:
         query = _TIMER.where(_timer.request_id == request_id).order_by(_timer.fire_at, _timer.id)
         return [TimerRecord(*row) for row in await self._rows(query)]
+
+    async def facts_known(self, request_id: UUID, as_of: datetime) -> list[tuple[datetime, RequestState]]:
+        async with reading(self.engine) as connection:
+            return await facts_known(connection, request_id, as_of)
 
     async def sla_events(self, request_id: UUID) -> list[Envelope]:
         return await self.store.read_stream(request_stream(request_id))

@@ -145,6 +145,10 @@ class ReadModel(Protocol):
 
     async def sla_events(self, request_id: UUID) -> list[Envelope]: ...
 
+    async def facts_known(self, request_id: UUID, as_of: datetime) -> list[tuple[datetime, RequestState]]:
+        """The request's successive facts recorded at or before ``as_of``, oldest first."""
+        ...
+
     async def alerts(self, state: str | None, limit: int) -> list[TimerRecord]:
         """Alert and relance-reminder timers, latest first, in ``state`` if given."""
         ...

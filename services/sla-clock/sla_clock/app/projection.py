@@ -57,14 +57,17 @@ class RequestTracker:
         self.unit_of_work = unit_of_work
         self.last_event = 0.0
 
-    async def project(self, event: DomainEvent, records: Records) -> None:
+    async def project(self, event: DomainEvent, records: Records) -> RequestState | None:
+        """The request's new facts, if the event changed them."""
         self.last_event = time.monotonic()
         await self.rules.ensure_loaded()
         request_id: UUID = event.request_id  # type: ignore[attr-defined]
         state = await records.facts.get(request_id)
         new = evolve(state, event)
-        if new is not None and new != state:
-            await self.apply(new, records, before=state)
+        if new is None or new == state:
+            return None
+        await self.apply(new, records, before=state)
+        return new
 
     async def apply(self, state: RequestState, records: Records, before: RequestState | None = None) -> None:
         """Save the facts and re-arm the request's timers under the current rules; with the
@@ -74,7 +77,7 @@ class RequestTracker:
         first_due, resolution_due = due_instants(state, rules)
         deadlines = Deadlines(first_due, resolution_due, rules.policy.version, rules.calendar_name)
         await records.facts.save(state, deadlines, now)
-        wanted = _merged(desired_timers(state, rules), settled_timers(before, state, rules))
+        wanted = merged_timers(desired_timers(state, rules), settled_timers(before, state, rules))
         earliest = await records.timers.sync(state.request_id, wanted, now)
         if earliest is not None:
             self.alarm.wake(earliest)
@@ -101,7 +104,7 @@ class RequestTracker:
             after = ids[-1]
 
 
-def _merged(desired: list[TimerSpec], settled: list[TimerSpec]) -> list[TimerSpec]:
+def merged_timers(desired: list[TimerSpec], settled: list[TimerSpec]) -> list[TimerSpec]:
     """Every timer wanted, in fire order; a settled one replaces a desired one of its identity."""
     if not settled:
         return desired

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,12 +14,22 @@ from sla_clock.domain.policy import DEFAULT_POLICY, SlaPolicy
 from sla_clock.domain.rules_book import DEFAULT_CALENDAR, DEFAULT_RULES, RulesBook, default_calendars
 
 
-async def read_rules(store: RulesStore) -> RulesBook:
+async def read_rules(store: RulesStore, as_of: datetime | None = None) -> RulesBook:
+    """The rules in force now, or at ``as_of``: the calendars and policy versions defined by then."""
+    return rules_from(await store.calendars(), await store.policies(), as_of)
+
+
+def rules_from(
+    calendars_defined: Sequence[CalendarDefined],
+    policies_defined: Sequence[SlaPolicyDefined],
+    as_of: datetime | None = None,
+) -> RulesBook:
+    """The rules book of these definitions (only those made at or before ``as_of``, if given)."""
+    defined = [e for e in calendars_defined if as_of is None or e.at <= as_of]
+    policies = [e for e in policies_defined if as_of is None or e.at <= as_of]
     calendars = default_calendars()
-    defined = await store.calendars()
     for event in defined:
         calendars[event.name] = BusinessCalendar.from_spec(event.calendar)
-    policies = await store.policies()
     if not policies:
         return RulesBook(DEFAULT_POLICY, DEFAULT_CALENDAR, calendars, calendar_stream_version=len(defined))
     last = policies[-1]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from events.catalogue import DomainEvent
 from events.consumer import Consumer
 from events.envelope import Envelope
+from sla_clock.adapters.fact_history import clear_fact_history, record_facts
 from sla_clock.app.ports import Records
 from sla_clock.app.projection import CONSUMED_EVENTS, RequestTracker
 
@@ -20,9 +21,13 @@ def make_consumer(
     tracker: RequestTracker, engine: AsyncEngine, records: Callable[[AsyncConnection], Records]
 ) -> Consumer:
     async def handle(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
-        await tracker.project(event, records(connection))
+        facts = await tracker.project(event, records(connection))
+        if facts is not None:
+            recorded_at = envelope.recorded_at or envelope.time
+            await record_facts(connection, facts, recorded_at, envelope.type)
 
     async def reset(connection: AsyncConnection) -> None:
         await tracker.forget_all(records(connection))
+        await clear_fact_history(connection)
 
     return Consumer(CONSUMER_NAME, engine, {m.event_type: handle for m in CONSUMED_EVENTS}, reset=reset)

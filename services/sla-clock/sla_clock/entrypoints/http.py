@@ -15,8 +15,9 @@ from events.service.fields import Instant
 from events.service.problems import Problem
 from sla_clock.app.ports import KpiFilter
 from sla_clock.app.reports import kpis, weekly_report
+from sla_clock.app.time_travel import explain_as_of, rules_as_of
 from sla_clock.app.views import explain_request, list_alerts
-from sla_clock.entrypoints.access import Permission, allow
+from sla_clock.entrypoints.access import AS_OF_ACCESS, AsOf, Permission, allow
 from sla_clock.entrypoints.deps import SlaDep
 from sla_clock.entrypoints.policies import router as policies_router
 from sla_clock.entrypoints.problems import sla_router
@@ -43,15 +44,25 @@ _templates = Environment(
     summary="The current deadlines, how each was computed, its events",
     description="Active and done deadlines; `history=true` adds the superseded ones (moved by a "
     "later fact or rule before they fired). The view follows intake's events as the SLA clock "
-    "consumes them.",
+    "consumes them. With `as_of`: each deadline and its explanation recomputed from the facts "
+    "recorded by that instant (the events' recorded time), under the policy and calendars in "
+    "force at each fact, thresholds passed by then fired, and the SLA events recorded by then "
+    "(404 if no event of the request was known yet). " + AS_OF_ACCESS,
     dependencies=READ,
 )
 async def request_deadlines(
+    as_of: AsOf,
     request_id: UUID,
     sla: SlaDep,
     history: Annotated[bool, Query(description="Include the superseded deadlines.")] = False,
 ) -> DeadlinesRead:
-    return DeadlinesRead.of(await explain_request(sla.read, request_id, history))
+    if as_of is None:
+        return DeadlinesRead.of(await explain_request(sla.read, request_id, history))
+    facts = await sla.read.facts_known(request_id, as_of)
+    store = sla.rules.store
+    rules_at = rules_as_of(await store.calendars(), await store.policies())
+    events = await sla.read.sla_events(request_id)
+    return DeadlinesRead.of(explain_as_of(facts, request_id, rules_at, events, as_of, history))
 
 
 @router.get("/kpis", summary="Live KPIs over requests received in [from, to)", dependencies=READ)
