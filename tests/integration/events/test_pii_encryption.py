@@ -14,7 +14,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from events.bus import KafkaPublisher, from_kafka_record
 from events.catalogue import ERASED, DomainEvent
@@ -28,6 +28,7 @@ from events.pii.sealing import SEALED, SealBroken
 from events.pii.wrapping import MasterKeyWrapper
 from events.relay import OutboxRelay
 from events.store import SqlEventStore
+from events.tables import snapshots
 from events.testing.servers import make_database
 
 _databases = itertools.count()
@@ -133,8 +134,18 @@ async def test_destroying_a_subjects_keys_erases_their_fields_and_keeps_count_an
     )
     await encrypted.append(bystander, "client", 0, [ClientNoted(client_id="c-8", name="Kept")])
     before = await encrypted.read_stream(stream)
+    async with encrypted.engine.begin() as connection:
+        for snapshotted in (stream, bystander):
+            await connection.execute(
+                snapshots.insert().values(
+                    stream_id=snapshotted, version=1, schema_version=1, state={"name": "Eve"}
+                )
+            )
     erasure = await destroy_keys(keyring_of(encrypted), "c-9", event_engines=[encrypted.engine])
     assert len(erasure.key_ids) == 2 and erasure.events_affected == 2
+    async with encrypted.engine.connect() as connection:
+        kept_snapshots = (await connection.execute(select(snapshots.c.stream_id))).scalars().all()
+    assert kept_snapshots == [bystander]
     after = await encrypted.read_stream(stream)
     assert len(after) == len(before) == 3
     assert [e.hash for e in after] == [e.hash for e in before]

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from events.db import reading
 from events.persistence.projectors import SubjectErasedHook
 from events.pii.keyring import Keyring
-from events.tables import events
+from events.tables import events, snapshots
 
 
 @dataclass(frozen=True)
@@ -61,19 +60,23 @@ async def destroy_keys(
 
 
 async def count_sealed_events(engine: AsyncEngine, subject: str, key_ids: Collection[str]) -> int:
-    """How many events of ``engine``'s store have a field sealed under one of ``key_ids``."""
+    """How many events of ``engine``'s store have a field sealed under one of ``key_ids``.
+    The snapshots of their streams are dropped (a snapshot is aggregate state in clear; the
+    next load folds the stream again, its fields now erased)."""
     if not key_ids:
         return 0
     wanted = set(key_ids)
     count = 0
-    async with reading(engine) as connection:
+    streams = set()
+    async with engine.begin() as connection:
         rows = await connection.execute(
-            select(events.c.pii).where(events.c.pii["subject"].as_string() == subject)
+            select(events.c.stream_id, events.c.pii).where(events.c.pii["subject"].as_string() == subject)
         )
-        for (pii,) in rows:
+        for stream_id, pii in rows:
             marker = orjson.loads(pii) if isinstance(pii, str | bytes) else pii
-            if not marker or marker.get("subject") != subject:
-                continue
-            if wanted.intersection((marker.get("key_id") or "").split()):
+            if marker and wanted.intersection((marker.get("key_id") or "").split()):
                 count += 1
+                streams.add(stream_id)
+        if streams:
+            await connection.execute(delete(snapshots).where(snapshots.c.stream_id.in_(sorted(streams))))
     return count
