@@ -29,6 +29,7 @@ from events.catalogue.audit import CheckpointSigned, CheckpointWitnessed
 from events.db import is_postgres
 from events.envelope import Envelope
 from events.runners import pause
+from events.topics import topic_for
 
 if TYPE_CHECKING:
     from events.service.runtime import ServiceRuntime
@@ -71,6 +72,15 @@ def install_audit(runtime: ServiceRuntime) -> None:
     )
     runtime.state[AUDIT_STATE] = audit
     runtime.state.setdefault("readiness", {})[AUDIT_STATE] = lambda: audit.readiness
+
+
+def audit_topics(runtime: ServiceRuntime) -> list[str]:
+    """``guichet.audit``, where every service's relay publishes its audit events (the topic of
+    their context), for a consuming service with a log on Kafka. The in-process bus keeps one
+    store per topic, so the embedded default publishes them nowhere a witness reads."""
+    if audit_of(runtime) is None or runtime.consumer is None or not runtime.settings.kafka_bootstrap:
+        return []
+    return [topic_for(CheckpointSigned.event_type.split(".", 1)[0])]
 
 
 def add_witness_handlers(runtime: ServiceRuntime) -> None:

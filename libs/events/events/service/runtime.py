@@ -29,7 +29,7 @@ from events.pii.setup import keyring_for
 from events.pii.wrapping import MasterKeyRefused
 from events.relay import OutboxRelay, Publisher
 from events.runners import InProcessConsumerRunner, KafkaConsumerRunner, pause
-from events.service.audit import add_witness_handlers, install_audit, run_audit
+from events.service.audit import add_witness_handlers, audit_topics, install_audit, run_audit
 from events.service.db_roles import run_migrations
 from events.service.settings import ServiceSettings, StartupRefused
 from events.store import SqlEventStore
@@ -160,7 +160,7 @@ class ServiceRuntime:
         assert self.definition.consumer_factory is not None
         self.consumer = self.definition.consumer_factory(self)
         add_witness_handlers(self)
-        topics = [topic_for(context) for context in self.definition.consumes]
+        topics = [topic_for(context) for context in self.definition.consumes] + audit_topics(self)
         if self.settings.kafka_bootstrap:
             self.runner = KafkaConsumerRunner(
                 self.consumer, bootstrap=self.settings.kafka_bootstrap, topics=topics
