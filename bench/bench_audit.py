@@ -173,9 +173,10 @@ async def _appends(store: Any, per_worker: int) -> tuple[int, float]:
 
 
 async def _append_rate(ctx: Context, name: str, per_worker: int, audited: bool) -> tuple[float, int]:
-    from events.audit.log import CheckpointPolicy
+    """Appends alone, or with the kit's audit job stepping beside them (``ServiceAudit.step``:
+    fold, sign, record each checkpoint as a ``CheckpointSigned`` event)."""
     from events.audit.note import Signer
-    from events.audit.transparency import TransparencyLog
+    from events.audit.service import ServiceAudit
     from events.db import create_engine
     from events.migrations import upgrade_platform
     from events.store import SqlEventStore
@@ -185,18 +186,18 @@ async def _append_rate(ctx: Context, name: str, per_worker: int, audited: bool) 
     try:
         await upgrade_platform(engine)
         await _appends(store, 5)  # warm-up: pool and statement caches
-        log = TransparencyLog(
+        audit = ServiceAudit(
             store,
             origin="guichet/bench",
-            signer=Signer.generate("guichet/bench"),
-            policy=CheckpointPolicy(every_events=1000, every_seconds=1.0),
+            signer=Signer.generate("guichet-bench"),
+            every_events=1000,
+            every_seconds=1.0,
         )
-        await log.load()
         stop = asyncio.Event()
 
         async def fold() -> None:
             while not stop.is_set():
-                await log.catch_up()
+                await audit.step()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), FOLD_EVERY_S)
 
@@ -205,8 +206,8 @@ async def _append_rate(ctx: Context, name: str, per_worker: int, audited: bool) 
         stop.set()
         if folding is not None:
             await folding
-            await log.catch_up()
-        return count / seconds, log.size
+            await audit.step()
+        return count / seconds, audit.log.size
     finally:
         await engine.dispose()
 
@@ -227,7 +228,7 @@ async def run(ctx: Context) -> list[Result]:
     plain, audited_rate = max(rates[False]), max(rates[True])
     results.append(
         Result(
-            f"append single (c={SINGLE_C}) with the transparency log folding",
+            f"append single (c={SINGLE_C}) with the audit job (fold, sign, CheckpointSigned)",
             audited_rate,
             target=RATIO_TARGET,
             baseline=plain,
