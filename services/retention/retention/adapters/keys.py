@@ -2,26 +2,21 @@
 
 One erasure goes through :func:`events.pii.erasure.destroy_keys` (keys destroyed, events
 counted in ``event_engines``, read models blanked by their ``on_subject_erased`` hooks). A
-purge destroys many subjects' keys of one category in batched UPDATEs of ``subject_keys``
-(one statement per 500 subjects), then runs the same hooks per subject: the key ring's caches
-in other processes stop opening those keys within their ttl (``events.pii.keyring``).
+purge destroys many subjects' keys of one category at once (:func:`events.pii.purge.destroy_category`),
+then runs the same hooks per subject.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from events.db import reading
 from events.persistence.projectors import SubjectErasedHook
 from events.pii.erasure import count_sealed_events, destroy_keys
 from events.pii.keyring import Keyring
-from events.tables import subject_keys
+from events.pii.purge import categories_of, destroy_category
 from retention.app.ports import ShredReport
-
-BATCH = 500
 
 
 class KeyringShredder:
@@ -47,26 +42,7 @@ class KeyringShredder:
         return ShredReport(subject, erasure.key_ids, erasure.events_affected)
 
     async def destroy_many(self, subjects: Sequence[str], category: str) -> list[ShredReport]:
-        destroyed: dict[str, list[str]] = {}
-        now = self.keyring.clock()
-        async with self.keyring.engine.begin() as connection:
-            for start in range(0, len(subjects), BATCH):
-                chunk = list(subjects[start : start + BATCH])
-                rows = await connection.execute(
-                    update(subject_keys)
-                    .where(
-                        and_(
-                            subject_keys.c.subject.in_(chunk),
-                            subject_keys.c.category == category,
-                            subject_keys.c.destroyed_at.is_(None),
-                        )
-                    )
-                    .values(wrapped_key=None, destroyed_at=now)
-                    .returning(subject_keys.c.subject, subject_keys.c.key_id)
-                )
-                for subject, key_id in rows:
-                    destroyed.setdefault(subject, []).append(key_id)
-        self.keyring.forget_cache()
+        destroyed = await destroy_category(self.keyring, subjects, category)
         reports: list[ShredReport] = []
         wanted = frozenset({category})
         for subject in subjects:
@@ -83,13 +59,4 @@ class KeyringShredder:
         return reports
 
     async def categories_of(self, subject: str) -> dict[str, bool]:
-        async with reading(self.keyring.engine) as connection:
-            rows = await connection.execute(
-                select(subject_keys.c.category, subject_keys.c.destroyed_at).where(
-                    subject_keys.c.subject == subject
-                )
-            )
-            found: dict[str, bool] = {}
-            for category, destroyed_at in rows:
-                found[category] = found.get(category, False) or destroyed_at is None
-            return found
+        return await categories_of(self.keyring, subject)

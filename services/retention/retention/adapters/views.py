@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events.catalogue.retention import RetentionPeriod
-from events.db import reading
+from events.persistence import reading
 from retention.adapters.projection import mark_erased
 from retention.adapters.tables import (
     retention_access_log,
