@@ -121,3 +121,20 @@ def test_only_the_auditor_and_the_dpo_ask_for_deadlines_as_of_an_instant(tmp_pat
         assert h.client.get(f"/requests/{rid}/deadlines", headers=bearer(1, role)).status_code == 200
         description = h.client.get("/openapi.json").json()["paths"]["/requests/{request_id}/deadlines"]["get"]
         assert "`as_of` also needs `sla:time-travel`: role auditor or dpo." in description["description"]
+
+
+def test_each_deadlines_read_as_of_an_instant_is_in_the_access_log(tmp_path):
+    rid = uuid4()
+    with Harness(tmp_path, FakeClock()) as h:
+        on_the_test_clock(h)
+        h.send(rid, ev.RequestReceived(request_id=rid, reference="R-LOG", channel="email", received_at=T0))
+        h.get(f"/requests/{rid}/deadlines")
+        ok(as_of(h, rid, T0))
+        logged = [
+            e.data
+            for e in h.call(h.runtime.store.read_all, 0, 10_000)
+            if e.type == "retention.ArchiveAccessed"
+        ]
+    assert [(e["reader"], e["kind"], e["resource"]) for e in logged] == [
+        ("manon", "deadlines_as_of", f"request/{rid}/deadlines?as_of={T0.isoformat()}")
+    ]

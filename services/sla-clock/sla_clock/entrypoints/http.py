@@ -11,6 +11,7 @@ from fastapi import Query
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from events.service.access_log import AccessLogDep
 from events.service.fields import Instant
 from events.service.problems import Problem
 from sla_clock.app.ports import KpiFilter
@@ -54,10 +55,16 @@ async def request_deadlines(
     as_of: AsOf,
     request_id: UUID,
     sla: SlaDep,
+    access_log: AccessLogDep,
     history: Annotated[bool, Query(description="Include the superseded deadlines.")] = False,
 ) -> DeadlinesRead:
     if as_of is None:
         return DeadlinesRead.of(await explain_request(sla.read, request_id, history))
+    await access_log.read(
+        "deadlines_as_of",
+        customer_id=None,
+        resource=f"request/{request_id}/deadlines?as_of={as_of.isoformat()}",
+    )
     facts = await sla.read.facts_known(request_id, as_of)
     store = sla.rules.store
     rules_at = rules_as_of(await store.calendars(), await store.policies())
