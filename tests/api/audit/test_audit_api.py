@@ -243,3 +243,29 @@ def test_the_timeline_has_no_integrity_without_an_audit_log(tmp_path: Path) -> N
         plain.portal.call(plain.app.state.runtime.ready.wait)  # type: ignore[attr-defined]
         assert set(timeline_integrity(plain, new_request(plain))) == {None}
         assert plain.get("/audit/checkpoints", headers=AUDITOR).status_code == 404
+
+
+def test_rewritten_tiles_raise_the_alarm_when_the_log_is_read_again(client: TestClient) -> None:
+    new_request(client)
+    step(client)
+    assert client.portal is not None
+    audit = audit_of(client)
+    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+
+    async def rewrite_tiles() -> None:
+        async with engine.begin() as connection:
+            hashes = (
+                await connection.execute(text("SELECT hashes FROM audit_tiles WHERE level = 0"))
+            ).scalar_one()
+            forged = bytes([hashes[0] ^ 1]) + bytes(hashes[1:])
+            await connection.execute(
+                text("UPDATE audit_tiles SET hashes = :h WHERE level = 0"), {"h": forged}
+            )
+
+    client.portal.call(rewrite_tiles)
+    client.portal.call(audit.reload)
+    assert client.portal.call(audit.verify) is None
+    assert audit.alarm.raised and "stored tree" in audit.alarm.reason
+    assert client.get("/readyz").json()["checks"]["audit"] == "integrity alarm"
+    alarms = [e.decode() for e in stored_events(client) if e.type == IntegrityAlarmRaised.event_type]
+    assert [a.reason for a in alarms] == [audit.alarm.reason]

@@ -40,7 +40,7 @@ from events.audit.leaf import event_record, record_leaf_hash
 from events.audit.log import CheckpointPolicy
 from events.audit.merkle import verify_consistency
 from events.audit.note import Checkpoint, Note, Signer, Verifier, cosign, open_note, parse_note
-from events.audit.transparency import Clock, TransparencyLog, utc_now
+from events.audit.transparency import Clock, StoredLogMismatch, TransparencyLog, utc_now
 from events.audit.verify import UNSIGNED_CHECKPOINT, Finding, Report
 from events.audit.verify import _chain as check_chain
 from events.catalogue.audit import CheckpointSigned, CheckpointWitnessed, IntegrityAlarmRaised
@@ -160,14 +160,21 @@ class ServiceAudit:
         return "integrity alarm" if self.alarm.raised else "ok"
 
     async def load(self) -> None:
-        await self.log.load()
+        """The log's own stream first (so an alarm can be recorded), then the stored tree
+        (:class:`StoredLogMismatch` when it no longer gives the last signed root)."""
         for envelope in await self.store.read_stream(self.stream_id):
             self._stream_version = envelope.stream_version
             event = envelope.decode()
             if isinstance(event, CheckpointSigned):
                 self._published_size = event.size
                 self._published_root = base64.b64decode(event.root)
+        await self.log.load()
         self.loaded = True
+
+    async def reload(self) -> None:
+        """Forget what is in memory: the next step or verification reads the stored log again."""
+        async with self._lock:
+            self.loaded = False
 
     async def step(self) -> int:
         """Fold what is new, sign what is due, publish what was signed. Returns the events folded."""
@@ -206,12 +213,17 @@ class ServiceAudit:
         envelopes = await self.store.append(self.stream_id, LOG_STREAM, self._stream_version, [event])
         self._stream_version = envelopes[-1].stream_version
 
-    async def verify(self) -> Report:
+    async def verify(self) -> Report | None:
         """The stored events against the stored log and checkpoints; raises the alarm once per
-        new set of findings."""
+        new set of findings. None when the stored tree itself no longer gives the signed root
+        (the alarm is raised: the log's tables were rewritten)."""
         async with self._lock:
             if not self.loaded:
-                await self.load()
+                try:
+                    await self.load()
+                except StoredLogMismatch as mismatch:
+                    await self._raise_alarm(f"stored tree: {mismatch}", [f"stored tree: {mismatch}"], [])
+                    return None
             report = await self.log.verify_stored()
             if self.log.checkpoint_size == 0 and report.kinds() <= {UNSIGNED_CHECKPOINT}:
                 return report  # nothing signed yet: nothing to hold the stored log to
@@ -223,16 +235,20 @@ class ServiceAudit:
                 return report
             findings = [finding.line() for finding in report.findings]
             event_ids = sorted({f.event_id for f in report.findings if f.event_id})
-            INTEGRITY_ALARM.labels(self.origin).set(1)
-            if findings != self.alarm.findings:
-                self.alarm = Alarm(True, "stored log does not match a signed checkpoint", findings, event_ids)
-                log.error("audit.integrity_alarm", origin=self.origin, findings=findings, event_ids=event_ids)
-                await self._record(
-                    IntegrityAlarmRaised(
-                        origin=self.origin, reason=self.alarm.reason, findings=findings, event_ids=event_ids
-                    )
-                )
+            await self._raise_alarm("stored log does not match a signed checkpoint", findings, event_ids)
             return report
+
+    async def _raise_alarm(self, reason: str, findings: list[str], event_ids: list[str]) -> None:
+        INTEGRITY_ALARM.labels(self.origin).set(1)
+        if findings == self.alarm.findings:
+            return
+        self.alarm = Alarm(True, reason, findings, event_ids)
+        log.error(
+            "audit.integrity_alarm", origin=self.origin, reason=reason, findings=findings, event_ids=event_ids
+        )
+        await self._record(
+            IntegrityAlarmRaised(origin=self.origin, reason=reason, findings=findings, event_ids=event_ids)
+        )
 
     async def keep_cosignature(self, event: CheckpointWitnessed, connection: AsyncConnection) -> bool:
         """Store a witness's cosigned copy of one of our checkpoints, in the caller's

@@ -111,27 +111,42 @@ async def run_audit(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
     audit = audit_of(runtime)
     if audit is None:
         return
+    while not stopping.is_set():
+        try:
+            await _lead(runtime, audit, stopping)
+        except Exception as error:  # noqa: BLE001 - e.g. the database unreachable: tried again
+            log.warning("audit.lead_failed", origin=audit.origin, error=type(error).__name__)
+        audit.leading = False
+        await pause(stopping, runtime.settings.audit_poll_interval)
+
+
+async def _lead(runtime: ServiceRuntime, audit: ServiceAudit, stopping: asyncio.Event) -> None:
+    """Fold, sign and verify while this process holds the lead; return when it is lost."""
     settings = runtime.settings
     async with _leadership(runtime, stopping) as lock:
         if stopping.is_set():
             return
+        await audit.reload()  # another process may have folded since this one last led
         audit.leading = True
         next_verify = time.monotonic()
         while not stopping.is_set():
-            try:
-                await audit.step()
-                if time.monotonic() >= next_verify:
-                    await audit.verify()
-                    next_verify = time.monotonic() + settings.audit_verify_seconds
-                if lock is not None:
+            if lock is not None:
+                try:
                     await lock.execute(text("SELECT 1"))  # raises once the lock's session is gone
                     await lock.commit()
-            except Exception as error:  # noqa: BLE001 - logged, tried again
-                log.warning(
-                    "audit.step_failed", origin=audit.origin, error=f"{type(error).__name__}: {error}"
-                )
-                if lock is not None and lock.closed:
+                except Exception as error:  # noqa: BLE001 - another process may lead now
+                    log.warning("audit.leadership_lost", origin=audit.origin, error=type(error).__name__)
                     return
+            verify_due = time.monotonic() >= next_verify
+            for job in (audit.step, audit.verify) if verify_due else (audit.step,):
+                try:
+                    await job()
+                except Exception as error:  # noqa: BLE001 - logged, tried again at the next pass
+                    log.warning(
+                        "audit.job_failed", origin=audit.origin, error=f"{type(error).__name__}: {error}"
+                    )
+            if verify_due:
+                next_verify = time.monotonic() + settings.audit_verify_seconds
             await pause(stopping, settings.audit_poll_interval)
 
 
