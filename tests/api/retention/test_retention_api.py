@@ -324,6 +324,11 @@ def test_every_read_of_a_customer_by_an_agent_appears_in_the_access_log(
         == 2
     )
     assert api.get("/access-log", params={"reader": "bob"}, headers=DPO).json()["items"] == []
+    later = (clock.now() + timedelta(seconds=1)).isoformat()
+    earlier = (clock.now() - timedelta(seconds=1)).isoformat()
+    assert api.get("/access-log", params={"from": later}, headers=DPO).json()["items"] == []
+    window = {"customer_id": customer_id, "from": earlier, "to": later}
+    assert len(api.get("/access-log", params=window, headers=DPO).json()["items"]) == len(reads)
     assert api.get("/access-log", headers=AGENT).status_code == 403
     assert api.get("/access-log", headers=DIRECTOR).status_code == 403
     assert UUID(items[0]["event_id"])
