@@ -65,7 +65,7 @@ async def measure(ctx: Context, count: int, latency_count: int) -> tuple[float, 
 
     from documents.adapters.outbox import SqlMailQueue
     from documents.adapters.rendering import DocumentRenderer
-    from documents.adapters.smtp import MailSettings, SmtpSender
+    from documents.adapters.smtp import MailSettings, SmtpPool
     from documents.adapters.templating import SandboxedTemplates
     from documents.adapters.transmitters import ChannelTransmitters, default_transmitters
     from documents.adapters.unit_of_work import SqlUnitOfWork
@@ -113,7 +113,7 @@ async def measure(ctx: Context, count: int, latency_count: int) -> tuple[float, 
             uow, clock, DEFAULT_ORGANISATION, DocumentRenderer(), SandboxedTemplates(), transmitters
         )
         settings = MailSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none")
-        worker = MailWorker(SqlMailQueue(engine), SmtpSender(settings), uow, clock)
+        worker = MailWorker(SqlMailQueue(engine), SmtpPool(settings), uow, clock)
         metadata = Metadata(actor="bench")
 
         async def submitted() -> Any:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from documents.adapters.maildir import MaildirSender, maildir_path
 from documents.adapters.outbox import SqlMailQueue
 from documents.adapters.rendering import DocumentRenderer
-from documents.adapters.smtp import MailSettings, SmtpSender
+from documents.adapters.smtp import MailSettings, SmtpPool
 from documents.adapters.templating import SandboxedTemplates
 from documents.adapters.transmitters import ChannelTransmitters, default_transmitters
 from documents.adapters.unit_of_work import SqlUnitOfWork
@@ -82,7 +82,7 @@ def bootstrap(runtime: ServiceRuntime) -> Documents:
         identity = MailIdentity(settings.mail_from, f"Le service client, {seller.name}\n{seller.contact}")
         sender: MailSender
         if settings.smtp_host:
-            sender, destination = SmtpSender(settings), "smtp"
+            sender, destination = SmtpPool(settings), "smtp"
         else:
             sender, destination = MaildirSender(maildir_path(runtime.settings.data_dir)), "maildir"
         email = EmailTransmitter(identity, clock)

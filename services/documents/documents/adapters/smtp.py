@@ -5,7 +5,8 @@ Settings (``GUICHET_SMTP_*``): ``HOST`` (unset: the embedded default, a maildir)
 on a trusted network only: refused with credentials, which would travel in clear),
 ``USERNAME`` / ``PASSWORD`` (both or neither), ``TIMEOUT`` seconds;
 ``GUICHET_MAIL_FROM``; ``GUICHET_SURVEY_URL`` (intake's public base URL).
-One connection is kept open and reused; it is opened again after a failure."""
+Each connection is kept open and reused, and opened again after a failure; ``SmtpPool``
+keeps several."""
 
 from __future__ import annotations
 
@@ -104,6 +105,28 @@ class SmtpSender:
     async def close(self) -> None:
         async with self._lock:
             await self._drop()
+
+
+class SmtpPool:
+    """``connections`` SMTP connections, each message sent on a free one: the worker hands
+    several messages over at once."""
+
+    def __init__(self, settings: MailSettings, connections: int = 4) -> None:
+        self._senders = [SmtpSender(settings) for _ in range(connections)]
+        self._free: asyncio.Queue[SmtpSender] = asyncio.Queue()
+        for sender in self._senders:
+            self._free.put_nowait(sender)
+
+    async def send(self, mail: Mail) -> None:
+        sender = await self._free.get()
+        try:
+            await sender.send(mail)
+        finally:
+            self._free.put_nowait(sender)
+
+    async def close(self) -> None:
+        for sender in self._senders:
+            await sender.close()
 
 
 def _describe(refused: aiosmtplib.SMTPRecipientsRefused) -> str:

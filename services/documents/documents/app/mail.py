@@ -266,9 +266,12 @@ class MailWorker:
         batch: int = 200,
         lease: timedelta = timedelta(minutes=2),
         poll_seconds: float = 1.0,
+        parallel: int = 4,
     ) -> None:
         self.queue, self.sender, self.uow, self.clock = queue, sender, uow, clock
         self.backoff, self.batch, self.lease, self.poll_seconds = backoff, batch, lease, poll_seconds
+        self.parallel = parallel
+        """Messages handed over at once (as many as the sender has connections)."""
         self.health = "ok"
         """``ok``, ``unreachable`` (the server is down) or ``refusing`` (it answers 4xx)."""
         self._wake = asyncio.Event()
@@ -302,15 +305,16 @@ class MailWorker:
         were due."""
         claimed = await self.queue.claim(self.clock.now(), self.lease, self.batch)
         outcomes: list[Outcome] = []
-        for position, item in enumerate(claimed):
+        for start in range(0, len(claimed), self.parallel):
             if self._stopping:
-                await self.queue.postpone([c.mail.message_id for c in claimed[position:]], self.clock.now())
+                await self.queue.postpone([c.mail.message_id for c in claimed[start:]], self.clock.now())
                 break
-            outcome = await self.attempt(item)
-            outcomes.append(outcome)
-            if outcome.unreachable:
-                rest = [c.mail.message_id for c in claimed[position + 1 :]]
-                await self.queue.postpone(rest, outcome.retry_at or self.clock.now())
+            chunk = claimed[start : start + self.parallel]
+            outcomes += await asyncio.gather(*(self.attempt(item) for item in chunk))
+            down = [outcome for outcome in outcomes[-len(chunk) :] if outcome.unreachable]
+            if down:
+                rest = [c.mail.message_id for c in claimed[start + len(chunk) :]]
+                await self.queue.postpone(rest, down[0].retry_at or self.clock.now())
                 break
         if outcomes:
             await self._record(outcomes)
