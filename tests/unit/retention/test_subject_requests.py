@@ -13,6 +13,7 @@ from events.catalogue.retention import (
     DataSubjectRequestCompleted,
     DataSubjectRequestDueSoon,
     DataSubjectRequestOverdue,
+    RequestKind,
 )
 from retention.domain.calendar import add_months, one_month_after
 from retention.domain.errors import IdentityNotVerified, RequestRefused, UnknownSubject
@@ -21,7 +22,9 @@ from retention.domain.subject_request import SubjectRequest
 RECEIVED = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
 
 
-def request(kind: str = "access", *, customer: bool = True, at: datetime = RECEIVED) -> SubjectRequest:
+def request(
+    kind: RequestKind = "access", *, customer: bool = True, at: datetime = RECEIVED
+) -> SubjectRequest:
     return SubjectRequest.receive(
         uuid4(),
         kind,
@@ -29,7 +32,7 @@ def request(kind: str = "access", *, customer: bool = True, at: datetime = RECEI
         {"name": "Jeanne Martin"},
         "email",
         "agent-1",
-        at,  # type: ignore[arg-type]
+        at,
     )
 
 
