@@ -39,7 +39,8 @@ class AuthorisationViews:
     async def habilitations(
         self, person: str | None, teams: Collection[str] | None, reader: str, limit: int = 500
     ) -> list[dict[str, Any]]:
-        """Habilitations (of ``person``, or everyone's), oldest grant first. ``teams`` None: the
+        """Habilitations (of ``person``, or everyone's), oldest grant first (ids are time-sortable
+        UUIDv7: two granted at the same instant keep the order they were granted in). ``teams`` None: the
         reader reads every one; otherwise only their own and those scoped to one of ``teams``."""
         query = select(habilitations).order_by(habilitations.c.granted_at, habilitations.c.habilitation_id)
         if person is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -24,6 +24,7 @@ from approvals.entrypoints.authorisation_schemas import (
 from approvals.entrypoints.deps import ApprovalsDep, DeciderDep
 from approvals.entrypoints.problems import to_problem
 from events.catalogue.approvals import Money
+from events.ids import new_id
 from events.service.access import described_route, read_scope
 from events.service.auth import CurrentActor
 from events.service.deps import MetadataDep
@@ -103,7 +104,7 @@ async def grant(
     )
     scope = Scope(frozenset(body.teams), frozenset(body.kinds), ceiling)
     wanted = Grant(
-        uuid4(), body.person, body.level, scope, body.valid_from or now, body.valid_until, body.reason
+        new_id(), body.person, body.level, scope, body.valid_from or now, body.valid_until, body.reason
     )
     habilitation = await approvals.authorisations.handle(GrantHabilitation(wanted, decider, metadata))
     response.headers["Location"] = f"/habilitations?person={habilitation.person}"
@@ -161,7 +162,7 @@ async def appoint(
     response: Response,
 ) -> dict[str, Any]:
     command = AppointSubstitute(
-        uuid4(),
+        new_id(),
         body.absent,
         body.substitute,
         body.valid_from,
