@@ -24,6 +24,7 @@ from events.audit.verify import CHANGED, verify_bundle
 from events.catalogue.audit import CheckpointSigned, IntegrityAlarmRaised
 from events.service.app import create_service_app
 from events.service.auth import issue_token
+from events.service.runtime import ServiceRuntime
 from events.service.settings import ServiceSettings
 from events.tables import events as events_table
 from intake.service import DEFINITION
@@ -52,7 +53,8 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     )
     with TestClient(create_service_app(DEFINITION, settings)) as started:
         assert started.portal is not None
-        started.portal.call(started.app.state.runtime.ready.wait)  # type: ignore[attr-defined]
+        runtime: ServiceRuntime = started.app.state.runtime  # type: ignore[attr-defined]
+        started.portal.call(runtime.ready.wait)
         yield started
 
 
@@ -174,7 +176,8 @@ def test_a_changed_byte_in_a_stored_event_raises_the_alarm_naming_it(client: Tes
     step(client)
     assert client.portal is not None
     audit = audit_of(client)
-    assert client.portal.call(audit.verify).ok
+    first = client.portal.call(audit.verify)
+    assert first is not None and first.ok
     target = next(e for e in stored_events(client) if e.stream_id == UUID(request["request_id"]))
     engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
 
@@ -191,6 +194,7 @@ def test_a_changed_byte_in_a_stored_event_raises_the_alarm_naming_it(client: Tes
 
     client.portal.call(tamper)
     report = client.portal.call(audit.verify)
+    assert report is not None
     assert [(f.kind, f.event_id) for f in report.findings] == [(CHANGED, str(target.id))]
     assert audit.alarm.raised and audit.alarm.event_ids == [str(target.id)]
     readiness = client.get("/readyz")
@@ -240,7 +244,8 @@ def test_the_timeline_has_no_integrity_without_an_audit_log(tmp_path: Path) -> N
         create_service_app(DEFINITION, ServiceSettings(service="intake", data_dir=tmp_path))
     ) as plain:
         assert plain.portal is not None
-        plain.portal.call(plain.app.state.runtime.ready.wait)  # type: ignore[attr-defined]
+        runtime: ServiceRuntime = plain.app.state.runtime  # type: ignore[attr-defined]
+        plain.portal.call(runtime.ready.wait)
         assert set(timeline_integrity(plain, new_request(plain))) == {None}
         assert plain.get("/audit/checkpoints", headers=AUDITOR).status_code == 404
 

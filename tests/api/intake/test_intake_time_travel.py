@@ -141,10 +141,10 @@ def test_each_time_travel_read_is_in_the_access_log(desk, client, clock):
     request_id = desk.new_request()["request_id"]
     ok(as_of(client, f"/requests/{request_id}", clock.now()))
     ok(as_of(client, f"/requests/{request_id}/timeline", clock.now()))
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime = client.app.state.runtime
     logged = [
         e.data
-        for e in client.portal.call(runtime.store.read_all, 0, 10_000)  # type: ignore[union-attr]
+        for e in client.portal.call(runtime.store.read_all, 0, 10_000)
         if e.type == "retention.ArchiveAccessed" and e.data["reader"] == "audrey"
     ]
     suffix = f"request/{request_id}?as_of={clock.now().isoformat()}"

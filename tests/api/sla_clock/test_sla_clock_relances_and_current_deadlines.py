@@ -6,7 +6,7 @@ deadlines, the superseded ones on demand."""
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -17,7 +17,7 @@ from sla_harness import T0, Harness
 from events.catalogue import intake as ev
 
 
-def waiting_since_last_week(h: Harness) -> tuple[UUID, object]:
+def waiting_since_last_week(h: Harness) -> tuple[UUID, datetime]:
     """A letter received 10 days ago; what we asked by letter was due 7 days ago, recorded now."""
     rid = uuid4()
     h.send(

@@ -18,6 +18,7 @@ from events.migrations import upgrade_platform
 from events.service.audit import run_audit
 from events.service.settings import ServiceSettings
 from events.store import SqlEventStore
+from events.testing import checkpoint_size
 from events.testing.servers import make_database
 
 KEY = Signer.generate("guichet-leader-test")
@@ -69,7 +70,7 @@ async def test_one_process_leads_and_the_other_takes_over(postgres_url: str) -> 
 
     async def signed() -> list[int]:
         return [
-            e.decode().size for e in await store.read_all(0, 1000) if e.type == CheckpointSigned.event_type
+            checkpoint_size(e) for e in await store.read_all(0, 1000) if e.type == CheckpointSigned.event_type
         ]
 
     try:

@@ -18,6 +18,7 @@ from events.db import create_engine
 from events.envelope import Envelope
 from events.migrations import upgrade_platform
 from events.store import SqlEventStore
+from events.testing import checkpoint_size
 
 LOG_KEY = Signer.generate("guichet-intake")
 WITNESS_KEY = Signer.generate("guichet-sla-clock")
@@ -82,7 +83,7 @@ async def test_the_witness_cosigns_each_extension_and_the_log_keeps_the_cosignat
     witness = Witness(witness_store, WITNESS_KEY, name="guichet-sla-clock")
     witnessed = await witness_all(witness, checkpoints)
     assert all(w is not None for w in witnessed)
-    assert [e.decode().size for e in await stream(witness_store)] == [3, 8]
+    assert [checkpoint_size(e) for e in await stream(witness_store)] == [3, 8]
     assert await witness_all(witness, checkpoints[:1]) == [None]  # not newer: nothing recorded
     last = witnessed[-1]
     assert last is not None

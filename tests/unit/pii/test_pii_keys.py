@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -125,7 +126,7 @@ def test_a_reader_without_the_key_decodes_sealed_fields_as_erased():
         id=event,
         source="/guichet/test",
         type="test.PiiUnitNoted",
-        time="2026-01-01T00:00:00Z",
+        time=datetime(2026, 1, 1, tzinfo=UTC),
         stream_id=stream,
         stream_type="note",
         stream_version=1,
