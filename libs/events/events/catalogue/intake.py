@@ -286,3 +286,17 @@ class QueueExceptionDocumented(DomainEvent, type="intake.QueueExceptionDocumente
     exception: str
     reason: str
     at: datetime
+
+
+class SubjectDataErased(DomainEvent, type="intake.SubjectDataErased"):
+    """Intake blanked a data subject's read models after retention destroyed their keys
+    (``cause``: ``erasure`` with the data-subject request's id, or ``purge`` with the purge's
+    id as ``cause_id``); ``events_affected``: intake's events sealed under those keys."""
+
+    cause: str
+    cause_id: UUID
+    subject: str
+    categories: tuple[str, ...]
+    key_ids: tuple[str, ...]
+    events_affected: int
+    at: datetime

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import orjson
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.persistence.projectors import SubjectErasedHook
 from events.pii.keyring import Keyring
@@ -65,18 +65,26 @@ async def count_sealed_events(engine: AsyncEngine, subject: str, key_ids: Collec
     next load folds the stream again, its fields now erased)."""
     if not key_ids:
         return 0
+    async with engine.begin() as connection:
+        return await count_sealed_events_in(connection, subject, key_ids)
+
+
+async def count_sealed_events_in(connection: AsyncConnection, subject: str, key_ids: Collection[str]) -> int:
+    """:func:`count_sealed_events` in the caller's transaction (a consumer's, which commits the
+    count with its inbox row)."""
+    if not key_ids:
+        return 0
     wanted = set(key_ids)
     count = 0
     streams = set()
-    async with engine.begin() as connection:
-        rows = await connection.execute(
-            select(events.c.stream_id, events.c.pii).where(events.c.pii["subject"].as_string() == subject)
-        )
-        for stream_id, pii in rows:
-            marker = orjson.loads(pii) if isinstance(pii, str | bytes) else pii
-            if marker and wanted.intersection((marker.get("key_id") or "").split()):
-                count += 1
-                streams.add(stream_id)
-        if streams:
-            await connection.execute(delete(snapshots).where(snapshots.c.stream_id.in_(sorted(streams))))
+    rows = await connection.execute(
+        select(events.c.stream_id, events.c.pii).where(events.c.pii["subject"].as_string() == subject)
+    )
+    for stream_id, pii in rows:
+        marker = orjson.loads(pii) if isinstance(pii, str | bytes) else pii
+        if marker and wanted.intersection((marker.get("key_id") or "").split()):
+            count += 1
+            streams.add(stream_id)
+    if streams:
+        await connection.execute(delete(snapshots).where(snapshots.c.stream_id.in_(sorted(streams))))
     return count

@@ -25,6 +25,7 @@ from retention.adapters.tables import (
     retention_policies,
     retention_purges,
     retention_request_owners,
+    retention_service_erasures,
     retention_subject_events,
     retention_subject_requests,
     retention_subjects,
@@ -254,6 +255,24 @@ async def project_access(envelope: Envelope, event: DomainEvent, connection: Asy
             "context": event.context,
             "source": envelope.source,
             "accessed_at": utc(event.at),
+        },
+    )
+
+
+async def project_service_erasure(
+    envelope: Envelope, event: DomainEvent, connection: AsyncConnection
+) -> None:
+    """A producer's report of what it blanked: completes the erasure's or purge's proof."""
+    assert isinstance(event, i.SubjectDataErased)
+    await insert_if_absent(
+        connection,
+        retention_service_erasures,
+        {
+            "cause_id": event.cause_id,
+            "service": envelope.source.rsplit("/", 1)[-1],
+            "subject": event.subject,
+            "events_affected": event.events_affected,
+            "recorded_at": utc(event.at),
         },
     )
 

@@ -99,6 +99,18 @@ retention_purges = Table(
     Column("executed_at", Instant, nullable=False),
 )
 
+retention_service_erasures = Table(
+    "retention_service_erasures",
+    metadata,
+    Column("cause_id", Uuid, primary_key=True),
+    Column("service", String(64), primary_key=True),
+    Column("subject", String(64), primary_key=True),
+    Column("events_affected", Integer, nullable=False),
+    Column("recorded_at", Instant, nullable=False),
+)
+"""What each producer reported blanking (``intake.SubjectDataErased``): per erasure request or
+purge (``cause_id``), service and subject, the count of that service's events made unreadable."""
+
 retention_access_log = Table(
     "retention_access_log",
     metadata,

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.catalogue.retention import RetentionPeriod
 from events.persistence import reading
@@ -18,6 +18,7 @@ from retention.adapters.tables import (
     retention_access_log,
     retention_policies,
     retention_purges,
+    retention_service_erasures,
     retention_subject_events,
     retention_subject_requests,
     retention_subjects,
@@ -103,7 +104,11 @@ class RetentionViews:
                     )
                 )
             ).first()
-        return None if row is None else _row(row)
+            if row is None:
+                return None
+            return _row(row) | {
+                "events_affected_by_service": (await _by_service(connection, [request_id]))[request_id]
+            }
 
     async def open_requests_due_before(self, moment: datetime) -> list[UUID]:
         async with reading(self.engine) as connection:
@@ -121,7 +126,9 @@ class RetentionViews:
             rows = await connection.execute(
                 select(retention_purges).order_by(retention_purges.c.executed_at.desc()).limit(limit)
             )
-            return [_row(row) for row in rows]
+            purges = [_row(row) for row in rows]
+            counts = await _by_service(connection, [p["purge_id"] for p in purges])
+            return [p | {"events_affected_by_service": counts[p["purge_id"]]} for p in purges]
 
     async def access_log(self, query: AccessQuery) -> list[dict[str, Any]]:
         log = retention_access_log
@@ -152,3 +159,19 @@ def activity_of(row: Any) -> SubjectActivity:
         on_hold=row.on_hold,
         erased=frozenset(row.erased or ()),
     )
+
+
+async def _by_service(connection: AsyncConnection, cause_ids: Sequence[UUID]) -> dict[UUID, dict[str, int]]:
+    """Per erasure or purge of ``cause_ids``: the events each producer reported made unreadable."""
+    found: dict[UUID, dict[str, int]] = {cause_id: {} for cause_id in cause_ids}
+    if not cause_ids:
+        return found
+    table = retention_service_erasures
+    rows = await connection.execute(
+        select(table.c.cause_id, table.c.service, func.sum(table.c.events_affected))
+        .where(table.c.cause_id.in_(list(cause_ids)))
+        .group_by(table.c.cause_id, table.c.service)
+    )
+    for cause_id, service, affected in rows:
+        found[cause_id][service] = int(affected)
+    return found

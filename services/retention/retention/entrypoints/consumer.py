@@ -1,13 +1,20 @@
 """The consumer: intake's events -> each subject's anchors and consumed events; every
-context's ``ArchiveAccessed`` -> the access log. Exactly once per event (the platform
+context's ``ArchiveAccessed`` -> the access log; each producer's ``SubjectDataErased`` -> the
+events it reports made unreadable, per erasure or purge. Exactly once per event (the platform
 consumer's inbox row commits with the projection)."""
 
 from __future__ import annotations
 
+from events.catalogue.intake import SubjectDataErased
 from events.catalogue.retention import ArchiveAccessed
 from events.consumer import Consumer, Handler
 from events.service.runtime import ServiceRuntime
-from retention.adapters.projection import INTAKE_EVENTS, project_access, project_intake
+from retention.adapters.projection import (
+    INTAKE_EVENTS,
+    project_access,
+    project_intake,
+    project_service_erasure,
+)
 
 CONSUMER_NAME = "retention"
 CONSUMED_CONTEXTS = ("intake", "documents", "approvals", "sla_clock")
@@ -16,4 +23,5 @@ CONSUMED_CONTEXTS = ("intake", "documents", "approvals", "sla_clock")
 def build_consumer(runtime: ServiceRuntime) -> Consumer:
     handlers: dict[str, Handler] = {event.event_type: project_intake for event in INTAKE_EVENTS}
     handlers[ArchiveAccessed.event_type] = project_access
+    handlers[SubjectDataErased.event_type] = project_service_erasure
     return Consumer(CONSUMER_NAME, runtime.engine, handlers)

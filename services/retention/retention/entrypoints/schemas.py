@@ -54,6 +54,8 @@ class PurgeRead(BaseModel):
     key_ids: list[str]
     subjects_on_hold: int
     executed_at: datetime
+    events_affected_by_service: dict[str, int] = {}
+    """What each producer reported blanking after this purge (``intake.SubjectDataErased``)."""
 
 
 class PurgeRunRead(BaseModel):
@@ -101,6 +103,8 @@ class SubjectRequestRead(BaseModel):
     warned: bool
     overdue: bool
     actions: list[str]
+    events_affected_by_service: dict[str, int] = {}
+    """After an erasure: the events each producer reported made unreadable."""
 
 
 class ExportRead(BaseModel):
