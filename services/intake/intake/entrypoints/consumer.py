@@ -18,7 +18,7 @@ from events.envelope import Envelope
 from events.pii.erasure import count_sealed_events_in
 from events.pii.lookup import subjects_of_keys
 from events.service.runtime import ServiceRuntime
-from events.store.sql import Transaction
+from events.store import Transaction
 from intake.adapters.projection import PROJECTORS
 
 CONSUMER_NAME = "intake"
