@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from conftest import AGENT, DIRECTOR, MANAGER, OTHER_DIRECTOR, ready, submit
+from approvals_desk import AGENT, DIRECTOR, MANAGER, OTHER_DIRECTOR, ready, submit
 from fastapi.testclient import TestClient
 
 from approvals.adapters.authorities import TokenAuthorities

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from uuid import uuid4
 
-from conftest import (
+from approvals_desk import (
     AGENT,
     DIRECTOR,
     MANAGER,

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from conftest import AGENT, DIRECTOR, MANAGER, digest, submit
+from approvals_desk import AGENT, DIRECTOR, MANAGER, digest, submit
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 

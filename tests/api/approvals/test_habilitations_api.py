@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AGENT, DIRECTOR, MANAGER, OTHER_MANAGER, bearer, ready, submit
+from approvals_desk import AGENT, DIRECTOR, MANAGER, OTHER_MANAGER, bearer, ready, submit
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 

@@ -12,8 +12,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from conftest import AGENT, AUDITOR, DIRECTOR, DPO, MovableClock, bearer, feed, ready, runtime_of
 from fastapi.testclient import TestClient
+from retention_desk import AGENT, AUDITOR, DIRECTOR, DPO, MovableClock, bearer, feed, ready, runtime_of
 
 from events.catalogue.retention import ArchiveAccessed, RetentionPurgeExecuted
 from events.service.app import create_service_app
