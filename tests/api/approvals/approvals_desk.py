@@ -66,3 +66,8 @@ def submit(client: TestClient, headers: dict[str, str] = AGENT, **fields: Any) -
         "amounts": [{"amount": "200", "currency": "EUR"}],
     } | fields
     return client.post("/approvals", json=body, headers=headers)
+
+
+def if_match(rules: dict[str, Any]) -> dict[str, str]:
+    """The If-Match of a rules definition: the version of ``rules`` (as GET /rules/current read it)."""
+    return {"If-Match": f'"{rules["version"]}"'}

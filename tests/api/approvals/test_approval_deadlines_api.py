@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from approvals_desk import AGENT, DIRECTOR, MANAGER, OTHER_DIRECTOR, ready, submit
+from approvals_desk import AGENT, DIRECTOR, MANAGER, OTHER_DIRECTOR, if_match, ready, submit
 from fastapi.testclient import TestClient
 
 from approvals.adapters.authorities import TokenAuthorities
@@ -137,7 +137,7 @@ def test_the_reminder_of_a_named_approver_also_reaches_their_substitute(
         "default_currency": "EUR",
         "compensation_kinds": current["compensation_kinds"],
     }
-    assert app.put("/rules/current", json=body, headers=DIRECTOR).status_code == 200
+    assert app.put("/rules/current", json=body, headers=DIRECTOR | if_match(current)).status_code == 200
     period = {
         "valid_from": MONDAY_9_PARIS.isoformat(),
         "valid_until": (MONDAY_9_PARIS + timedelta(days=5)).isoformat(),

@@ -14,6 +14,7 @@ from approvals_desk import (
     OTHER_MANAGER,
     bearer,
     digest,
+    if_match,
     ready,
     start,
     submit,
@@ -144,8 +145,8 @@ def test_a_director_defines_new_rules_and_submissions_name_their_version(api: Te
         "compensation_kinds": ["compensation"],
         "reason": "threshold lowered after the audit",
     }
-    assert api.put("/rules/current", json=body, headers=MANAGER).status_code == 403
-    defined = api.put("/rules/current", json=body, headers=DIRECTOR)
+    assert api.put("/rules/current", json=body, headers=MANAGER | if_match(current)).status_code == 403
+    defined = api.put("/rules/current", json=body, headers=DIRECTOR | if_match(current))
     assert defined.status_code == 200, defined.text
     assert (defined.json()["version"], defined.json()["defined_by"]) == (2, "dora")
     assert api.get("/rules/current", headers=AGENT).json()["version"] == 2
@@ -196,3 +197,20 @@ def test_the_check_answers_from_the_events_replayed_after_a_restart(data_dir: Pa
         assert check(client, withdrawn["content_hash"], withdrawn["request_id"])[1]["validated"] is False
         inbox = client.get("/inbox", headers=bearer("zoe", "manager", level=2)).json()["items"]
         assert [item["approval_id"] for item in inbox] == [pending["approval_id"]]
+
+
+def test_a_rules_definition_names_the_version_it_read(api: TestClient) -> None:
+    current = api.get("/rules/current", headers=AGENT)
+    assert current.headers["ETag"] == '"1"'
+    body = {k: current.json()[k] for k in ("kinds", "thresholds", "default_currency", "compensation_kinds")}
+    body["circuits"] = [
+        {"level": 2, "steps": [{"step": 1, "level": 2}]},
+        {"level": 3, "steps": [{"step": 1, "level": 2}, {"step": 2, "level": 3}]},
+    ]
+    without = api.put("/rules/current", json=body, headers=DIRECTOR)
+    assert without.status_code == 428 and without.headers["content-type"] == "application/problem+json"
+    first = api.put("/rules/current", json=body, headers=DIRECTOR | if_match(current.json()))
+    assert first.status_code == 200 and first.headers["ETag"] == '"2"'
+    concurrent = api.put("/rules/current", json=body, headers=OTHER_DIRECTOR | if_match(current.json()))
+    assert concurrent.status_code == 412
+    assert api.get("/rules/current", headers=AGENT).json()["version"] == 2

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from approvals_desk import AGENT, DIRECTOR, MANAGER, digest, submit
+from approvals_desk import AGENT, DIRECTOR, MANAGER, digest, if_match, submit
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -105,6 +105,6 @@ def test_rules_that_cannot_decide_every_case_are_refused(api: TestClient) -> Non
         "circuits": [{"level": 2, "steps": [{"step": 1, "level": 2}]}],
         "default_currency": "EUR",
     }
-    refused = api.put("/rules/current", json=body, headers=DIRECTOR)
+    refused = api.put("/rules/current", json=body, headers=DIRECTOR | if_match(current))
     assert refused.status_code == 422 and fields_named(refused) == ["thresholds"]
     assert api.get("/rules/current", headers=AGENT).json()["version"] == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from approvals_desk import AGENT, DIRECTOR, MANAGER, OTHER_MANAGER, bearer, ready, submit
+from approvals_desk import AGENT, DIRECTOR, MANAGER, OTHER_MANAGER, bearer, if_match, ready, submit
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
@@ -71,7 +71,7 @@ def define_named_approvers(app: TestClient, approver: str) -> None:
         "default_currency": "EUR",
         "compensation_kinds": current["compensation_kinds"],
     }
-    assert app.put("/rules/current", json=body, headers=DIRECTOR).status_code == 200
+    assert app.put("/rules/current", json=body, headers=DIRECTOR | if_match(current)).status_code == 200
 
 
 def test_a_manager_decides_level_2_only_with_a_habilitation_in_force_and_a_revocation_stops_it_at_once(

@@ -49,3 +49,5 @@ class DefineRules:
     defined_by: str
     reason: str | None = None
     metadata: Metadata = Metadata()
+    expected_version: int | None = None
+    """The rules version the definer read (the If-Match); None: whatever is in force."""

@@ -8,6 +8,7 @@ from approvals.domain.approval import Approval
 from approvals.domain.authority import DecisionScope, Refusal
 from approvals.domain.errors import AlreadySubmitted, ApprovalClosed, DecisionRefused
 from approvals.domain.levels import ApprovalRules
+from events.application.errors import StaleVersion
 
 MANAGER_ROLES = ("manager", "director")
 
@@ -64,8 +65,13 @@ async def expire_approval(command: c.ExpireApproval, uow: UnitOfWork, clock: Clo
 
 
 async def define_rules(command: c.DefineRules, uow: UnitOfWork, clock: Clock) -> ApprovalRules:
+    """The next rules version, if the definer read the one in force (two concurrent definitions:
+    the second is stale)."""
     async with uow:
         book = await uow.rules.book()
+        expected = command.expected_version
+        if expected is not None and expected != book.current.version:
+            raise StaleVersion(book.current.version, expected)
         rules = book.define(command.rules, command.defined_by, command.reason, clock.now())
         await uow.commit(command.metadata)
     return rules

@@ -27,7 +27,7 @@ from approvals.entrypoints.schemas import (
 )
 from events.application.errors import NotFound
 from events.catalogue.approvals import CircuitStep, CurrencyThreshold, KindRule, Money, StepRule
-from events.service.deps import MetadataDep
+from events.service.deps import IfMatchDep, MetadataDep
 
 router = APIRouter(tags=["approvals"], route_class=AccessRoute)
 
@@ -154,18 +154,27 @@ async def inbox(
     summary="The level rules in force and their version",
     dependencies=[allow(Permission.READ_RULES)],
 )
-async def current_rules(approvals: ApprovalsDep) -> dict[str, Any]:
-    return await approvals.views.current_rules()
+async def current_rules(approvals: ApprovalsDep, response: Response) -> dict[str, Any]:
+    """The ETag is the rules version: a definition names it in If-Match."""
+    rules = await approvals.views.current_rules()
+    response.headers["ETag"] = f'"{rules["version"]}"'
+    return rules
 
 
 @router.put(
     "/rules/current",
     response_model=RulesRead,
-    summary="Define the next version of the level rules (recorded as ApprovalRulesDefined)",
+    summary="Define the next version of the level rules (recorded as ApprovalRulesDefined); "
+    "If-Match: the version read",
     dependencies=[allow(Permission.DEFINE_RULES)],
 )
 async def define_rules(
-    body: RulesWrite, approvals: ApprovalsDep, decider: DeciderDep, metadata: MetadataDep
+    body: RulesWrite,
+    version: IfMatchDep,
+    approvals: ApprovalsDep,
+    decider: DeciderDep,
+    metadata: MetadataDep,
+    response: Response,
 ) -> dict[str, Any]:
     rules = ApprovalRules(
         version=1,
@@ -181,7 +190,10 @@ async def define_rules(
         default_currency=body.default_currency,
         compensation_kinds=tuple(body.compensation_kinds),
     )
-    defined = await approvals.bus.handle(c.DefineRules(rules, decider.subject, body.reason, metadata))
+    defined = await approvals.bus.handle(
+        c.DefineRules(rules, decider.subject, body.reason, metadata, expected_version=version)
+    )
+    response.headers["ETag"] = f'"{defined.version}"'
     return rules_document(defined) | {
         "defined_by": decider.subject,
         "defined_at": approvals.clock.now(),
