@@ -6,7 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from approvals_desk import AGENT, DIRECTOR, MANAGER, digest, if_match, submit
+from approvals_desk import AGENT, DIRECTOR, MANAGER, bearer, digest, if_match, submit
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -66,10 +66,12 @@ def test_the_same_content_twice_for_a_request_is_a_409(api: TestClient) -> None:
 def test_an_agent_cannot_decide_and_the_refusal_names_the_right(api: TestClient) -> None:
     created = submit(api).json()
     response = api.post(
-        f"/approvals/{created['approval_id']}/decisions", json={"decision": "approve"}, headers=AGENT
+        f"/approvals/{created['approval_id']}/decisions",
+        json={"decision": "approve"},
+        headers=bearer("zoe", "agent"),
     )
     assert response.status_code == 403
-    assert response.json()["missing"] == "approvals:decide"
+    assert response.json()["missing"] == "approvals:decide-level-2"
 
 
 def test_a_rejection_without_reason_is_a_422_and_the_approval_stays_pending(api: TestClient) -> None:

@@ -243,3 +243,26 @@ def test_habilitations_and_substitutions_are_rebuilt_from_the_log(app: TestClien
     assert after == before
     assert [h["habilitation_id"] for h in after[0]] == [kept["habilitation_id"], revoked["habilitation_id"]]
     assert decide(app, submit(app, team="support").json(), MANAGER).json()["status"] == "validated"
+
+
+def test_an_agent_holding_a_habilitation_or_standing_in_decides_and_sees_the_inbox_at_that_level(
+    app: TestClient, clock: Clock
+) -> None:
+    holder, stand_in = bearer("hugo", "agent"), bearer("ines", "agent")
+    waiting = submit(app, team="support").json()
+    assert app.get("/inbox", headers=holder).json()["items"] == []
+    assert grant(app, "hugo", teams=["support"]).status_code == 201
+    period = {"valid_from": T0.isoformat(), "valid_until": (T0 + timedelta(days=1)).isoformat()}
+    app.post("/substitutions", json={"absent": "hugo", "substitute": "ines"} | period, headers=DIRECTOR)
+    clock.at += timedelta(minutes=1)
+    assert [i["approval_id"] for i in app.get("/inbox", headers=holder).json()["items"]] == [
+        waiting["approval_id"]
+    ]
+    assert [i["approval_id"] for i in app.get("/inbox", headers=stand_in).json()["items"]] == [
+        waiting["approval_id"]
+    ]
+    decided = decide(app, waiting, holder)
+    assert decided.status_code == 200 and decided.json()["validated_by"] == ["hugo"]
+    for_the_absent = decide(app, submit(app, team="support").json(), stand_in, on_behalf_of="hugo")
+    assert for_the_absent.status_code == 200, for_the_absent.json()
+    assert app.get("/inbox", headers=bearer("jade", "agent")).json()["items"] == []

@@ -47,3 +47,6 @@ class TokenAuthorities:
                 f"the caller holds level {held}",
             )
         return Authority(actor.subject, held, basis="token")
+
+    async def inbox_level(self, actor: Decider, at: datetime) -> int:
+        return token_level(actor)

@@ -111,3 +111,18 @@ class RecordedAuthorities:
         return authority_for(
             actor.subject, director, records[actor.subject], substituted, level, scope, at, on_behalf_of
         )
+
+    async def inbox_level(self, actor: Decider, at: datetime) -> int:
+        """3 for a director; otherwise the highest habilitation in force at ``at`` of the actor
+        or of those they substitute then (1 without any)."""
+        if DIRECTOR in actor.roles:
+            return 3
+        async with reading(self.engine) as connection:
+            running = [
+                substitution_of(row).absent
+                for row in await connection.execute(_SUBSTITUTIONS, {"substitute": actor.subject})
+                if substitution_of(row).runs_at(at)
+            ]
+            records = await habilitations_of(connection, [actor.subject, *running])
+        levels = [h.level for held in records.values() for h in held if h.state_at(at) == "in_force"]
+        return max([1, *levels])

@@ -49,6 +49,11 @@ class Authorities(Protocol):
         approver they substitute), or a refusal naming the missing right."""
         ...
 
+    async def inbox_level(self, actor: Decider, at: datetime) -> int:
+        """The highest level ``actor`` may decide at ``at``, their own or that of an absent
+        approver they substitute: their inbox lists the steps open to anyone of that level."""
+        ...
+
 
 class UnitOfWork(ports.UnitOfWork, Protocol):
     """One transaction: approval events, rules versions and their projections."""

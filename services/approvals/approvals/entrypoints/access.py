@@ -1,9 +1,10 @@
 """Approvals' access policy: who may call each route (data).
 
-Deciding is open to managers and directors (or level 2 and more) at the door; the step's own
-level is then checked against the caller's authority (``Authorities``), a 403 naming the
-missing right (``approvals:decide-level-3``). Four eyes is the domain's: the author never
-decides on their own content.
+Deciding and the inbox are open to staff at the door: the level comes from the caller's
+authority (``Authorities``: the recorded habilitations and substitutions, so an agent holding a
+habilitation or standing in for an absent approver decides), a 403 naming the missing right
+(``approvals:decide-level-3``). Four eyes is the domain's: the author never decides on their
+own content.
 """
 
 from enum import StrEnum
@@ -12,7 +13,6 @@ from approvals.entrypoints.problems import ApprovalsRoute
 from events.service.access import AccessPolicy, anyone, at_least, described_route, only
 
 STAFF = ("agent", "manager", "director")
-MANAGERS = ("manager", "director")
 
 
 class Permission(StrEnum):
@@ -33,16 +33,18 @@ POLICY = AccessPolicy(
     {
         Permission.SUBMIT: only(*STAFF),
         Permission.READ: anyone(),
-        Permission.DECIDE: at_least(
-            2,
-            *MANAGERS,
-            note="A level-3 step also needs the director role or level 3; never on one's own content.",
+        Permission.DECIDE: only(
+            *STAFF,
+            note="The step's level is then checked against the caller's recorded habilitations "
+            "(or those of the absent approver they substitute); never on one's own content.",
         ),
         Permission.WITHDRAW: only(*STAFF, note="The author, or a manager (manager role or level 2)."),
         Permission.CHECK_VALIDATION: anyone(
             note="The question every sender asks before transmitting a content."
         ),
-        Permission.READ_INBOX: at_least(2, *MANAGERS),
+        Permission.READ_INBOX: only(
+            *STAFF, note="Steps open to the caller's recorded level, theirs and those they substitute."
+        ),
         Permission.READ_RULES: anyone(),
         Permission.DEFINE_RULES: at_least(3, "director"),
         Permission.GRANT_HABILITATIONS: only("director", note="Never to oneself; revoking too."),

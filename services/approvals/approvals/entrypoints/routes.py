@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from approvals.adapters.authorities import token_level
 from approvals.adapters.projection import approval_row, rules_document
 from approvals.app import commands as c
 from approvals.domain.approval import Approval, Submission
@@ -143,8 +142,10 @@ async def check_validation(sha256: Sha256, request_id: UUID, approvals: Approval
 async def inbox(
     approvals: ApprovalsDep, decider: DeciderDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> dict[str, Any]:
-    substituted = await approvals.authorisation_views.substituted_by(decider.subject, approvals.clock.now())
-    rows = await approvals.views.inbox([decider.subject, *substituted], token_level(decider), limit)
+    now = approvals.clock.now()
+    substituted = await approvals.authorisation_views.substituted_by(decider.subject, now)
+    level = await approvals.authorities.inbox_level(decider, now)
+    rows = await approvals.views.inbox([decider.subject, *substituted], level, limit)
     return {"items": rows}
 
 
