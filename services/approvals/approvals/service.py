@@ -2,12 +2,13 @@
 ``bootstrap``). ``definition.extra`` may carry ``clock``, ``authorities`` (an
 ``approvals.app.ports.Authorities``), ``deadline_rules`` and ``deadline_worker=False``.
 The service consumes the SLA clock's calendars (step due times count on the calendar of
-its policy in force) and sweeps the step deadlines in the background."""
+its policy in force) and the documents submitted for validation (each an approval request),
+and sweeps the step deadlines in the background."""
 
 from pathlib import Path
 
 from approvals.entrypoints import authorisations, routes
-from approvals.entrypoints.calendar_consumer import build_calendar_consumer
+from approvals.entrypoints.consumer import build_consumer
 from approvals.entrypoints.deadline_worker import run_deadline_worker, stop_deadline_worker
 from events.service.declaration import identity_of
 from events.service.runtime import ServiceDefinition
@@ -17,8 +18,8 @@ DEFINITION = ServiceDefinition(
     title="Approvals",
     routers=(routes.router, authorisations.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",
-    consumes=("sla_clock",),
-    consumer_factory=build_calendar_consumer,
+    consumes=("sla_clock", "documents"),
+    consumer_factory=build_consumer,
     background=(run_deadline_worker,),
     on_stop=(stop_deadline_worker,),
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -71,6 +71,8 @@ class Submission:
     amounts: tuple[Money, ...] = ()
     team: str | None = None
     criterion: str | None = None
+    minimum_level: int = 1
+    """The lowest level the submitter asks (a document's own requirement); the rules may ask more."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,12 @@ class Approval(Aggregate):
         if not submission.author.strip():
             raise InvalidSubmission("the author is required", "author")
         decision: LevelDecision = required_level(submission.kind, submission.amounts, rules)
+        if submission.minimum_level > decision.level:
+            decision = replace(
+                decision,
+                level=min(submission.minimum_level, 3),
+                rule=f"{decision.rule}; raised to the level {submission.minimum_level} the submitter asks",
+            )
         criterion = (submission.criterion or "").strip() or None
         if submission.kind in rules.compensation_kinds and criterion is None:
             raise InvalidSubmission(

@@ -9,11 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from approvals.adapters.calendars import record_calendar, record_policy
 from events.catalogue import DomainEvent
 from events.catalogue.sla_clock import CalendarDefined, SlaPolicyDefined
-from events.consumer import Consumer, Handler
+from events.consumer import Handler
 from events.envelope import Envelope
-from events.service.runtime import ServiceRuntime
-
-CONSUMER_NAME = "approvals-calendars"
 
 
 async def _calendar(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
@@ -30,7 +27,3 @@ CALENDAR_HANDLERS: dict[str, Handler] = {
     CalendarDefined.event_type: _calendar,
     SlaPolicyDefined.event_type: _policy,
 }
-
-
-def build_calendar_consumer(runtime: ServiceRuntime) -> Consumer:
-    return Consumer(CONSUMER_NAME, runtime.engine, CALENDAR_HANDLERS)
