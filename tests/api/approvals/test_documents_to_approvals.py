@@ -19,9 +19,12 @@ from fastapi.testclient import TestClient
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from approvals.app.documents import approval_id_of
 from approvals.service import DEFINITION as APPROVALS
 from documents.service import DEFINITION as DOCUMENTS
 from events.bus import InProcessBus
+from events.catalogue.documents import DocumentSubmittedForValidation
+from events.envelope import Envelope, Metadata
 from events.service.app import create_service_app
 from events.service.auth import issue_token
 from events.service.settings import ServiceSettings
@@ -165,3 +168,56 @@ def test_a_submitted_document_is_requested_decided_in_approvals_then_transmitted
         return answer if answer.status_code == 200 else None
 
     assert eventually(both, transmitted).json()["status"] == "transmitted"
+
+
+def submitted_event(minimum_level: int, kind: str = "delay_notice") -> DocumentSubmittedForValidation:
+    return DocumentSubmittedForValidation(
+        document_id=uuid4(),
+        kind=kind,
+        request_id=uuid4(),
+        customer_id=uuid4(),
+        content_hash="ab" * 32,
+        minimum_level=minimum_level,
+        channel="email",
+        submitted_by="alice",
+        submitted_at=NOW,
+    )
+
+
+def delivered(client: TestClient, event: DocumentSubmittedForValidation) -> None:
+    """Through approvals' own consumer, each time in a new envelope (a replay, a republish)."""
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    envelope = Envelope(
+        id=uuid4(),
+        source="/guichet/documents",
+        type=event.event_type,
+        time=NOW,
+        stream_id=event.document_id,
+        stream_type="document",
+        stream_version=1,
+        schema_version=event.schema_version,
+        data=event.model_dump(mode="json"),
+        metadata=Metadata(actor="alice"),
+    )
+
+    async def process() -> None:
+        assert runtime.consumer is not None
+        await runtime.consumer.process(envelope)
+
+    assert client.portal is not None
+    client.portal.call(process)
+
+
+def test_a_document_delivered_twice_is_requested_once_at_its_minimum_level(api: TestClient) -> None:
+    event = submitted_event(minimum_level=2)
+    delivered(api, event)
+    delivered(api, event)
+    approval = api.get(f"/approvals/{approval_id_of(event)}", headers=MANAGER)
+    assert approval.status_code == 200, approval.text
+    assert (approval.json()["kind"], approval.json()["level"]) == ("standard_answer", 2)
+    assert "raised to the level 2" in approval.json()["rule"]
+    items = api.get("/inbox", headers=MANAGER).json()["items"]
+    assert [i["approval_id"] for i in items] == [str(approval_id_of(event))]
+    level_1 = submitted_event(minimum_level=1)
+    delivered(api, level_1)
+    assert api.get(f"/approvals/{approval_id_of(level_1)}", headers=MANAGER).json()["status"] == "validated"
