@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from events.catalogue.intake import SubjectDataErased
 from events.catalogue.retention import SubjectErased
+from events.envelope import Envelope
 from events.service.app import create_service_app
 from events.service.auth import issue_token
 from events.service.settings import ServiceSettings
@@ -62,8 +63,19 @@ async def test_an_erasure_blanks_intake_on_postgres_and_reports_its_events(postg
         async def erase() -> None:
             key_ids = tuple(await runtime.keyring.destroy(customer_id, frozenset({"contractual"})))
             event = erased.model_copy(update={"key_ids": key_ids})
+            envelope = Envelope(
+                id=uuid4(),
+                source="/guichet/retention",
+                type=SubjectErased.event_type,
+                time=event.at,
+                stream_id=uuid4(),
+                stream_type="subject_request",
+                stream_version=1,
+                schema_version=1,
+                data=event.model_dump(mode="json"),
+            )
             async with runtime.engine.begin() as connection:
-                await consumer.handlers[SubjectErased.event_type](None, event, connection)
+                await consumer.handlers[SubjectErased.event_type](envelope, event, connection)
 
         assert client.portal is not None
         client.portal.call(erase)
