@@ -26,20 +26,11 @@ from documents.domain.kinds import SendingChannel
 from documents.domain.organisation import DEFAULT_ORGANISATION, Organisation
 from events.application.bus import MessageBus
 from events.persistence import SystemClock
+from events.service.clock import RuntimeClock
 from events.service.declaration import identity_of
 from events.service.runtime import ServiceRuntime
 from events.service.settings import refusal
 from events.service.survey import SurveySigner
-
-
-class RuntimeClock:
-    """Reads ``runtime.state["clock"]`` on every call, so a test can swap the clock of a running app."""
-
-    def __init__(self, runtime: ServiceRuntime) -> None:
-        self.runtime = runtime
-
-    def now(self) -> datetime:
-        return self.runtime.state["clock"].now()
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,15 @@
 """The only module that picks intake's concrete adapters and wires them to the use cases."""
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from events.application.bus import MessageBus
 from events.persistence import SystemClock
+from events.service.clock import RuntimeClock
 from events.service.runtime import ServiceRuntime
 from intake.adapters.unit_of_work import SqlUnitOfWork
 from intake.adapters.views import IntakeViews
 from intake.app.bus import intake_bus
 from intake.app.rules import DEFAULT_RULES, IntakeRules
-
-
-class RuntimeClock:
-    """Reads `runtime.state["clock"]` on every call, so a test can swap the clock of a running app."""
-
-    def __init__(self, runtime: ServiceRuntime) -> None:
-        self.runtime = runtime
-
-    def now(self) -> datetime:
-        return self.runtime.state["clock"].now()
 
 
 @dataclass(frozen=True)

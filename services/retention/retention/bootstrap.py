@@ -9,26 +9,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from events.persistence import SystemClock
+from events.service.clock import RuntimeClock
 from events.service.runtime import ServiceRuntime
 from retention.adapters.keys import KeyringShredder
 from retention.adapters.unit_of_work import SqlUnitOfWork
 from retention.adapters.views import RetentionViews
 from retention.app.ports import KeyShredder
 from retention.app.use_cases import RetentionUseCases
-
-
-class RuntimeClock:
-    """Reads ``runtime.state["clock"]`` on every call, so a test can swap the clock of a running app."""
-
-    def __init__(self, runtime: ServiceRuntime) -> None:
-        self.runtime = runtime
-
-    def now(self) -> datetime:
-        now: datetime = self.runtime.state["clock"].now()
-        return now
 
 
 @dataclass(frozen=True)
