@@ -8,7 +8,6 @@ substitutions, ``RecordedAuthorities``), ``deadline_rules`` (``DeadlineRules``) 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from approvals.adapters.authorisation_views import AuthorisationViews
 from approvals.adapters.authorisations import SqlAuthorisationsUnitOfWork
@@ -22,18 +21,8 @@ from approvals.app.ports import Authorities
 from approvals.domain.deadlines import DEFAULT_DEADLINE_RULES
 from events.application.bus import MessageBus
 from events.persistence import SystemClock
+from events.service.clock import RuntimeClock
 from events.service.runtime import ServiceRuntime
-
-
-class RuntimeClock:
-    """Reads ``runtime.state["clock"]`` on every call, so a test can swap the clock of a running app."""
-
-    def __init__(self, runtime: ServiceRuntime) -> None:
-        self.runtime = runtime
-
-    def now(self) -> datetime:
-        now: datetime = self.runtime.state["clock"].now()
-        return now
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,7 @@ from events.audit.service import ServiceAudit
 from events.audit.transparency import StoredLogMismatch
 from events.service.access import AccessPolicy, described_route, only
 from events.service.http import problem_route
-from events.service.problems import Problem
+from events.service.problems import Problem, answers
 
 __all__ = ["POLICY", "router"]
 
@@ -65,6 +65,7 @@ class ConsistencyProofAnswer(BaseModel):
     to_checkpoint: str
 
 
+@answers(404, 503)
 async def _audit(request: Request) -> ServiceAudit:
     audit: ServiceAudit | None = request.app.state.runtime.state.get("audit")
     if audit is None:
@@ -74,6 +75,10 @@ async def _audit(request: Request) -> ServiceAudit:
     except StoredLogMismatch:
         raise Problem(503, "audit-log-mismatch", "Audit log unavailable", "integrity alarm") from None
     return audit
+
+
+AllowedDep = Annotated[Any, POLICY.allow(READ_AUDIT)]
+AuditDep = Annotated[ServiceAudit, Depends(_audit)]
 
 
 def _b64(raw: bytes) -> str:
@@ -88,8 +93,7 @@ async def _signed(audit: ServiceAudit) -> dict[int, SignedCheckpoint]:
 
 
 @router.get("/checkpoints", summary="The log's signed checkpoints, oldest first, and the latest")
-async def checkpoints(request: Request, _: Any = POLICY.allow(READ_AUDIT)) -> Checkpoints:
-    audit = await _audit(request)
+async def checkpoints(_: AllowedDep, audit: AuditDep) -> Checkpoints:
     signed = list((await _signed(audit)).values())
     return Checkpoints(
         origin=audit.origin,
@@ -101,14 +105,13 @@ async def checkpoints(request: Request, _: Any = POLICY.allow(READ_AUDIT)) -> Ch
 
 @router.get("/proofs/inclusion", summary="Proof that an event is in a signed checkpoint")
 async def inclusion_proof(
-    request: Request,
+    _: AllowedDep,
+    audit: AuditDep,
     event_id: UUID,
     tree_size: Annotated[
         int | None, Query(ge=1, description="A checkpoint's size (default: the latest).")
     ] = None,
-    _: Any = POLICY.allow(READ_AUDIT),
 ) -> InclusionProofAnswer:
-    audit = await _audit(request)
     signed = await _signed(audit)
     size = tree_size if tree_size is not None else max(signed, default=0)
     if size not in signed:
@@ -131,12 +134,11 @@ async def inclusion_proof(
 
 @router.get("/proofs/consistency", summary="Proof that a later signed checkpoint extends an earlier one")
 async def consistency_proof(
-    request: Request,
+    _: AllowedDep,
+    audit: AuditDep,
     from_size: Annotated[int, Query(alias="from", ge=1)],
     to_size: Annotated[int, Query(alias="to", ge=1)],
-    _: Any = POLICY.allow(READ_AUDIT),
 ) -> ConsistencyProofAnswer:
-    audit = await _audit(request)
     signed = await _signed(audit)
     missing = [size for size in (from_size, to_size) if size not in signed]
     if missing:
@@ -158,7 +160,6 @@ async def consistency_proof(
     response_class=Response,
     responses={200: {"content": {BUNDLE_MEDIA_TYPE: {}}, "description": "guichet-audit-bundle/1 lines"}},
 )
-async def bundle(request: Request, _: Any = POLICY.allow(READ_AUDIT)) -> Response:
-    audit = await _audit(request)
+async def bundle(_: AllowedDep, audit: AuditDep) -> Response:
     exported = await audit.log.export_bundle()
     return Response(b"".join(exported.lines()), media_type=BUNDLE_MEDIA_TYPE)
