@@ -60,8 +60,9 @@ def test_all_five_services_start_on_sqlite_and_answer_readyz(tmp_path):
         assert statuses == dict.fromkeys(SERVICES, 200)
         docs = httpx.get(f"http://127.0.0.1:{base}/openapi.json", timeout=5).json()
         assert docs["info"]["title"] == "Guichet Intake"
+        # one database per service, and the personal-data keys every service shares
         assert sorted(p.name for p in (tmp_path / "data").glob("*.db")) == sorted(
-            f"{name}.db" for name in SERVICES
+            [*(f"{name}.db" for name in SERVICES), "keys.db"]
         )
     finally:
         process.send_signal(signal.SIGINT)
