@@ -75,7 +75,7 @@ bench: $(STAMP) ## Benchmarks on real PostgreSQL/Kafka: figures and ratios print
 asyncapi: $(STAMP) ## Regenerate docs/asyncapi.json from the event catalogue
 	$(PY) -m events.asyncapi > docs/asyncapi.json
 
-services: $(STAMP) ## Regenerate compose, Dockerfile, k8s manifests and database init from services.toml
+services: $(STAMP) ## Regenerate compose, Dockerfile, k8s manifests, database init and pyproject.toml's service lists from services.toml
 	$(PY) -m events.service.deployment render
 
 token: $(STAMP) ## Print a development bearer token (embedded default only): make token LEVEL=2 ROLES=agent,manager TEAMS=support,billing
