@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 import structlog
 from structlog.typing import Processor
@@ -65,6 +65,12 @@ class RepeatLimiter(logging.Filter):
         return True
 
 
+def _stderr_of_the_moment(*_: Any) -> structlog.PrintLogger:
+    """The services' own loggers write to the ``sys.stderr`` of the moment, as the library
+    handler does: a stream bound once (a finished test's capture) may since have been closed."""
+    return structlog.PrintLogger(sys.stderr)
+
+
 class _LibraryHandler(logging.StreamHandler[TextIO]):
     """The one handler :func:`configure_logging` installs on the root logger; it writes to
     the ``sys.stderr`` of the moment (a test's capture, or the process's)."""
@@ -95,7 +101,7 @@ def configure_logging(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_of_the_moment,
         cache_logger_on_first_use=False,
     )
     _route_standard_logging(level, renderer, timestamper, RepeatLimiter(repeat_interval, clock))

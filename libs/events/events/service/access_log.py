@@ -91,10 +91,10 @@ class AccessLogRecorder:
                 async with self.store.transaction() as tx:
                     await tx.append_streams([(uuid4(), STREAM_TYPE, 0, [entry.event]) for entry in batch])
             except Exception as error:  # noqa: BLE001 - every waiting read is refused with it
-                log.warning("access_log.flush_failed", error=f"{type(error).__name__}: {error}")
                 for entry in batch:
                     if not entry.done.done():
                         entry.done.set_exception(AccessNotRecorded(type(error).__name__))
+                log.warning("access_log.flush_failed", error=f"{type(error).__name__}: {error}")
                 continue
             self.flushes += 1
             for entry in batch:
