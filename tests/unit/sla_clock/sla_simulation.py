@@ -18,7 +18,7 @@ from events.catalogue import DomainEvent
 from events.catalogue.sla_clock import CalendarDefined, SlaPolicyDefined
 from events.envelope import Metadata
 from sla_clock.app.firing import fire_timers
-from sla_clock.app.ports import Deadlines
+from sla_clock.app.ports import Deadlines, FactsRepository
 from sla_clock.app.projection import RequestTracker
 from sla_clock.app.rules import CurrentRules
 from sla_clock.domain.clock import TimerSpec
@@ -114,7 +114,9 @@ class SimTimers:
         return sorted((r for r in self.rows.values() if r.state == ARMED), key=lambda r: (r.fire_at, r.id))
 
 
-class SimFacts:
+class FakeFacts(FactsRepository):
+    """The facts repository in memory, as the SQL one keeps it (shared by the use-case tests)."""
+
     def __init__(self) -> None:
         self.states: dict[UUID, RequestState] = {}
         self.deadlines: dict[UUID, Deadlines] = {}
@@ -126,8 +128,8 @@ class SimFacts:
         self.states[state.request_id], self.deadlines[state.request_id] = state, deadlines
 
     async def open_ids(self, after: UUID | None, limit: int) -> list[UUID]:
-        ids = sorted(rid for rid, state in self.states.items() if state.status != "closed")
-        return [rid for rid in ids if after is None or rid > after][:limit]
+        open_ids = sorted(rid for rid, state in self.states.items() if state.status != "closed")
+        return [rid for rid in open_ids if after is None or rid > after][:limit]
 
     async def clear(self) -> None:
         self.states.clear()
@@ -147,7 +149,7 @@ class SimUnitOfWork:
     """Every transaction sees the same in-memory records (one request at a time)."""
 
     def __init__(self) -> None:
-        self.facts, self.timers, self.streams = SimFacts(), SimTimers(), SimStreams()
+        self.facts, self.timers, self.streams = FakeFacts(), SimTimers(), SimStreams()
 
     async def __aenter__(self) -> Self:
         return self

@@ -9,6 +9,7 @@ from typing import Self
 from uuid import UUID, uuid4
 
 import pytest
+from sla_simulation import FakeFacts
 
 from events.catalogue import DomainEvent
 from events.catalogue import intake as ev
@@ -17,11 +18,10 @@ from events.envelope import Metadata
 from events.store import ConcurrencyError
 from sla_clock.app.errors import InvalidPolicy, UnknownCalendar
 from sla_clock.app.firing import fire_timers
-from sla_clock.app.ports import Deadlines, FactsRepository, RulesStore, SlaStreams, TimerStore, UnitOfWork
+from sla_clock.app.ports import RulesStore, SlaStreams, TimerStore, UnitOfWork
 from sla_clock.app.projection import RequestTracker
 from sla_clock.app.rules import CurrentRules, define_policy, seed_defaults
 from sla_clock.domain.clock import TimerSpec
-from sla_clock.domain.request_state import RequestState
 from sla_clock.domain.streams import CALENDAR_STREAM, POLICY_STREAM, request_stream
 from sla_clock.domain.timers import DueTimer
 
@@ -34,26 +34,6 @@ class FrozenClock:
 
     def now(self) -> datetime:
         return self.at
-
-
-class FakeFacts(FactsRepository):
-    def __init__(self) -> None:
-        self.states: dict[UUID, RequestState] = {}
-        self.deadlines: dict[UUID, Deadlines] = {}
-
-    async def get(self, request_id: UUID) -> RequestState | None:
-        return self.states.get(request_id)
-
-    async def save(self, state: RequestState, deadlines: Deadlines, now: datetime) -> None:
-        self.states[state.request_id], self.deadlines[state.request_id] = state, deadlines
-
-    async def open_ids(self, after: UUID | None, limit: int) -> list[UUID]:
-        open_ids = sorted(rid for rid, state in self.states.items() if state.status != "closed")
-        return [rid for rid in open_ids if after is None or rid > after][:limit]
-
-    async def clear(self) -> None:
-        self.states.clear()
-        self.deadlines.clear()
 
 
 class FakeTimers(TimerStore):
