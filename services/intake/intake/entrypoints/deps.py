@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from events.application.bus import MessageBus
 from events.service.app import RuntimeDep
 from events.service.http import field_problem
 from intake.adapters.views import IntakeViews
@@ -24,15 +23,10 @@ async def get_intake(runtime: RuntimeDep) -> Intake:
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 
 
-async def get_bus(intake: IntakeDep) -> MessageBus:
-    return intake.bus
-
-
 async def get_views(intake: IntakeDep) -> IntakeViews:
     return intake.views
 
 
-BusDep = Annotated[MessageBus, Depends(get_bus)]
 ViewsDep = Annotated[IntakeViews, Depends(get_views)]
 
 
