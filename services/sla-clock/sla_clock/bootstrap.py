@@ -27,6 +27,7 @@ from sla_clock.app.ports import ReadModel, Records, Replay
 from sla_clock.app.projection import RequestTracker
 from sla_clock.app.rules import CurrentRules
 from sla_clock.app.scheduler import Scheduler, SchedulerTuning
+from sla_clock.app.subject_requests import SubjectRequestTracker
 from sla_clock.domain.timers import DueTimer
 
 _STATE_KEY = "sla"
@@ -39,6 +40,7 @@ class SlaService:
     clock: Clock
     rules: CurrentRules
     tracker: RequestTracker
+    subject_requests: SubjectRequestTracker
     read: ReadModel
     scheduler: Scheduler
     replay: Replay
@@ -94,6 +96,7 @@ def bootstrap(runtime: ServiceRuntime) -> SlaService:
         clock=clock,
         rules=rules,
         tracker=RequestTracker(rules, clock, scheduler, unit_of_work),
+        subject_requests=SubjectRequestTracker(clock, scheduler),
         read=SqlReadModel(runtime.engine, runtime.store),
         scheduler=scheduler,
         replay=RuntimeReplay(runtime),

@@ -19,7 +19,7 @@ from sla_clock.entrypoints.http import routers
 
 def build_consumer(runtime: ServiceRuntime) -> Consumer:
     sla = sla_of(runtime)
-    return make_consumer(sla.tracker, runtime.engine, sla.records)
+    return make_consumer(sla.tracker, runtime.engine, sla.records, sla.subject_requests)
 
 
 async def load_policies(runtime: ServiceRuntime) -> None:
@@ -44,7 +44,7 @@ DEFINITION = ServiceDefinition(
     title="SLA clock",
     routers=routers,
     migrations=Path(__file__).parent / "migrations",
-    consumes=("intake", "documents"),
+    consumes=("intake", "documents", "retention"),
     consumer_factory=build_consumer,
     on_ready=(load_policies,),
     background=(run_scheduler,),

@@ -102,6 +102,19 @@ sla_timers = Table(
     ),
 )
 
+#: The deadline facts of each data-subject request retention recorded (no personal data).
+sla_subject_requests = Table(
+    "sla_subject_requests",
+    metadata,
+    Column("request_id", Uuid, primary_key=True),
+    Column("received_at", Instant, nullable=False),
+    Column("first_due_at", Instant, nullable=False),
+    Column("due_at", Instant, nullable=False),
+    Column("extended_months", Integer, nullable=False),
+    Column("completed_at", Instant),
+    Column("updated_at", Instant, nullable=False),
+)
+
 #: Each request's facts after each consumed event, with the event's recorded time: what the
 #: SLA clock knew at any instant (deadlines ``as_of``). Facts only, no personal data.
 sla_fact_history = Table(

@@ -14,6 +14,7 @@ from events.envelope import Metadata
 from events.persistence import SqlUnitOfWork, stream_versions
 from events.store import Transaction
 from sla_clock.adapters.requests import SqlFacts
+from sla_clock.adapters.subject_requests import SqlSubjectRequests
 from sla_clock.adapters.timers import SqlTimers
 
 SLA_STREAM_TYPE = "sla"
@@ -25,6 +26,7 @@ class SqlRecords:
     def __init__(self, connection: AsyncConnection) -> None:
         self.facts = SqlFacts(connection)
         self.timers = SqlTimers(connection)
+        self.subject_requests = SqlSubjectRequests(connection)
 
 
 class SqlSlaStreams:
@@ -51,6 +53,7 @@ class SlaUnitOfWork(SqlUnitOfWork):
     def open(self, tx: Transaction) -> None:
         self.facts = SqlFacts(tx.connection)
         self.timers = SqlTimers(tx.connection)
+        self.subject_requests = SqlSubjectRequests(tx.connection)
         self.streams = SqlSlaStreams(tx)
         self._commit_appends = False
 

@@ -18,6 +18,7 @@ from events.envelope import Envelope, Metadata
 from sla_clock.domain.clock import TimerSpec
 from sla_clock.domain.request_record import RequestRecord
 from sla_clock.domain.request_state import RequestState
+from sla_clock.domain.subject_requests import SubjectRequestFacts
 from sla_clock.domain.timers import ArmedTimer, DueTimer, TimerRecord
 
 
@@ -44,6 +45,18 @@ class FactsRepository(Protocol):
 
     async def clear(self) -> None:
         """Forget every request (a rebuild replays them)."""
+        ...
+
+
+class SubjectRequestRepository(Protocol):
+    """Each data-subject request's deadline facts in the current transaction."""
+
+    async def get(self, request_id: UUID) -> SubjectRequestFacts | None: ...
+
+    async def save(self, facts: SubjectRequestFacts, now: datetime) -> None: ...
+
+    async def clear(self) -> None:
+        """Forget every data-subject request (a rebuild replays them)."""
         ...
 
 
@@ -85,6 +98,9 @@ class Records(Protocol):
 
     @property
     def timers(self) -> TimerStore: ...
+
+    @property
+    def subject_requests(self) -> SubjectRequestRepository: ...
 
 
 class UnitOfWork(Records, Protocol):

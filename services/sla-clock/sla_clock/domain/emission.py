@@ -19,6 +19,8 @@ ADVICE = {
     "in progress and the new estimate with the next update time.",
     "commitment": "A promise to the customer is about to lapse: deliver, or tell them before "
     "it does, with the new date and the reason.",
+    "data_subject_request": "A data-subject request is due within a week: answer the person, or, "
+    "while the first month runs, extend it by one or two months and tell them why.",
 }
 
 
