@@ -1,6 +1,7 @@
 """The write-side kit's contract, on SQLite and PostgreSQL: the unit of work persists a block
 only when ``commit()`` ran, runs the registered projector of each aggregate in the same
-transaction, and the message bus runs a command once more when it lost a race."""
+transaction (its own, or the caller's it joined), and the message bus runs a command once
+more when it lost a race."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.aggregate_base import Aggregate
@@ -255,6 +257,72 @@ async def test_getting_a_missing_stream_or_another_types_stream_is_not_found(kit
             with pytest.raises(NotFound) as raised:
                 await uow.tallies.get(missing)
             assert (raised.value.kind, raised.value.entity_id) == ("tally", missing)
+
+
+async def test_a_joined_block_commits_with_the_callers_transaction_and_never_ends_it(kit_store):
+    wakes = Wakes()
+    async with kit_store.engine.begin() as connection:
+        await connection.execute(insert(claims).values(key="handled"))
+        async with uow_over(kit_store, wakes).joining(connection) as uow:
+            tally = Tally.open("visits")
+            uow.tallies.add(tally)
+            await uow.claim("k1")
+            await uow.commit(META)
+        assert wakes.count == 1
+        assert await persisted(kit_store) == NOTHING  # the caller has not committed yet
+        await connection.execute(insert(claims).values(key="after"))  # still its transaction
+    assert await persisted(kit_store) == {"tallies": 1, "badges": 0, "claims": 3, "events": 1}
+    assert [(p.aggregate, p.created) for p in uow.projected] == [(tally, True)]
+    async with uow_over(kit_store) as uow:
+        assert (await uow.tallies.get(tally.id)).name == "visits"
+
+
+async def test_a_joined_block_rolls_back_with_the_callers_transaction(kit_store):
+    with pytest.raises(ValueError, match="consumer failed"):
+        async with kit_store.engine.begin() as connection:
+            async with uow_over(kit_store).joining(connection) as uow:
+                uow.tallies.add(Tally.open("visits"))
+                await uow.claim("k1")
+                await uow.commit(META)
+            raise ValueError("consumer failed")
+    assert await persisted(kit_store) == NOTHING
+
+
+async def test_a_joined_block_without_commit_undoes_only_itself(kit_store):
+    wakes = Wakes()
+    async with kit_store.engine.begin() as connection:
+        await connection.execute(insert(claims).values(key="handled"))
+        async with uow_over(kit_store, wakes).joining(connection) as uow:
+            uow.tallies.add(Tally.open("visits"))
+            await uow.claim("k1")
+        async with uow_over(kit_store).joining(connection) as uow:
+            uow.tallies.add(Tally.open("visits"))
+            await uow.commit(META)
+            await uow.rollback()
+    assert await persisted(kit_store) == {"tallies": 0, "badges": 0, "claims": 1, "events": 0}
+    assert wakes.count == 0
+
+
+async def test_a_joined_block_that_raised_leaves_the_callers_transaction_usable(kit_store):
+    async with kit_store.engine.begin() as connection:
+        with pytest.raises(RuntimeError, match="read model refused"):
+            async with uow_over(kit_store, registry=projectors(failing_projector)).joining(connection) as uow:
+                uow.tallies.add(Tally.open("visits"))
+                uow.badges.add(Badge.award("gold"))
+                await uow.commit(META)
+        await connection.execute(insert(claims).values(key="handled"))
+        with pytest.raises(IntegrityError):  # on PostgreSQL, a failed statement aborts a transaction
+            async with uow_over(kit_store).joining(connection) as uow:
+                uow.badges.add(Badge.award("silver"))
+                await uow.commit(META)
+                await uow.claim("handled")
+        async with uow_over(kit_store).joining(connection) as uow:
+            uow.badges.add(Badge.award("bronze"))
+            await uow.commit(META)
+        await connection.execute(insert(claims).values(key="after"))
+    assert await persisted(kit_store) == {"tallies": 0, "badges": 1, "claims": 2, "events": 1}
+    async with reading(kit_store.engine) as connection:
+        assert (await connection.execute(select(badges.c.label))).scalars().all() == ["bronze"]
 
 
 @dataclass(frozen=True)

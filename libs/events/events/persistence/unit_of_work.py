@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.aggregate import save
 from events.aggregate_base import Aggregate
@@ -43,7 +45,10 @@ class SqlUnitOfWork:
 
     After a commit that appended events, :meth:`committed` runs (by default: ``on_commit``,
     which wakes the relay). A service subclasses it and builds its repositories in
-    :meth:`open`, with :meth:`repository` for its event-sourced aggregates."""
+    :meth:`open`, with :meth:`repository` for its event-sourced aggregates.
+
+    :meth:`joining` runs it inside a transaction the caller already holds instead (a
+    consumer's), as a savepoint of that transaction."""
 
     def __init__(
         self,
@@ -54,6 +59,20 @@ class SqlUnitOfWork:
     ) -> None:
         self.store, self.projectors, self.clock = store, projectors, clock
         self.on_commit = on_commit
+        self._joined: AsyncConnection | None = None
+
+    def joining(self, connection: AsyncConnection) -> Self:
+        """This unit of work, run inside the transaction open on ``connection`` (a consumer's,
+        which marks its event handled in the same commit) instead of a transaction of its own.
+
+        Its block is a savepoint of that transaction: ``commit()`` keeps the block's events,
+        projections and bookkeeping rows in it; no ``commit()``, ``rollback()`` or an
+        exception undoes them and leaves the caller's transaction usable. The caller's
+        transaction then commits or rolls back: this unit of work never ends it.
+        :meth:`committed` runs when a committed block ends; the store's cache of stream
+        tails learns nothing from it (the caller's transaction may still roll back)."""
+        self._joined = connection
+        return self
 
     def open(self, tx: Transaction) -> None:
         """Build the service's repositories over the transaction just begun."""
@@ -68,7 +87,9 @@ class SqlUnitOfWork:
             self.on_commit()
 
     async def __aenter__(self) -> Self:
-        self._context: AbstractAsyncContextManager[Transaction] = self.store.transaction()
+        self._context: AbstractAsyncContextManager[Transaction] = (
+            self.store.transaction() if self._joined is None else _savepoint(self.store, self._joined)
+        )
         self.tx = await self._context.__aenter__()
         self.tracked = Tracked()
         self.projected: list[Projected] = []
@@ -102,3 +123,11 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         self._committed = False
+
+
+@asynccontextmanager
+async def _savepoint(store: SqlEventStore, connection: AsyncConnection) -> AsyncIterator[Transaction]:
+    """A store transaction over a savepoint of the transaction open on ``connection``:
+    released when the block ends normally, rolled back to when it raises."""
+    async with connection.begin_nested():
+        yield Transaction(store, connection)

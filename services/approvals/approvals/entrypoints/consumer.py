@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approvals.adapters.tables import approvals
-from approvals.adapters.unit_of_work import JoinedUnitOfWork
+from approvals.adapters.unit_of_work import SqlUnitOfWork
 from approvals.app import commands as c
 from approvals.app.documents import approval_id_of, submission_of
 from approvals.app.handlers import submit_for_approval
@@ -38,7 +38,7 @@ def document_handler(runtime: ServiceRuntime) -> Handler:
             return
         submission = submission_of(event, envelope.metadata.actor)
         context = bootstrap(runtime)
-        uow = JoinedUnitOfWork(runtime.store, context.clock, connection, runtime.committed)
+        uow = SqlUnitOfWork(runtime.store, context.clock, runtime.committed).joining(connection)
         command = c.SubmitForApproval(
             approval_id, submission, Metadata(causation_id=envelope.id, actor=submission.author)
         )
