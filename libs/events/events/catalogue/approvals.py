@@ -22,6 +22,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from events.catalogue import DomainEvent
+from events.catalogue.retention import ServiceDataErased
 
 Decision = Literal["approve", "reject", "request_changes"]
 Quorum = Literal["any", "all", "count", "percent"]
@@ -275,3 +276,8 @@ class ApprovalRulesDefined(DomainEvent, type="approvals.ApprovalRulesDefined", p
     defined_by: str
     reason: str | None = None
     defined_at: datetime
+
+
+class SubjectDataErased(ServiceDataErased, type="approvals.SubjectDataErased"):
+    """Approvals blanked a data subject's personal text in its approvals after retention
+    destroyed their keys."""

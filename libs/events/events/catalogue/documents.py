@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from events.catalogue import DomainEvent
+from events.catalogue.retention import ServiceDataErased
 
 
 class RelanceSent(DomainEvent, type="documents.RelanceSent", pii=("content",), pii_category="complaint"):
@@ -150,3 +151,8 @@ class TemplateDefined(DomainEvent, type="documents.TemplateDefined"):
     source: str
     defined_by: str
     defined_at: datetime
+
+
+class SubjectDataErased(ServiceDataErased, type="documents.SubjectDataErased"):
+    """Documents blanked a data subject's contacts, request facts and emails after retention
+    destroyed their keys."""

@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from events.catalogue import DomainEvent
+from events.catalogue.retention import ServiceDataErased
 
 
 class PostalAddress(BaseModel):
@@ -288,15 +289,5 @@ class QueueExceptionDocumented(DomainEvent, type="intake.QueueExceptionDocumente
     at: datetime
 
 
-class SubjectDataErased(DomainEvent, type="intake.SubjectDataErased"):
-    """Intake blanked a data subject's read models after retention destroyed their keys
-    (``cause``: ``erasure`` with the data-subject request's id, or ``purge`` with the purge's
-    id as ``cause_id``); ``events_affected``: intake's events sealed under those keys."""
-
-    cause: str
-    cause_id: UUID
-    subject: str
-    categories: tuple[str, ...]
-    key_ids: tuple[str, ...]
-    events_affected: int
-    at: datetime
+class SubjectDataErased(ServiceDataErased, type="intake.SubjectDataErased"):
+    """Intake blanked a data subject's read models after retention destroyed their keys."""

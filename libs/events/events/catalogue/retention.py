@@ -188,3 +188,24 @@ class ArchiveAccessed(DomainEvent, type="retention.ArchiveAccessed"):
     resource: str
     context: str
     at: datetime
+
+
+class ServiceDataErased(DomainEvent):
+    """What one service did once a data subject's keys were destroyed: the shape of every
+    producer's report (each declares ``<context>.SubjectDataErased`` on its own topic, built by
+    ``events.service.erasure``), which retention collects into the erasure's or purge's proof.
+
+    ``cause``: ``erasure`` with the data-subject request's id, or ``purge`` with the purge's id
+    as ``cause_id``. ``events_affected``: the service's events sealed under ``key_ids``;
+    ``read_model_rows``: rows of its read models blanked or removed; ``parked_events``: parked
+    events whose clear personal values were blanked."""
+
+    cause: str
+    cause_id: UUID
+    subject: str
+    categories: tuple[str, ...]
+    key_ids: tuple[str, ...]
+    events_affected: int
+    read_model_rows: int = 0
+    parked_events: int = 0
+    at: datetime

@@ -19,9 +19,10 @@ Projector = Callable[[AsyncConnection, A, bool, datetime], Awaitable[Any]]
 rows in the command's transaction (``created``: first save of its stream); what it returns is
 kept in the unit of work's ``projected``."""
 
-SubjectErasedHook = Callable[[AsyncConnection, str, frozenset[str] | None], Awaitable[None]]
+SubjectErasedHook = Callable[[AsyncConnection, str, frozenset[str] | None], Awaitable[int | None]]
 """``async def blank(connection, subject, categories)``: removes or blanks what a read model
-keeps in clear of a data subject whose keys were destroyed (``categories``; ``None``: all)."""
+keeps in clear of a data subject whose keys were destroyed (``categories``; ``None``: all),
+and may say how many rows it blanked or removed (reported in the erasure's proof)."""
 
 
 class Projectors:
@@ -61,10 +62,13 @@ class Projectors:
 
     async def erase_subject(
         self, connection: AsyncConnection, subject: str, categories: frozenset[str] | None = None
-    ) -> None:
-        """Blank ``subject``'s clear values in every read model, in the caller's transaction."""
+    ) -> int:
+        """Blank ``subject``'s clear values in every read model, in the caller's transaction;
+        the rows the hooks said they blanked or removed."""
+        rows = 0
         for hook in self._erasure_hooks:
-            await hook(connection, subject, categories)
+            rows += await hook(connection, subject, categories) or 0
+        return rows
 
 
 async def no_projection(

@@ -27,11 +27,13 @@ _CUSTOMER_COLUMNS = {
 _REQUEST_COLUMNS = ("contact", "subject", "description")
 
 
-async def blank_subject(connection: AsyncConnection, subject: str, categories: frozenset[str] | None) -> None:
+async def blank_subject(connection: AsyncConnection, subject: str, categories: frozenset[str] | None) -> int:
+    """The customer and request rows blanked."""
     try:
         subject_id = UUID(subject)
     except ValueError:
-        return
+        return 0
+    rows = 0
     customer_values: dict[str, None] = {
         column: None
         for field, columns in _CUSTOMER_COLUMNS.items()
@@ -42,11 +44,12 @@ async def blank_subject(connection: AsyncConnection, subject: str, categories: f
         company = await connection.scalar(
             select(customers.c.company).where(customers.c.customer_id == subject_id)
         )
-        await connection.execute(
+        blanked = await connection.execute(
             update(customers)
             .where(customers.c.customer_id == subject_id)
             .values(**customer_values, search_name=fold(company or ""))
         )
+        rows += blanked.rowcount
         await connection.execute(
             delete(customer_block_keys).where(customer_block_keys.c.customer_id == subject_id)
         )
@@ -56,11 +59,13 @@ async def blank_subject(connection: AsyncConnection, subject: str, categories: f
         if _erased(RequestReceived.pii_categories[column], categories)
     }
     if request_values:
-        await connection.execute(
+        blanked = await connection.execute(
             update(requests)
             .where(or_(requests.c.customer_id == subject_id, requests.c.request_id == subject_id))
             .values(**request_values)
         )
+        rows += blanked.rowcount
+    return rows
 
 
 def _erased(category: str, categories: frozenset[str] | None) -> bool:

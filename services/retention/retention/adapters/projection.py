@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.catalogue import DomainEvent
 from events.catalogue import intake as i
-from events.catalogue.retention import ArchiveAccessed
+from events.catalogue.retention import ArchiveAccessed, ServiceDataErased
 from events.envelope import Envelope
 from events.persistence import Projectors, insert_if_absent, upsert
 from retention.adapters.tables import (
@@ -263,7 +263,7 @@ async def project_service_erasure(
     envelope: Envelope, event: DomainEvent, connection: AsyncConnection
 ) -> None:
     """A producer's report of what it blanked: completes the erasure's or purge's proof."""
-    assert isinstance(event, i.SubjectDataErased)
+    assert isinstance(event, ServiceDataErased)
     await insert_if_absent(
         connection,
         retention_service_erasures,
@@ -272,6 +272,8 @@ async def project_service_erasure(
             "service": envelope.source.rsplit("/", 1)[-1],
             "subject": event.subject,
             "events_affected": event.events_affected,
+            "read_model_rows": event.read_model_rows,
+            "parked_events": event.parked_events,
             "recorded_at": utc(event.at),
         },
     )

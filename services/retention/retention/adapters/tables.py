@@ -106,10 +106,13 @@ retention_service_erasures = Table(
     Column("service", String(64), primary_key=True),
     Column("subject", String(64), primary_key=True),
     Column("events_affected", Integer, nullable=False),
+    Column("read_model_rows", Integer, nullable=False, server_default="0"),
+    Column("parked_events", Integer, nullable=False, server_default="0"),
     Column("recorded_at", Instant, nullable=False),
 )
-"""What each producer reported blanking (``intake.SubjectDataErased``): per erasure request or
-purge (``cause_id``), service and subject, the count of that service's events made unreadable."""
+"""What each producer reported blanking (its ``<context>.SubjectDataErased``): per erasure
+request or purge (``cause_id``), service and subject, the count of that service's events made
+unreadable, of its read-model rows blanked and of its parked events blanked."""
 
 retention_access_log = Table(
     "retention_access_log",

@@ -106,9 +106,7 @@ class RetentionViews:
             ).first()
             if row is None:
                 return None
-            return _row(row) | {
-                "events_affected_by_service": (await _by_service(connection, [request_id]))[request_id]
-            }
+            return _row(row) | _service_reports(await _by_service(connection, [request_id]), request_id)
 
     async def open_requests_due_before(self, moment: datetime) -> list[UUID]:
         async with reading(self.engine) as connection:
@@ -127,8 +125,8 @@ class RetentionViews:
                 select(retention_purges).order_by(retention_purges.c.executed_at.desc()).limit(limit)
             )
             purges = [_row(row) for row in rows]
-            counts = await _by_service(connection, [p["purge_id"] for p in purges])
-            return [p | {"events_affected_by_service": counts[p["purge_id"]]} for p in purges]
+            reports = await _by_service(connection, [p["purge_id"] for p in purges])
+            return [p | _service_reports(reports, p["purge_id"]) for p in purges]
 
     async def access_log(self, query: AccessQuery) -> list[dict[str, Any]]:
         log = retention_access_log
@@ -161,17 +159,42 @@ def activity_of(row: Any) -> SubjectActivity:
     )
 
 
-async def _by_service(connection: AsyncConnection, cause_ids: Sequence[UUID]) -> dict[UUID, dict[str, int]]:
-    """Per erasure or purge of ``cause_ids``: the events each producer reported made unreadable."""
-    found: dict[UUID, dict[str, int]] = {cause_id: {} for cause_id in cause_ids}
+async def _by_service(
+    connection: AsyncConnection, cause_ids: Sequence[UUID]
+) -> dict[UUID, dict[str, dict[str, int]]]:
+    """Per erasure or purge of ``cause_ids``, per producer: the subjects it reported on, the
+    events it reported made unreadable, the read-model rows and parked events it blanked."""
+    found: dict[UUID, dict[str, dict[str, int]]] = {cause_id: {} for cause_id in cause_ids}
     if not cause_ids:
         return found
     table = retention_service_erasures
     rows = await connection.execute(
-        select(table.c.cause_id, table.c.service, func.sum(table.c.events_affected))
+        select(
+            table.c.cause_id,
+            table.c.service,
+            func.count(),
+            func.sum(table.c.events_affected),
+            func.sum(table.c.read_model_rows),
+            func.sum(table.c.parked_events),
+        )
         .where(table.c.cause_id.in_(list(cause_ids)))
         .group_by(table.c.cause_id, table.c.service)
     )
-    for cause_id, service, affected in rows:
-        found[cause_id][service] = int(affected)
+    for cause_id, service, subjects, affected, read_model_rows, parked in rows:
+        found[cause_id][service] = {
+            "subjects": int(subjects),
+            "events_affected": int(affected or 0),
+            "read_model_rows": int(read_model_rows or 0),
+            "parked_events": int(parked or 0),
+        }
     return found
+
+
+def _service_reports(reports: dict[UUID, dict[str, dict[str, int]]], cause_id: UUID) -> dict[str, Any]:
+    by_service = reports[cause_id]
+    return {
+        "events_affected_by_service": {
+            service: report["events_affected"] for service, report in by_service.items()
+        },
+        "erased_by_service": by_service,
+    }

@@ -44,6 +44,15 @@ class HoldRead(BaseModel):
     reason: str | None = None
 
 
+class ServiceErasureRead(BaseModel):
+    """What one service reported doing after an erasure or a purge (its ``SubjectDataErased``)."""
+
+    subjects: int = Field(description="Subjects it reported on.")
+    events_affected: int = Field(description="Its events sealed under the destroyed keys, now unreadable.")
+    read_model_rows: int = Field(description="Rows of its read models blanked or removed.")
+    parked_events: int = Field(description="Parked events whose clear personal values it blanked.")
+
+
 class PurgeRead(BaseModel):
     purge_id: UUID
     category: str
@@ -55,7 +64,10 @@ class PurgeRead(BaseModel):
     subjects_on_hold: int
     executed_at: datetime
     events_affected_by_service: dict[str, int] = {}
-    """What each producer reported blanking after this purge (``intake.SubjectDataErased``)."""
+    """The events each producer reported made unreadable after this purge."""
+    erased_by_service: dict[str, ServiceErasureRead] = Field(
+        default={}, description="What each service reported doing after this purge (one report per subject)."
+    )
 
 
 class PurgeRunRead(BaseModel):
@@ -105,6 +117,11 @@ class SubjectRequestRead(BaseModel):
     actions: list[str]
     events_affected_by_service: dict[str, int] = {}
     """After an erasure: the events each producer reported made unreadable."""
+    erased_by_service: dict[str, ServiceErasureRead] = Field(
+        default={},
+        description="After an erasure: what each service reported doing (events made unreadable, "
+        "read-model rows and parked events blanked). A service absent has not reported yet.",
+    )
 
 
 class ExportRead(BaseModel):
