@@ -1,13 +1,15 @@
 """Approvals on PostgreSQL: an approver's inbox among 10,000 pending approvals, and
 submit-and-decide round trips.
 
-* inbox: 200 rules versions are defined, each naming one approver for the level-2 step, and
-  50 commercial gestures are submitted under each (10,000 pending approvals, 50 waiting for
-  each of 200 approvers, through the message bus: events, projections, inbox rows). Then
-  ``ApprovalViews.inbox`` (the query behind ``GET /inbox``: the approver's named rows and the
-  level rows, minus their own contents and what they already approved, oldest first, 50 at
-  most) is timed for random approvers, one query after the other, once the tables are
-  analysed (as autovacuum would after such a load): p50 / p99;
+* inbox: each of 200 approvers holds a level-2 habilitation scoped to one of 10 teams with a
+  1,000 EUR ceiling; 200 rules versions are defined, each naming one approver for the level-2
+  step, and 50 commercial gestures are submitted under each (10,000 pending approvals, 50
+  waiting for each approver, through the message bus: events, projections, inbox rows): 40
+  in the approver's team under the ceiling, 5 of another team, 5 over the ceiling. Then what
+  ``GET /inbox`` does (the caller's rights from the recorded habilitations, then
+  ``ApprovalViews.inbox``: the rows those rights may decide now, oldest first, 50 at most; 40
+  here) is timed for random approvers, one after the other, once the tables are analysed (as
+  autovacuum would after such a load): p50 / p99;
 * round trips: with the default circuit back in force, 16 concurrent tasks each submit a
   200 EUR gesture (``SubmitForApproval``) then approve it as a director
   (``DecideApproval``, authority from the recorded habilitations adapter): two transactions
@@ -23,6 +25,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from bench.core import Context, Result, scaled
 
@@ -41,13 +44,16 @@ def percentile(values: list[float], fraction: float) -> float:
 async def run(ctx: Context) -> list[Result]:
     from sqlalchemy import text
 
+    from approvals.adapters.authorisations import SqlAuthorisationsUnitOfWork
     from approvals.adapters.recorded_authorities import RecordedAuthorities
     from approvals.adapters.unit_of_work import SqlUnitOfWork
     from approvals.adapters.views import ApprovalViews
     from approvals.app import commands as c
+    from approvals.app.authorisations import GrantHabilitation, authorisations_bus
     from approvals.app.bus import approvals_bus
     from approvals.domain.approval import Submission
     from approvals.domain.authority import Decider
+    from approvals.domain.habilitations import Grant, Scope
     from approvals.domain.levels import DEFAULT_RULES, ApprovalRules
     from approvals.service import DEFINITION
     from events.catalogue.approvals import CircuitStep, Money, StepRule
@@ -72,9 +78,9 @@ async def run(ctx: Context) -> list[Result]:
         await upgrade(engine, DEFINITION.migrations, "alembic_version_approvals")
         store = SqlEventStore(engine, source="/guichet/approvals")
         clock = Clock()
-        bus = approvals_bus(
-            lambda: SqlUnitOfWork(store, clock, lambda: None), clock, RecordedAuthorities(engine)
-        )
+        authorities = RecordedAuthorities(engine)
+        bus = approvals_bus(lambda: SqlUnitOfWork(store, clock, lambda: None), clock, authorities)
+        grants = authorisations_bus(lambda: SqlAuthorisationsUnitOfWork(store, clock, lambda: None), clock)
         views = ApprovalViews(engine)
         metadata = Metadata(actor="bench")
         gesture = (Money(amount=Decimal(200), currency="EUR"),)
@@ -90,36 +96,62 @@ async def run(ctx: Context) -> list[Result]:
                 compensation_kinds=DEFAULT_RULES.compensation_kinds,
             )
 
-        async def submit(author: str) -> uuid.UUID:
-            submission = Submission(uuid.uuid4(), uuid.uuid4().hex * 2, "commercial_gesture", author, gesture)
+        ceiling = Money(amount=Decimal(1000), currency="EUR")
+        over_ceiling = (Money(amount=Decimal(1200), currency="EUR"),)
+
+        def team_of(number: int) -> str:
+            return f"team-{number % 10}"
+
+        async def submit(
+            author: str, team: str | None = None, amounts: tuple[Money, ...] = gesture
+        ) -> uuid.UUID:
+            submission = Submission(
+                uuid.uuid4(), uuid.uuid4().hex * 2, "commercial_gesture", author, amounts, team=team
+            )
             approval = await bus.handle(c.SubmitForApproval(uuid.uuid4(), submission, metadata))
             return approval.id
 
+        def waiting_for(number: int, n: int) -> Any:
+            """Of ten submissions: one of another team, one over the ceiling, eight in scope."""
+            if n % 10 == 9:
+                return submit(f"agent-{n % 40}", team_of(number + 1))
+            return submit(f"agent-{n % 40}", team_of(number), over_ceiling if n % 10 == 8 else gesture)
+
         began = time.perf_counter()
+        director_bench = Decider("director-bench", ("director",), 3)
+        for number in range(APPROVERS):
+            scope = Scope(frozenset({team_of(number)}), ceiling=ceiling)
+            grant = Grant(uuid.uuid4(), f"approver-{number:03d}", 2, scope, clock.now())
+            await grants.handle(GrantHabilitation(grant, director_bench, metadata))
         for number in range(APPROVERS):
             await bus.handle(
                 c.DefineRules(rules_naming(f"approver-{number:03d}"), "director-bench", None, metadata)
             )
-            await asyncio.gather(*(submit(f"agent-{n % 40}") for n in range(per_approver)))
+            await asyncio.gather(*(waiting_for(number, n) for n in range(per_approver)))
         seeding = time.perf_counter() - began
 
         async with engine.begin() as connection:  # what autovacuum does after such a load
             await connection.execute(text("ANALYZE"))
         approvers = [f"approver-{n:03d}" for n in range(APPROVERS)]
+
+        async def inbox_of(approver: str) -> list[dict[str, Any]]:
+            rights = await authorities.rights(Decider(approver, ("manager",), 2), clock.now())
+            return await views.inbox(rights, 50)
+
         for approver in approvers[:20]:
-            await views.inbox([approver], 2, 50)
+            await inbox_of(approver)
         latencies: list[float] = []
         sizes: set[int] = set()
         pick = random.Random(12)
         for _ in range(scaled(1_000, minimum=100)):
             approver = pick.choice(approvers)
             start = time.perf_counter()
-            rows = await views.inbox([approver], 2, 50)
+            rows = await inbox_of(approver)
             latencies.append((time.perf_counter() - start) * 1000)
             sizes.add(len(rows))
 
         await bus.handle(c.DefineRules(rules_naming(None), "director-bench", None, metadata))
-        director = Decider("director-bench", ("director",), 3)
+        director = director_bench
         queue: asyncio.Queue[int] = asyncio.Queue()
         for number in range(round_trips):
             queue.put_nowait(number)

@@ -266,3 +266,88 @@ def test_an_agent_holding_a_habilitation_or_standing_in_decides_and_sees_the_inb
     for_the_absent = decide(app, submit(app, team="support").json(), stand_in, on_behalf_of="hugo")
     assert for_the_absent.status_code == 200, for_the_absent.json()
     assert app.get("/inbox", headers=bearer("jade", "agent")).json()["items"] == []
+
+
+def inbox_of(app: TestClient, headers: dict[str, str]) -> list[str]:
+    return [item["approval_id"] for item in app.get("/inbox", headers=headers).json()["items"]]
+
+
+def test_the_inbox_lists_only_what_the_habilitations_scope_lets_the_approver_decide(
+    app: TestClient, clock: Clock
+) -> None:
+    assert (
+        grant(app, "bob", teams=["support"], amount_ceiling={"amount": "1000", "currency": "EUR"}).status_code
+        == 201
+    )
+    clock.at += timedelta(minutes=1)
+    in_scope = submit(app, team="support").json()
+    other_team = submit(app, team="billing").json()
+    over_ceiling = submit(app, team="support", amounts=[{"amount": "1500", "currency": "EUR"}]).json()
+    without_team = submit(app).json()
+
+    assert inbox_of(app, MANAGER) == [in_scope["approval_id"]]
+    assert set(inbox_of(app, DIRECTOR)) == {
+        a["approval_id"] for a in (in_scope, other_team, over_ceiling, without_team)
+    }
+    for unseen in (other_team, over_ceiling, without_team):
+        assert decide(app, unseen, MANAGER).status_code == 403
+    assert decide(app, in_scope, MANAGER).status_code == 200
+    assert inbox_of(app, MANAGER) == []
+
+
+def test_a_habilitation_of_other_kinds_or_past_its_validity_shows_nothing(
+    app: TestClient, clock: Clock
+) -> None:
+    until = (T0 + timedelta(days=1)).isoformat()
+    assert grant(app, "bob", kinds=["tariff_derogation"]).status_code == 201
+    assert grant(app, "carl", valid_until=until).status_code == 201
+    clock.at += timedelta(minutes=1)
+    waiting = submit(app).json()
+    assert inbox_of(app, MANAGER) == []
+    assert inbox_of(app, OTHER_MANAGER) == [waiting["approval_id"]]
+    clock.at = T0 + timedelta(days=1)
+    assert inbox_of(app, OTHER_MANAGER) == []
+    assert decide(app, waiting, OTHER_MANAGER).status_code == 403
+
+
+def test_a_substitute_sees_the_absent_approvers_steps_only_during_the_substitution(
+    app: TestClient, clock: Clock
+) -> None:
+    grant(app, "bob", teams=["support"])
+    period = {
+        "valid_from": (T0 + timedelta(days=1)).isoformat(),
+        "valid_until": (T0 + timedelta(days=2)).isoformat(),
+    }
+    appointed = app.post(
+        "/substitutions", json={"absent": "bob", "substitute": "carl"} | period, headers=DIRECTOR
+    )
+    assert appointed.status_code == 201
+    define_named_approvers(app, "bob")
+    clock.at += timedelta(minutes=1)
+    named = submit(app, team="support").json()
+    elsewhere = submit(app, team="billing").json()
+    assert named["steps"][0]["approvers"] == ["bob"]
+    assert inbox_of(app, MANAGER) == [named["approval_id"]]
+
+    assert inbox_of(app, OTHER_MANAGER) == []
+    clock.at = T0 + timedelta(days=1, hours=1)
+    assert inbox_of(app, OTHER_MANAGER) == [named["approval_id"]]
+    assert elsewhere["approval_id"] not in inbox_of(app, OTHER_MANAGER)
+    clock.at = T0 + timedelta(days=2)
+    assert inbox_of(app, OTHER_MANAGER) == []
+    assert inbox_of(app, MANAGER) == [named["approval_id"]]
+    assert decide(app, named, OTHER_MANAGER).status_code == 403
+
+
+def test_rows_turned_away_by_the_ceiling_do_not_shorten_the_page(app: TestClient, clock: Clock) -> None:
+    grant(app, "bob", amount_ceiling={"amount": "1000", "currency": "EUR"})
+    for _ in range(5):
+        clock.at += timedelta(minutes=1)
+        submit(app, amounts=[{"amount": "1500", "currency": "EUR"}])
+    within = []
+    for _ in range(3):
+        clock.at += timedelta(minutes=1)
+        within.append(submit(app).json()["approval_id"])
+    page = app.get("/inbox", params={"limit": 2}, headers=MANAGER).json()["items"]
+    assert [item["approval_id"] for item in page] == within[:2]
+    assert inbox_of(app, MANAGER) == within

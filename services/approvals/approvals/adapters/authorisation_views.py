@@ -1,5 +1,4 @@
-"""Read side of the recorded authorisations: habilitations and substitutions of a person,
-and whom a person substitutes at an instant (their inbox includes what waits for those)."""
+"""Read side of the recorded authorisations: habilitations and substitutions of a person."""
 
 from __future__ import annotations
 
@@ -7,21 +6,11 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from approvals.adapters.authorisation_tables import habilitations, substitutions
 from events.persistence import reading
-
-_SUBSTITUTED = (
-    select(substitutions.c.absent)
-    .where(
-        substitutions.c.substitute == bindparam("person"),
-        substitutions.c.valid_from <= bindparam("at"),
-        substitutions.c.valid_until > bindparam("at"),
-    )
-    .distinct()
-)
 
 
 def aware(row: Any) -> dict[str, Any]:
@@ -64,10 +53,3 @@ class AuthorisationViews:
             query = query.where(or_(substitutions.c.absent == person, substitutions.c.substitute == person))
         async with reading(self.engine) as connection:
             return [aware(row) for row in await connection.execute(query.limit(limit))]
-
-    async def substituted_by(self, person: str, at: datetime) -> list[str]:
-        """Whom ``person`` substitutes at ``at``."""
-        async with reading(self.engine) as connection:
-            return sorted(
-                await connection.scalars(_SUBSTITUTED, {"person": person, "at": at.astimezone(UTC)})
-            )

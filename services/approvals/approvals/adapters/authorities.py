@@ -7,9 +7,10 @@ is refused. Recorded habilitations and substitutes replace this adapter.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from approvals.domain.authority import Authority, Decider, DecisionScope, Refusal, right_to_decide
+from approvals.domain.authority import Authority, Decider, DecisionScope, Reach, Refusal, right_to_decide
 
 ROLES_BY_LEVEL: dict[int, frozenset[str]] = {
     1: frozenset({"agent", "manager", "director"}),
@@ -24,6 +25,42 @@ def token_level(actor: Decider) -> int:
     return max(actor.level, by_role)
 
 
+@dataclass(frozen=True, slots=True)
+class TokenRights:
+    """The rights a token gives: its level, over any scope, never on behalf of anyone."""
+
+    actor: Decider
+
+    @property
+    def person(self) -> str:
+        return self.actor.subject
+
+    @property
+    def principals(self) -> tuple[str, ...]:
+        return (self.actor.subject,)
+
+    def authority(
+        self, level: int, scope: DecisionScope, on_behalf_of: str | None = None
+    ) -> Authority | Refusal:
+        if on_behalf_of is not None and on_behalf_of != self.person:
+            return Refusal(
+                "approvals:substitute", f"{self.person} is not appointed substitute of {on_behalf_of}"
+            )
+        held = token_level(self.actor)
+        if held < level:
+            roles = " or ".join(sorted(ROLES_BY_LEVEL[level]))
+            return Refusal(
+                right_to_decide(level),
+                f"deciding at level {level} needs the role {roles} or level {level}; "
+                f"the caller holds level {held}",
+            )
+        return Authority(self.person, held, basis="token")
+
+    def reaches(self) -> tuple[Reach, ...]:
+        held = token_level(self.actor)
+        return (Reach(self.person, held), Reach(None, held))
+
+
 class TokenAuthorities:
     async def can_decide(
         self,
@@ -33,20 +70,7 @@ class TokenAuthorities:
         at: datetime,
         on_behalf_of: str | None = None,
     ) -> Authority | Refusal:
-        if on_behalf_of is not None and on_behalf_of != actor.subject:
-            return Refusal(
-                "approvals:substitute",
-                f"{actor.subject} is not appointed substitute of {on_behalf_of}",
-            )
-        held = token_level(actor)
-        if held < level:
-            roles = " or ".join(sorted(ROLES_BY_LEVEL[level]))
-            return Refusal(
-                right_to_decide(level),
-                f"deciding at level {level} needs the role {roles} or level {level}; "
-                f"the caller holds level {held}",
-            )
-        return Authority(actor.subject, held, basis="token")
+        return TokenRights(actor).authority(level, scope, on_behalf_of)
 
-    async def inbox_level(self, actor: Decider, at: datetime) -> int:
-        return token_level(actor)
+    async def rights(self, actor: Decider, at: datetime) -> TokenRights:
+        return TokenRights(actor)

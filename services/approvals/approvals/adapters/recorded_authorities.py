@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from approvals.adapters.authorisation_tables import habilitations, substitutions
 from approvals.domain.authority import Authority, Decider, DecisionScope, Refusal
 from approvals.domain.habilitations import Habilitation, Scope
-from approvals.domain.substitutes import Substitution, authority_for
+from approvals.domain.substitutes import RecordedRights, Substitution
 from events.catalogue.approvals import Money
 from events.persistence import reading
 
@@ -99,7 +99,10 @@ class RecordedAuthorities:
         at: datetime,
         on_behalf_of: str | None = None,
     ) -> Authority | Refusal:
-        director = DIRECTOR in actor.roles
+        return (await self.rights(actor, at)).authority(level, scope, on_behalf_of)
+
+    async def rights(self, actor: Decider, at: datetime) -> RecordedRights:
+        """The actor's habilitations and substitutions as recorded, read at ``at``."""
         async with reading(self.engine) as connection:
             held = [
                 substitution_of(row)
@@ -107,22 +110,10 @@ class RecordedAuthorities:
             ]
             absent = sorted({s.absent for s in held})
             records = await habilitations_of(connection, [actor.subject, *absent])
-        substituted = [(s, records[s.absent]) for s in held]
-        return authority_for(
-            actor.subject, director, records[actor.subject], substituted, level, scope, at, on_behalf_of
+        return RecordedRights(
+            actor.subject,
+            DIRECTOR in actor.roles,
+            tuple(records[actor.subject]),
+            tuple((s, tuple(records[s.absent])) for s in held),
+            at,
         )
-
-    async def inbox_level(self, actor: Decider, at: datetime) -> int:
-        """3 for a director; otherwise the highest habilitation in force at ``at`` of the actor
-        or of those they substitute then (1 without any)."""
-        if DIRECTOR in actor.roles:
-            return 3
-        async with reading(self.engine) as connection:
-            running = [
-                substitution_of(row).absent
-                for row in await connection.execute(_SUBSTITUTIONS, {"substitute": actor.subject})
-                if substitution_of(row).runs_at(at)
-            ]
-            records = await habilitations_of(connection, [actor.subject, *running])
-        levels = [h.level for held in records.values() for h in held if h.state_at(at) == "in_force"]
-        return max([1, *levels])

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, exists, select, union_all
+from sqlalchemy import Select, bindparam, exists, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from approvals.adapters.projection import ANYONE_OF_THE_LEVEL, rules_document
@@ -18,7 +18,10 @@ from approvals.adapters.tables import (
     approvals,
     validated_contents,
 )
+from approvals.domain.authority import DecisionRights, Reach
+from approvals.domain.inbox import WaitingStep, may_take
 from approvals.domain.levels import DEFAULT_RULES
+from events.catalogue.approvals import Money
 from events.persistence import reading
 
 
@@ -49,6 +52,61 @@ _LATEST = (
     .order_by(approvals.c.requested_at.desc())
     .limit(1)
 )
+_LARGEST_PAGE = 1000
+
+
+def _waiting(entry: dict[str, Any], amounts: tuple[Money, ...]) -> WaitingStep:
+    approver = entry["approver"]
+    return WaitingStep(
+        approver if approver != ANYONE_OF_THE_LEVEL else None,
+        entry["level"],
+        entry["kind"],
+        entry["team"],
+        amounts,
+        entry["author"],
+    )
+
+
+def _inbox_page(
+    reaches: Sequence[Reach], person: str, people: Sequence[str], after: tuple[Any, ...] | None, page: int
+) -> Select[Any]:
+    """The next ``page`` inbox rows any of ``reaches`` lets through, after ``after``
+    (``requested_at, approval_id, approver``), with the approval's amounts."""
+    inbox = approval_inbox.c
+    already = exists().where(
+        approval_deciders.c.approval_id == inbox.approval_id, approval_deciders.c.person.in_(people)
+    )
+    branches = []
+    for reach in reaches:
+        conditions = [
+            inbox.approver == (reach.approver if reach.approver is not None else ANYONE_OF_THE_LEVEL),
+            inbox.level <= reach.level,
+            inbox.author != person,
+            ~already,
+        ]
+        if reach.teams:
+            conditions.append(inbox.team.in_(sorted(reach.teams)))
+        if reach.kinds:
+            conditions.append(inbox.kind.in_(sorted(reach.kinds)))
+        if after is not None:
+            conditions.append(tuple_(inbox.requested_at, inbox.approval_id, inbox.approver) > tuple_(*after))
+        branches.append(
+            select(approval_inbox)
+            .where(*conditions)
+            .order_by(inbox.requested_at, inbox.approval_id)
+            .limit(page)
+            .subquery()
+            .select()
+        )
+    merged = union_all(*branches).subquery()
+    return (
+        select(merged, approvals.c.amounts)
+        .join(approvals, approvals.c.approval_id == merged.c.approval_id)
+        .order_by(merged.c.requested_at, merged.c.approval_id, merged.c.approver)
+        .limit(page)
+    )
+
+
 _CURRENT_RULES = select(approval_rules).order_by(approval_rules.c.rules_version.desc()).limit(1)
 
 
@@ -74,37 +132,38 @@ class ApprovalViews:
             latest = (await connection.execute(_LATEST, parameters)).first()
         return None, aware(latest) if latest else None
 
-    async def inbox(self, persons: Sequence[str], level: int, limit: int) -> list[dict[str, Any]]:
-        """What waits for ``persons`` (the caller, and those they substitute), oldest first:
-        steps naming them, and steps anyone of ``level`` or below may take, except their
-        own contents and approvals they already approved.
+    async def inbox(self, rights: DecisionRights, limit: int) -> list[dict[str, Any]]:
+        """What ``rights`` may decide now, oldest first, ``limit`` at most: the steps a decision
+        would accept (``may_take``), never ones the caller (or those they stand in for) approved.
 
-        One branch per approver (each person, and ``""`` for anyone of the level), each an
-        ordered walk of the ``(approver, requested_at, approval_id)`` index that stops after
-        ``limit`` rows, merged: the cost follows ``limit``, not the number pending."""
-        people = list(persons)
-        already = exists().where(
-            approval_deciders.c.approval_id == approval_inbox.c.approval_id,
-            approval_deciders.c.person.in_(people),
-        )
-        branches = []
-        for approver in [*dict.fromkeys(people), ANYONE_OF_THE_LEVEL]:
-            condition = approval_inbox.c.approver == approver
-            if approver == ANYONE_OF_THE_LEVEL:
-                condition = and_(condition, approval_inbox.c.level <= level)
-            branches.append(
-                select(approval_inbox)
-                .where(condition, approval_inbox.c.author.not_in(people), ~already)
-                .order_by(approval_inbox.c.requested_at, approval_inbox.c.approval_id)
-                .limit(limit)
-                .subquery()
-                .select()
-            )
-        merged = union_all(*branches).subquery()
-        query = select(merged).order_by(merged.c.requested_at, merged.c.approval_id).limit(limit)
+        The filters of ``rights.reaches()`` (approver, level, teams, kinds) go into SQL: one
+        branch per reach, each an ordered walk of the ``(approver, requested_at, approval_id)``
+        index that stops after a page, merged. What SQL cannot say (amount ceilings, whose right
+        a step would use) is decided row by row by ``may_take``; when it turns rows away, the
+        next page is read after the last row seen, so the cost follows the page, not the number
+        pending."""
+        people = list(rights.principals)
+        reaches = rights.reaches()
+        taken: dict[UUID, dict[str, Any]] = {}
+        after: tuple[Any, ...] | None = None
+        page = limit
         async with reading(self.engine) as connection:
-            rows = (await connection.execute(query)).all()
-        return [aware(row) for row in rows]
+            while True:
+                query = _inbox_page(reaches, rights.person, people, after, page)
+                rows = (await connection.execute(query)).all()
+                for row in rows:
+                    entry = aware(row)
+                    amounts = tuple(Money(**money) for money in entry.pop("amounts"))
+                    if entry["approval_id"] in taken or may_take(rights, _waiting(entry, amounts)) is None:
+                        continue
+                    taken[entry["approval_id"]] = entry
+                    if len(taken) == limit:
+                        return list(taken.values())
+                if len(rows) < page:
+                    return list(taken.values())
+                last = rows[-1]
+                after = (last.requested_at, last.approval_id, last.approver)
+                page = min(page * 4, _LARGEST_PAGE)
 
     async def current_rules(self) -> dict[str, Any]:
         async with reading(self.engine) as connection:

@@ -8,7 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from approvals.domain.approval import Approval
-from approvals.domain.authority import Authority, Decider, DecisionScope, Refusal
+from approvals.domain.authority import Authority, Decider, DecisionRights, DecisionScope, Refusal
 from approvals.domain.levels import ApprovalRules
 from approvals.domain.rules_book import RulesBook
 from events.application import ports
@@ -49,9 +49,9 @@ class Authorities(Protocol):
         approver they substitute), or a refusal naming the missing right."""
         ...
 
-    async def inbox_level(self, actor: Decider, at: datetime) -> int:
-        """The highest level ``actor`` may decide at ``at``, their own or that of an absent
-        approver they substitute: their inbox lists the steps open to anyone of that level."""
+    async def rights(self, actor: Decider, at: datetime) -> DecisionRights:
+        """What ``actor`` may decide at ``at`` (their own right, and that of the absent approvers
+        they substitute then): ``can_decide`` answers from them, and so does the inbox."""
         ...
 
 

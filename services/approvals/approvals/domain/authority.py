@@ -6,7 +6,9 @@ the application (``approvals.app.ports.Authorities``); the aggregate only checks
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from events.catalogue.approvals import Money
 
@@ -57,3 +59,54 @@ class Refusal:
 def right_to_decide(level: int) -> str:
     """The name of the right to decide a step of ``level``."""
     return f"approvals:decide-level-{level}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Which waiting steps a right may take, as a filter the read side can push down: those
+    waiting for ``approver`` (None: anyone of the level), up to ``level``, of a team in
+    ``teams`` and a kind in ``kinds`` (empty: any). A superset: ``DecisionRights.authority``
+    has the last word (it also knows the amount ceilings and the four eyes)."""
+
+    approver: str | None
+    level: int
+    teams: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+
+    def covers(self, other: Reach) -> bool:
+        """Every step ``other`` lets through, this one does too."""
+        return (
+            self.approver == other.approver
+            and self.level >= other.level
+            and (not self.teams or bool(other.teams) and other.teams <= self.teams)
+            and (not self.kinds or bool(other.kinds) and other.kinds <= self.kinds)
+        )
+
+
+class DecisionRights(Protocol):
+    """What one person may decide at one instant: the answer a decision is checked against
+    (``authority``), and the filters of the steps that answer may accept (``reaches``)."""
+
+    @property
+    def person(self) -> str: ...
+
+    @property
+    def principals(self) -> tuple[str, ...]:
+        """The person and those whose right they use (the absent approvers they stand in for)."""
+        ...
+
+    def authority(
+        self, level: int, scope: DecisionScope, on_behalf_of: str | None = None
+    ) -> Authority | Refusal: ...
+
+    def reaches(self) -> tuple[Reach, ...]: ...
+
+
+def uncovered(reaches: Iterable[Reach]) -> tuple[Reach, ...]:
+    """The reaches without those another one covers, in their first order."""
+    kept: list[Reach] = []
+    for reach in dict.fromkeys(reaches):
+        if any(other.covers(reach) for other in kept):
+            continue
+        kept = [other for other in kept if not reach.covers(other)] + [reach]
+    return tuple(kept)

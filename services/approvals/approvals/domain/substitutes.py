@@ -10,11 +10,11 @@ inherits a director's role: only recorded habilitations pass to a substitute.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
-from approvals.domain.authority import Authority, DecisionScope, Refusal, right_to_decide
+from approvals.domain.authority import Authority, DecisionScope, Reach, Refusal, right_to_decide, uncovered
 from approvals.domain.habilitations import (
     Habilitation,
     HabilitationRefused,
@@ -24,7 +24,7 @@ from approvals.domain.habilitations import (
 )
 from events.catalogue import approvals as ev
 
-__all__ = ["SUBSTITUTE", "Substitution", "appoint_substitute", "authority_for"]
+__all__ = ["SUBSTITUTE", "RecordedRights", "Substitution", "appoint_substitute", "authority_for"]
 
 SUBSTITUTE = "approvals:substitute"
 """The right a refused substitute misses: a substitution running for the person they decide for."""
@@ -152,3 +152,57 @@ def authority_for(
         return Refusal(SUBSTITUTE, f"the {ended.describe()} {state}")
     missing = SUBSTITUTE if found.code == "no_substitution" else right_to_decide(level)
     return Refusal(missing, found.message)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRights:
+    """A person's rights at ``at`` from their recorded habilitations, their director role and
+    the substitutions they hold (``substituted``: each with the absent approver's habilitations).
+    ``authority`` is ``authority_for``: the rule a decision is checked against."""
+
+    person: str
+    is_director: bool
+    own: tuple[Habilitation, ...]
+    substituted: tuple[tuple[Substitution, tuple[Habilitation, ...]], ...]
+    at: datetime
+
+    @property
+    def principals(self) -> tuple[str, ...]:
+        running = (
+            s.absent for s, _ in self.substituted if s.substitute == self.person and s.runs_at(self.at)
+        )
+        return tuple(dict.fromkeys([self.person, *running]))
+
+    def authority(
+        self, level: int, scope: DecisionScope, on_behalf_of: str | None = None
+    ) -> Authority | Refusal:
+        return authority_for(
+            self.person, self.is_director, self.own, self.substituted, level, scope, self.at, on_behalf_of
+        )
+
+    def reaches(self) -> tuple[Reach, ...]:
+        """Steps waiting for the person or for anyone: level 1, a director's level 3, their own
+        habilitations in force; steps waiting for anyone or for an absent approver they stand
+        in for: that approver's habilitations in force (level 2 and up, as ``authority_for``)."""
+        own = [Reach(None, 1)] + ([Reach(None, 3)] if self.is_director else [])
+        own += [_reach(None, h) for h in self.own if h.state_at(self.at) == "in_force"]
+        standing_in: list[Reach] = []
+        for substitution, habilitations in self.substituted:
+            if substitution.substitute != self.person or not substitution.runs_at(self.at):
+                continue
+            for habilitation in habilitations:
+                if habilitation.level >= 2 and habilitation.state_at(self.at) == "in_force":
+                    standing_in.append(_reach(substitution.absent, habilitation))
+        return uncovered(
+            [
+                *(replace(r, approver=self.person) for r in own),
+                *own,
+                *(replace(r, approver=None) for r in standing_in),
+                *standing_in,
+            ]
+        )
+
+
+def _reach(approver: str | None, habilitation: Habilitation) -> Reach:
+    scope = habilitation.scope
+    return Reach(approver, habilitation.level, scope.teams, scope.kinds)

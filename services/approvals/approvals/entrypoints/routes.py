@@ -142,11 +142,10 @@ async def check_validation(sha256: Sha256, request_id: UUID, approvals: Approval
 async def inbox(
     approvals: ApprovalsDep, decider: DeciderDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> dict[str, Any]:
-    now = approvals.clock.now()
-    substituted = await approvals.authorisation_views.substituted_by(decider.subject, now)
-    level = await approvals.authorities.inbox_level(decider, now)
-    rows = await approvals.views.inbox([decider.subject, *substituted], level, limit)
-    return {"items": rows}
+    """Only what the caller may decide now: level, teams, kinds and amount ceiling of their
+    habilitations in force, and of those they substitute while the substitution runs."""
+    rights = await approvals.authorities.rights(decider, approvals.clock.now())
+    return {"items": await approvals.views.inbox(rights, limit)}
 
 
 @router.get(
