@@ -2,20 +2,32 @@
 
 * throughput: validated ticket summaries transmitted by email first (not timed: each puts its
   message, HTML and PDF attached, into the outbox with ``DocumentTransmitted``), then the
-  worker drains the outbox: each message sent over one reused SMTP connection, then the
-  batch's ``DocumentSent`` recorded with the outbox rows' update in one transaction;
+  worker drains the outbox: claim a batch, hand its messages to the server over reused
+  connections while the outcomes accepted so far are recorded (``DocumentSent`` with the
+  outbox rows' update, one transaction per group);
 * latency: with the worker running in the background, one document at a time: the
   ``ResponseValidated`` recorded in the service's validations view, ``TransmitDocument``
   (render, hash, gate, outbox), then the server's acceptance (its DATA handler's clock).
+
+The SMTP server runs in a process of its own (``python -m bench.bench_documents_mail``), as a
+mail relay would: its CPU is not the worker's. ``BENCH_MAIL_SERVER=thread`` runs it on a
+thread of the bench's process instead (aiosmtpd's ``Controller``), for comparison. The server
+reports each acceptance (monotonic clock, its CPU time, Message-ID) on its stdout.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
+import os
+import re
+import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from email.policy import default
+from pathlib import Path
 from typing import Any
 
 from bench.core import Context, Result, scaled
@@ -24,6 +36,7 @@ THROUGHPUT_TARGET = 200.0
 LATENCY_TARGET_MS = 2000.0
 GROUP = "documents"
 SETUP_TASKS = 8
+LATENCY_TIMEOUT_S = 10.0
 NOW = datetime(2026, 11, 29, 9, tzinfo=UTC)
 CONTENT = {
     "summary": "Panne réseau",
@@ -35,34 +48,143 @@ CONTENT = {
     "owner": "alice",
     "next_update_at": "2026-11-30T10:00:00+01:00",
 }
+REPOSITORY = Path(__file__).resolve().parent.parent
+_DOCUMENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-class Accepted:
-    """aiosmtpd's handler: when each Message-ID was accepted."""
+def message_id_of(content: bytes) -> str:
+    """The Message-ID header, unfolded (a long one is folded onto a second line)."""
+    headers = BytesHeaderParser(policy=default).parsebytes(content)
+    return str(headers["Message-ID"] or "").strip()
 
-    def __init__(self) -> None:
-        self.at: dict[str, float] = {}
-        self.count = 0
+
+class Acceptances:
+    """aiosmtpd's handler: each accepted message reported to ``report(message_id)``."""
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        self.report = report
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.count += 1
-        for line in envelope.content.split(b"\r\n"):
-            if line.lower().startswith(b"message-id:"):
-                self.at[line.split(b":", 1)[1].strip().decode()] = time.perf_counter()
-                break
+        self.report(message_id_of(envelope.content))
         return "250 Message accepted for delivery"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def serve() -> None:
+    """The server process: ``ready <port> <cpu>`` once listening, then ``<monotonic> <cpu>
+    <Message-ID>`` per accepted message; stops when its stdin closes."""
+    from aiosmtpd.smtp import SMTP
+
+    def report(message_id: str) -> None:
+        sys.stdout.write(f"{time.monotonic()} {time.process_time()} {message_id}\n")
+        sys.stdout.flush()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        handler = Acceptances(report)
+        server = await loop.create_server(lambda: SMTP(handler), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        sys.stdout.write(f"ready {port} {time.process_time()}\n")
+        sys.stdout.flush()
+        await loop.run_in_executor(None, sys.stdin.read)
+        server.close()
+
+    asyncio.run(main())
 
 
-async def measure(ctx: Context, count: int, latency_count: int) -> tuple[float, int, list[float]]:
-    """(emails/s, messages the server accepted in the throughput run, latencies in ms)."""
-    from aiosmtpd.controller import Controller
+class SmtpSink:
+    """What the server accepted: when each document's message arrived, and the server's CPU."""
 
+    def __init__(self) -> None:
+        self.port = 0
+        self.count = 0
+        self.at: dict[str, float] = {}
+        self.cpu_start = self.cpu_last = 0.0
+        self.separate_process = True
+        self._arrived = asyncio.Condition()
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._controller: Any = None
+
+    async def start(self, separate_process: bool) -> None:
+        self.separate_process = separate_process
+        if not separate_process:
+            from aiosmtpd.controller import Controller
+
+            loop = asyncio.get_running_loop()
+
+            def report(message_id: str) -> None:
+                at = time.monotonic()
+                loop.call_soon_threadsafe(self._accepted, at, 0.0, message_id)
+
+            self._controller = Controller(Acceptances(report), hostname="127.0.0.1", port=0)
+            self._controller.start()
+            self.port = self._controller.server.sockets[0].getsockname()[1]
+            return
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.bench_documents_mail",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=REPOSITORY,
+        )
+        assert self._process.stdout is not None
+        ready = (await asyncio.wait_for(self._process.stdout.readline(), 30)).split()
+        self.port, self.cpu_start = int(ready[1]), float(ready[2])
+        self.cpu_last = self.cpu_start
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        async for line in self._process.stdout:
+            at, cpu, message_id = line.decode().split(" ", 2)
+            self._accepted(float(at), float(cpu), message_id.strip())
+
+    def _accepted(self, at: float, cpu: float, message_id: str) -> None:
+        self.count += 1
+        self.cpu_last = max(self.cpu_last, cpu)
+        found = _DOCUMENT_ID.search(message_id)
+        self.at[found.group(0) if found else message_id] = at
+
+        async def notify() -> None:
+            async with self._arrived:
+                self._arrived.notify_all()
+
+        asyncio.ensure_future(notify())
+
+    async def accepted_at(self, document_id: uuid.UUID, timeout: float) -> float:
+        """When the server accepted the document's message (waits for it)."""
+        key = str(document_id)
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: key in self.at), timeout)
+        return self.at[key]
+
+    async def until(self, count: int, timeout: float) -> None:
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: self.count >= count), timeout)
+
+    @property
+    def cpu(self) -> float:
+        """The server process's CPU seconds so far (0 on a thread: counted in ours)."""
+        return self.cpu_last - self.cpu_start
+
+    async def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+        if self._process is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            try:
+                await asyncio.wait_for(self._process.wait(), 10)
+            except TimeoutError:
+                self._process.kill()
+                await self._process.wait()
+        if self._reader is not None:
+            await self._reader
+
+
+async def measure(ctx: Context, count: int, latency_count: int, separate_process: bool) -> dict[str, Any]:
+    """The throughput and latency figures, with the CPU they took and how long seeding took."""
     from documents.adapters.outbox import SqlMailQueue
     from documents.adapters.rendering import DocumentRenderer
     from documents.adapters.smtp import MailSettings, SmtpPool
@@ -87,10 +209,8 @@ async def measure(ctx: Context, count: int, latency_count: int) -> tuple[float, 
         def now(self) -> datetime:
             return datetime.now(UTC)
 
-    accepted = Accepted()
-    port = free_port()
-    controller = Controller(accepted, hostname="127.0.0.1", port=port)
-    controller.start()
+    sink = SmtpSink()
+    await sink.start(separate_process)
     engine = create_engine(await ctx.database(f"bench_mail_{uuid.uuid4().hex[:8]}"), pool_size=8)
     worker: MailWorker | None = None
     try:
@@ -112,7 +232,7 @@ async def measure(ctx: Context, count: int, latency_count: int) -> tuple[float, 
         bus = documents_bus(
             uow, clock, DEFAULT_ORGANISATION, DocumentRenderer(), SandboxedTemplates(), transmitters
         )
-        settings = MailSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none")
+        settings = MailSettings(smtp_host="127.0.0.1", smtp_port=sink.port, smtp_tls="none")
         worker = MailWorker(SqlMailQueue(engine), SmtpPool(settings), uow, clock)
         metadata = Metadata(actor="bench")
 
@@ -153,35 +273,44 @@ async def measure(ctx: Context, count: int, latency_count: int) -> tuple[float, 
                 await validate(document.submitted_hash)
                 await bus.handle(c.TransmitDocument(metadata=metadata, document_id=document.id))
 
+        seeding = time.perf_counter()
         await asyncio.gather(*(transmitted(count // SETUP_TASKS) for _ in range(SETUP_TASKS)))
+        seeding = time.perf_counter() - seeding
         count = (count // SETUP_TASKS) * SETUP_TASKS
-        began = time.perf_counter()
+        server_cpu = sink.cpu
+        began, cpu = time.perf_counter(), time.process_time()
         while await worker.drain():
             pass
-        rate = count / (time.perf_counter() - began)
-        sent = accepted.count
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+        load = os.getloadavg()[0]
+        await sink.until(count, LATENCY_TIMEOUT_S)
+        sent, server_cpu = sink.count, sink.cpu - server_cpu
 
         running = asyncio.create_task(worker.run())
         latencies: list[float] = []
         for _ in range(latency_count):
             document = await submitted()
-            before = len(accepted.at)
-            started = time.perf_counter()
+            started = time.monotonic()
             await validate(document.submitted_hash)
             await bus.handle(c.TransmitDocument(metadata=metadata, document_id=document.id))
-            deadline = started + 10
-            # The server runs on its own thread's loop: polled, 1 ms apart.
-            while len(accepted.at) == before and time.perf_counter() < deadline:  # noqa: ASYNC110
-                await asyncio.sleep(0.001)
-            message_at = max(accepted.at.values())
-            latencies.append((message_at - started) * 1000)
+            accepted = await sink.accepted_at(document.id, LATENCY_TIMEOUT_S)
+            latencies.append((accepted - started) * 1000)
         worker.stop()
         await running
-        return rate, sent, latencies
+        return {
+            "rate": count / seconds,
+            "count": count,
+            "sent": sent,
+            "cpu_ms": cpu * 1000 / count,
+            "server_cpu_ms": server_cpu * 1000 / count,
+            "load": load,
+            "seeding_s": seeding,
+            "latencies": latencies,
+        }
     finally:
         if worker is not None:
             await worker.sender.close()
-        controller.stop()
+        await sink.stop()
         await engine.dispose()
 
 
@@ -193,16 +322,25 @@ def percentile(values: list[float], share: float) -> float:
 async def run(ctx: Context) -> list[Result]:
     count = scaled(1000, minimum=100)
     latency_count = scaled(100, minimum=30)
-    rate, sent, latencies = await measure(ctx, count, latency_count)
+    separate_process = os.environ.get("BENCH_MAIL_SERVER", "process") != "thread"
+    m = await measure(ctx, count, latency_count, separate_process)
+    where = "its own process" if separate_process else "a thread of the bench's process"
+    server = f", server {m['server_cpu_ms']:.2f} ms" if separate_process else ""
+    latencies = m["latencies"]
     return [
         Result(
             "documents: emails through the outbox to a local SMTP server (PostgreSQL)",
-            rate,
+            m["rate"],
             unit="emails/s",
             target=THROUGHPUT_TARGET,
-            count=count,
-            detail=f"{sent} accepted by the server, DocumentSent recorded for each, HTML + PDF attached",
+            count=m["count"],
+            detail=(
+                f"{m['sent']} accepted by aiosmtpd in {where}, DocumentSent recorded for each, "
+                f"HTML + PDF attached; CPU per email: worker {m['cpu_ms']:.2f} ms{server}; "
+                f"load average {m['load']:.1f}; seeding {m['seeding_s']:.0f} s (not timed)"
+            ),
             group=GROUP,
+            extra={k: round(m[k], 3) for k in ("cpu_ms", "server_cpu_ms", "load", "seeding_s")},
         ),
         Result(
             "documents: ResponseValidated -> SMTP acceptance p99",
@@ -215,3 +353,7 @@ async def run(ctx: Context) -> list[Result]:
             group=GROUP,
         ),
     ]
+
+
+if __name__ == "__main__":
+    serve()
