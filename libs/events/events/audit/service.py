@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.audit.leaf import event_record, record_leaf_hash
+from events.audit.leaf_source import LeafPage
 from events.audit.log import CheckpointPolicy
 from events.audit.merkle import verify_consistency
 from events.audit.note import Checkpoint, Note, Signer, Verifier, cosign, open_note, parse_note
@@ -97,11 +98,11 @@ class ServiceLog(TransparencyLog):
 
     policy: QuietPolicy
 
-    async def _fold(self, page: Sequence[Envelope]) -> None:
+    async def _fold(self, page: LeafPage) -> None:
         first_index = self.size
         await super()._fold(page)
         since = max(0, self.checkpoint_size - first_index)
-        fresh = sum(1 for envelope in page[since:] if envelope.type not in HOUSEKEEPING)
+        fresh = sum(1 for type_ in page.types[since:] if type_ not in HOUSEKEEPING)
         self.policy.pending = fresh if since else self.policy.pending + fresh
 
     async def _sign(self, connection: AsyncConnection, size: int) -> str:

@@ -14,21 +14,25 @@ One process per database should fold (the service's leader, as for the relay).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import struct
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from hashlib import sha256
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.audit.bundle import LOG, Bundle, TrustedKey, build_bundle
-from events.audit.leaf import event_leaf_hash
+from events.audit.leaf_source import LeafPage, leaf_pages
 from events.audit.log import CheckpointPolicy, InclusionProof, RecordedLeaf
-from events.audit.merkle import HASH_SIZE, MerkleTree
+from events.audit.merkle import HASH_SIZE, NODE_PREFIX, MerkleTree
 from events.audit.note import Checkpoint, Signer, Verifier, open_note, parse_note, sign_note
 from events.audit.verify import Report, verify_bundle
 from events.db import reading
-from events.envelope import Envelope
 from events.store import SqlEventStore
 from events.tables import audit_checkpoints, audit_leaf_tiles, audit_tiles
 from events.tables import events as events_table
@@ -44,6 +48,44 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def extend_tree(tree: MerkleTree, leaf_hashes: bytes | bytearray) -> None:
+    """Append leaf hashes (32 bytes each, end to end) to ``tree``, level by level: the same
+    tree as appending them one by one, with one list comprehension of parent hashes per level."""
+    levels = tree.levels
+    levels[0] += leaf_hashes
+    tree.size = len(levels[0]) // HASH_SIZE
+    height = 0
+    while True:
+        below = levels[height]
+        parents = len(below) // (2 * HASH_SIZE)
+        if height + 1 == len(levels):
+            if not parents:
+                return
+            levels.append(bytearray())
+        above = levels[height + 1]
+        have = len(above) // HASH_SIZE
+        if have == parents:
+            return
+        above += b"".join(
+            [
+                sha256(NODE_PREFIX + below[i : i + 2 * HASH_SIZE]).digest()
+                for i in range(have * 64, parents * 64, 64)
+            ]
+        )
+        height += 1
+
+
+async def _upsert(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, replacing those with the same primary key, in one statement."""
+    if not rows:
+        return
+    insert_ = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert_(table)
+    keys = [column.name for column in table.primary_key.columns]
+    replaced = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    await connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=replaced), rows)
+
+
 class StoredLogMismatch(Exception):
     """The stored tiles no longer give the root of the last signed checkpoint."""
 
@@ -57,7 +99,7 @@ class TransparencyLog:
         signer: Signer,
         policy: CheckpointPolicy | None = None,
         clock: Clock = utc_now,
-        page_size: int = 1000,
+        page_size: int = 5000,
     ) -> None:
         self.store = store
         self.origin = origin
@@ -136,7 +178,7 @@ class TransparencyLog:
         """Fold every event stored since the last call; sign checkpoints as the policy says.
         Returns how many events were folded."""
         folded = 0
-        async for page in self.store.iter_all(self.position, self.page_size):
+        async for page in leaf_pages(self.store, self.position, self.page_size):
             await self._fold(page)
             folded += len(page)
         if self.policy.due(self.size, self.checkpoint_size, self.clock(), self.checkpoint_at):
@@ -144,20 +186,17 @@ class TransparencyLog:
                 await self._sign(connection, self.size)
         return folded
 
-    async def _fold(self, page: Sequence[Envelope]) -> None:
+    async def _fold(self, page: LeafPage) -> None:
+        """Add a page of leaves to the tree, store the tiles they changed and sign the
+        checkpoints due every N events within it, in one transaction."""
         tree = self.tree
         size_before = tree.size
         counts = [len(level) // HASH_SIZE for level in tree.levels]
-        ids, positions = bytearray(self._open_ids), bytearray(self._open_positions)
-        due: list[int] = []
-        next_due = self.checkpoint_size + self.policy.every_events
-        for envelope in page:
-            size = tree.append(event_leaf_hash(envelope)) + 1
-            ids += envelope.id.bytes
-            positions += (envelope.position or 0).to_bytes(_POSITION)
-            if size >= next_due:
-                due.append(size)
-                next_due = size + self.policy.every_events
+        extend_tree(tree, page.hashes)
+        every = self.policy.every_events
+        due = list(range(self.checkpoint_size + every, tree.size + 1, every)) if every > 0 else []
+        ids = self._open_ids + page.event_ids
+        positions = self._open_positions + b"".join(p.to_bytes(_POSITION) for p in page.positions)
         try:
             async with self.store.engine.begin() as connection:
                 await self._write_leaf_tiles(connection, size_before // TILE_WIDTH, ids, positions)
@@ -167,7 +206,7 @@ class TransparencyLog:
         except BaseException:
             await self.load()  # the tree in memory went ahead of what was stored
             raise
-        self.position = page[-1].position or self.position
+        self.position = page.last_position
         kept = tree.size % TILE_WIDTH
         self._open_ids = ids[len(ids) - kept * _ID :] if kept else bytearray()
         self._open_positions = positions[len(positions) - kept * _POSITION :] if kept else bytearray()
@@ -179,35 +218,29 @@ class TransparencyLog:
         """Level-0 tiles from ``first`` on: ``ids``/``positions`` start at that tile."""
         rows = []
         for offset in range(0, len(positions) // _POSITION, TILE_WIDTH):
-            tile_positions = positions[offset * _POSITION : (offset + TILE_WIDTH) * _POSITION]
-            values = [
-                int.from_bytes(tile_positions[i : i + _POSITION])
-                for i in range(0, len(tile_positions), _POSITION)
-            ]
+            tile_positions = bytes(positions[offset * _POSITION : (offset + TILE_WIDTH) * _POSITION])
+            values = struct.unpack(f">{len(tile_positions) // _POSITION}Q", tile_positions)
             rows.append(
                 {
                     "tile_index": first + offset // TILE_WIDTH,
                     "event_ids": bytes(ids[offset * _ID : (offset + TILE_WIDTH) * _ID]),
-                    "positions": bytes(tile_positions),
+                    "positions": tile_positions,
                     "min_position": min(values),
                     "max_position": max(values),
                 }
             )
-        await connection.execute(delete(audit_leaf_tiles).where(audit_leaf_tiles.c.tile_index >= first))
-        if rows:
-            await connection.execute(insert(audit_leaf_tiles), rows)
+        await _upsert(connection, audit_leaf_tiles, rows)
 
     async def _write_tiles(self, connection: AsyncConnection, counts_before: list[int]) -> None:
+        """The tiles of every level from the first one that changed (a partial tile is
+        written again as it fills: one upsert for all levels)."""
         rows = []
         for height, level in enumerate(self.tree.levels):
             before = counts_before[height] if height < len(counts_before) else 0
-            first = before // TILE_WIDTH
-            last = (len(level) // HASH_SIZE - 1) // TILE_WIDTH
-            if last < first:
+            count = len(level) // HASH_SIZE
+            if count == before:
                 continue
-            await connection.execute(
-                delete(audit_tiles).where(audit_tiles.c.level == height, audit_tiles.c.tile_index >= first)
-            )
+            first, last = before // TILE_WIDTH, (count - 1) // TILE_WIDTH
             rows += [
                 {
                     "level": height,
@@ -216,8 +249,7 @@ class TransparencyLog:
                 }
                 for t in range(first, last + 1)
             ]
-        if rows:
-            await connection.execute(insert(audit_tiles), rows)
+        await _upsert(connection, audit_tiles, rows)
 
     async def _sign(self, connection: AsyncConnection, size: int) -> str:
         checkpoint = Checkpoint(self.origin, size, self.tree.root(size))
