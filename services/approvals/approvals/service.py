@@ -2,8 +2,8 @@
 ``bootstrap``). ``definition.extra`` may carry ``clock``, ``authorities`` (an
 ``approvals.app.ports.Authorities``), ``deadline_rules`` and ``deadline_worker=False``.
 The service consumes the SLA clock's calendars (step due times count on the calendar of
-its policy in force) and the documents submitted for validation (each an approval request),
-and sweeps the step deadlines in the background."""
+its policy in force), the documents submitted for validation (each an approval request) and
+retention's erasures and purges, and sweeps the step deadlines in the background."""
 
 from pathlib import Path
 
@@ -18,7 +18,7 @@ DEFINITION = ServiceDefinition(
     title="Approvals",
     routers=(routes.router, authorisations.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",
-    consumes=("sla_clock", "documents"),
+    consumes=("sla_clock", "documents", "retention"),
     consumer_factory=build_consumer,
     background=(run_deadline_worker,),
     on_stop=(stop_deadline_worker,),

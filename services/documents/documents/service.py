@@ -2,8 +2,9 @@
 
 Name, context and port come from the service declaration (events/service/services.toml).
 It consumes approvals' decisions to keep its own view of the validations in force, intake's
-requests and customers and sla-clock's relances due (emails: relances, surveys); its background
-job sends the email outbox."""
+requests and customers and sla-clock's relances due (emails: relances, surveys), and
+retention's erasures and purges (its clear copies blanked); its background job sends the email
+outbox."""
 
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from documents.adapters.maildir import maildir_path
 from documents.adapters.smtp import MailSettings
 from documents.bootstrap import bootstrap, running
 from documents.entrypoints import documents, templates
-from documents.entrypoints.consumer import make_consumer
+from documents.entrypoints.consumer import erasure, make_consumer
 from documents.entrypoints.mail_events import MailEvents
 from events.consumer import Consumer
 from events.service.declaration import identity_of
@@ -22,7 +23,7 @@ from events.service.settings import ServiceSettings
 def build_consumer(runtime: ServiceRuntime) -> Consumer:
     documents = bootstrap(runtime)
     mail = MailEvents(documents.mail.identity, documents.clock.now, documents.mail.survey_link)
-    return make_consumer(runtime.engine, mail)
+    return make_consumer(runtime.engine, mail, erasure(runtime))
 
 
 async def run_mail_worker(runtime: ServiceRuntime) -> None:
@@ -48,7 +49,7 @@ DEFINITION = ServiceDefinition(
     title="Documents",
     routers=(documents.router, templates.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",
-    consumes=("approvals", "intake", "sla_clock"),
+    consumes=("approvals", "intake", "sla_clock", "retention"),
     consumer_factory=build_consumer,
     background=(run_mail_worker,),
     on_stop=(stop_mail_worker,),

@@ -54,10 +54,11 @@ def erasure_stream(context: str, cause_id: UUID, subject: str) -> UUID:
 
 
 def erasure_handlers(
-    runtime: ServiceRuntime, report: type[ServiceDataErased], read_models: Projectors
+    runtime: ServiceRuntime, report: type[ServiceDataErased], read_models: Projectors | None
 ) -> dict[str, Handler]:
     """The consumer handlers of retention's erasures and purges for the service of ``runtime``:
-    ``read_models`` holds its ``on_subject_erased`` hooks, ``report`` its catalogued report."""
+    ``read_models`` holds its ``on_subject_erased`` hooks (``None``: its read models keep no
+    clear personal value; it still reports), ``report`` its catalogued report."""
     context = REGISTRY.context_of(report.event_type)
 
     async def blank(
@@ -72,7 +73,7 @@ def erasure_handlers(
         record_none: bool = True,
     ) -> None:
         erased = frozenset(categories)
-        rows = await read_models.erase_subject(connection, subject, erased)
+        rows = await read_models.erase_subject(connection, subject, erased) if read_models else 0
         parked = await blank_parked_events(connection, subject, erased)
         affected = await count_sealed_events_in(connection, subject, key_ids)
         if not affected and not record_none:

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from approvals.adapters.deadline_projection import project_step_deadline
+from approvals.adapters.deadline_projection import deadline_row, project_step_deadline
+from approvals.adapters.erasure import blank_subject
+from approvals.adapters.postgres_projection import write_rows
 from approvals.adapters.tables import (
     approval_deciders,
     approval_inbox,
@@ -92,19 +94,67 @@ def inbox_rows(approval: Approval) -> list[dict[str, Any]]:
     return [common | {"approver": person} for person in step.approvers if person not in heard]
 
 
+def validated_row(approval: Approval) -> dict[str, Any] | None:
+    """The row of the content that may leave, once validated."""
+    if approval.status != VALIDATED:
+        return None
+    approvals_ = [d for d in approval.decisions if d.decision == "approve"]
+    return {
+        "approval_id": approval.id,
+        "request_id": approval.request_id,
+        "content_hash": approval.content_hash,
+        "kind": approval.kind,
+        "level": approval.level,
+        "rules_version": approval.rules_version,
+        "author": approval.author,
+        "validated_by": list(approval.validated_by),
+        "on_behalf_of": [d.on_behalf_of for d in approvals_ if d.on_behalf_of],
+        "validated_at": utc(approval.closed_at),
+    }
+
+
 _INSERT_APPROVAL = insert(approvals)
 _UPDATE_APPROVAL = update(approvals).where(approvals.c.approval_id == bindparam("target_approval_id"))
+_DELETE_INBOX = delete(approval_inbox).where(approval_inbox.c.approval_id == bindparam("approval_id"))
+_DELETE_VALIDATED = delete(validated_contents).where(
+    validated_contents.c.approval_id == bindparam("approval_id")
+)
 
 
 async def project_approval(
     connection: AsyncConnection, approval: Approval, created: bool, now: datetime
 ) -> dict[str, Any]:
+    """The approval's rows after a command: one statement on PostgreSQL
+    (:mod:`approvals.adapters.postgres_projection`), one per table otherwise."""
+    if connection.dialect.name != "postgresql":
+        return await project_approval_statements(connection, approval, created, now)
+    row = approval_row(approval, now)
+    inbox = inbox_rows(approval)
+    deciders = [{"approval_id": approval.id, "person": p} for p in sorted(approval.approvers_so_far())]
+    await write_rows(
+        connection,
+        created,
+        row,
+        inbox,
+        deciders if inbox else [],
+        validated_row(approval),
+        approval.status == WITHDRAWN and not created,
+        deadline_row(approval),
+    )
+    return row
+
+
+async def project_approval_statements(
+    connection: AsyncConnection, approval: Approval, created: bool, now: datetime
+) -> dict[str, Any]:
+    """The approval's rows, one statement per table, on any database; ``created`` with rows
+    already there (a rebuild keeps the deadline rows and what the worker computed in them)."""
     row = approval_row(approval, now)
     if created:
         await connection.execute(_INSERT_APPROVAL, row)
     else:
         await connection.execute(_UPDATE_APPROVAL, row | {"target_approval_id": approval.id})
-        await connection.execute(delete(approval_inbox).where(approval_inbox.c.approval_id == approval.id))
+        await connection.execute(_DELETE_INBOX, {"approval_id": approval.id})
     inbox = inbox_rows(approval)
     if inbox:
         await connection.execute(insert(approval_inbox), inbox)
@@ -121,27 +171,11 @@ async def project_approval(
 async def _project_validation(connection: AsyncConnection, approval: Approval, created: bool) -> None:
     """The commit that sees an approval validated is the one that validated it: once
     validated, only a withdrawal changes it (any decision is refused)."""
-    if approval.status == VALIDATED:
-        approvals_ = [d for d in approval.decisions if d.decision == "approve"]
-        await connection.execute(
-            insert(validated_contents),
-            {
-                "approval_id": approval.id,
-                "request_id": approval.request_id,
-                "content_hash": approval.content_hash,
-                "kind": approval.kind,
-                "level": approval.level,
-                "rules_version": approval.rules_version,
-                "author": approval.author,
-                "validated_by": list(approval.validated_by),
-                "on_behalf_of": [d.on_behalf_of for d in approvals_ if d.on_behalf_of],
-                "validated_at": utc(approval.closed_at),
-            },
-        )
+    validated = validated_row(approval)
+    if validated is not None:
+        await connection.execute(insert(validated_contents), validated)
     elif approval.status == WITHDRAWN and not created:
-        await connection.execute(
-            delete(validated_contents).where(validated_contents.c.approval_id == approval.id)
-        )
+        await connection.execute(_DELETE_VALIDATED, {"approval_id": approval.id})
 
 
 def rules_document(rules: ApprovalRules) -> dict[str, Any]:
@@ -184,3 +218,4 @@ async def project_rules(connection: AsyncConnection, book: RulesBook, created: b
 PROJECTORS = Projectors()
 PROJECTORS.register(Approval, project_approval)
 PROJECTORS.register(RulesBook, project_rules)
+PROJECTORS.on_subject_erased(blank_subject)

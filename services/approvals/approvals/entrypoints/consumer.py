@@ -1,6 +1,8 @@
-"""Approvals' consumer: the SLA clock's calendars (``calendar_consumer``) and the documents
+"""Approvals' consumer: the SLA clock's calendars (``calendar_consumer``), the documents
 submitted for validation, each turned into an approval request in the transaction that
-marks the event handled (once per document and content hash: a redelivery finds it)."""
+marks the event handled (once per document and content hash: a redelivery finds it), and
+retention's erasures and purges (its clear copies blanked, its report recorded:
+``events.service.erasure``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from approvals.adapters.projection import PROJECTORS
 from approvals.adapters.tables import approvals
 from approvals.adapters.unit_of_work import SqlUnitOfWork
 from approvals.app import commands as c
@@ -18,9 +21,11 @@ from approvals.bootstrap import bootstrap
 from approvals.domain.errors import AlreadySubmitted
 from approvals.entrypoints.calendar_consumer import CALENDAR_HANDLERS
 from events.catalogue import DomainEvent
+from events.catalogue.approvals import SubjectDataErased
 from events.catalogue.documents import DocumentSubmittedForValidation
 from events.consumer import Consumer, Handler
 from events.envelope import Envelope, Metadata
+from events.service.erasure import erasure_handlers
 from events.service.runtime import ServiceRuntime
 
 CONSUMER_NAME = "approvals-calendars"
@@ -54,5 +59,6 @@ def build_consumer(runtime: ServiceRuntime) -> Consumer:
     handlers: dict[str, Handler] = {
         **CALENDAR_HANDLERS,
         DocumentSubmittedForValidation.event_type: document_handler(runtime),
+        **erasure_handlers(runtime, SubjectDataErased, PROJECTORS),
     }
     return Consumer(CONSUMER_NAME, runtime.engine, handlers)

@@ -7,6 +7,7 @@ from sqlalchemy import Insert, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from documents.adapters.erasure import blank_subject
 from documents.adapters.tables import documents, templates
 from documents.domain.document import Document
 from documents.domain.template import Template
@@ -78,3 +79,4 @@ async def project_template(
 PROJECTORS = Projectors()
 PROJECTORS.register(Document, project_document)
 PROJECTORS.register(Template, project_template)
+PROJECTORS.on_subject_erased(blank_subject)
