@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from events.catalogue import REGISTRY, DomainEvent
-from events.pii.sealing import sealed_key_id
+from events.pii.sealing import SEALED, sealed_fields
 
 SPEC_VERSION = "1.0"
 JSON = "application/json"
@@ -209,10 +209,11 @@ EMPTY_METADATA = Metadata()
 
 def withheld(event_type: str, fields: tuple[str, ...], data: dict[str, Any]) -> dict[str, Any]:
     """``data`` with each sealed field replaced by its erased value."""
-    sealed = [field for field in fields if sealed_key_id(data.get(field)) is not None]
-    if not sealed:
+    sealed = sealed_fields(fields, data)
+    if not sealed and SEALED not in data:
         return data
-    return data | {field: REGISTRY.erased_value(event_type, field) for field in sealed}
+    clear = {name: value for name, value in data.items() if name != SEALED}
+    return clear | {field: REGISTRY.erased_value(event_type, field) for field in sealed}
 
 
 def _optional_uuid(value: str | None) -> UUID | None:

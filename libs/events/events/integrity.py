@@ -91,7 +91,8 @@ def verify_chain(envelopes: list[Envelope]) -> None:
 
 
 class PayloadSealer(Protocol):
-    """Turns the ``pii`` fields of one payload into their stored form, for one append."""
+    """Turns the ``pii`` fields of one payload into their stored form, for one append: the
+    payload as stored, its ``pii`` marker, and the marker's stored JSON form."""
 
     def protect(
         self,
@@ -101,7 +102,7 @@ class PayloadSealer(Protocol):
         *,
         event_id: UUID,
         stream_id: UUID,
-    ) -> tuple[dict[str, Any], PiiMarker]: ...
+    ) -> tuple[dict[str, Any], PiiMarker, dict[str, Any]]: ...
 
 
 class PayloadProtector(Protocol):
@@ -133,8 +134,9 @@ class PlainPayloads:
         *,
         event_id: UUID,
         stream_id: UUID,
-    ) -> tuple[dict[str, Any], PiiMarker]:
-        return data, PiiMarker(subject=subject, fields=tuple(categories))
+    ) -> tuple[dict[str, Any], PiiMarker, dict[str, Any]]:
+        marker = PiiMarker(subject=subject, fields=tuple(categories))
+        return data, marker, marker.model_dump(mode="json")
 
     async def reveal(self, envelopes: list[Envelope]) -> list[Envelope]:
         return envelopes

@@ -11,7 +11,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from events.catalogue import REGISTRY
 from events.envelope import Envelope, PiiMarker
 from events.pii.keyring import Keyring, LiveKey, Pair
-from events.pii.sealing import associated_data, nonces, open_sealed, seal, sealed_key_id
+from events.pii.sealing import (
+    SEALED,
+    associated_data,
+    category_key_id,
+    event_identity,
+    nonces,
+    open_category,
+    open_sealed,
+    seal_category,
+    sealed_categories,
+    sealed_key_id,
+)
 
 MarkerKey = tuple[str, tuple[str, ...], str]
 """``(subject, fields, key ids)``: markers are immutable, so one is shared by the events it fits."""
@@ -21,7 +32,9 @@ _MARKER_CACHE = 10_000
 class _Sealer:
     """Seals the payloads of one append with keys already fetched (no I/O per event)."""
 
-    def __init__(self, keys: Mapping[Pair, LiveKey], markers: dict[MarkerKey, PiiMarker]) -> None:
+    def __init__(
+        self, keys: Mapping[Pair, LiveKey], markers: dict[MarkerKey, tuple[PiiMarker, dict[str, Any]]]
+    ) -> None:
         self.keys = keys
         self._markers = markers
 
@@ -33,28 +46,39 @@ class _Sealer:
         *,
         event_id: UUID,
         stream_id: UUID,
-    ) -> tuple[dict[str, Any], PiiMarker]:
+    ) -> tuple[dict[str, Any], PiiMarker, dict[str, Any]]:
+        """``data`` with its personal fields replaced by one sealed value per category."""
         sealed = dict(data)
-        key_ids: list[str] = []
-        identity = event_id.bytes + stream_id.bytes
-        fresh = iter(nonces(len(categories)))
+        groups: dict[str, dict[str, Any]] = {}
         for field, category in categories.items():
             value = data.get(field)
             if value is None:
                 continue
-            key = self.keys[(subject, category)]
-            sealed[field] = seal(key.cipher, key.key_id, value, identity + field.encode(), next(fresh))
-            if key.key_id not in key_ids:
+            del sealed[field]
+            group = groups.get(category)
+            if group is None:
+                groups[category] = {field: value}
+            else:
+                group[field] = value
+        key_ids: list[str] = []
+        if groups:
+            identity = event_identity(event_id, stream_id)
+            values = []
+            for (category, group), nonce in zip(groups.items(), nonces(len(groups)), strict=True):
+                key = self.keys[(subject, category)]
+                values.append(seal_category(key.cipher, key.key_id, group, identity, nonce))
                 key_ids.append(key.key_id)
+            sealed[SEALED] = values
         fields = tuple(categories)
         names = " ".join(key_ids)
-        marker = self._markers.get((subject, fields, names))
-        if marker is None:
+        cached = self._markers.get((subject, fields, names))
+        if cached is None:
             if len(self._markers) >= _MARKER_CACHE:
                 self._markers.clear()
             marker = PiiMarker.model_construct(subject=subject, fields=fields, key_id=names or None)
-            self._markers[(subject, fields, names)] = marker
-        return sealed, marker
+            cached = (marker, marker.model_dump(mode="json"))
+            self._markers[(subject, fields, names)] = cached
+        return sealed, cached[0], cached[1]
 
 
 class EncryptedPayloads:
@@ -64,7 +88,7 @@ class EncryptedPayloads:
 
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring
-        self._markers: dict[MarkerKey, PiiMarker] = {}
+        self._markers: dict[MarkerKey, tuple[PiiMarker, dict[str, Any]]] = {}
 
     async def sealer(self, pairs: Collection[Pair]) -> _Sealer:
         return _Sealer(await self.keyring.live_keys(pairs) if pairs else {}, self._markers)
@@ -90,13 +114,36 @@ class EncryptedPayloads:
 
 def opened(envelope: Envelope, ciphers: Mapping[str, AESGCM | None]) -> Envelope:
     """``envelope`` with its sealed fields in clear where ``ciphers`` has their key, erased
-    where it maps it to ``None``. Raises :class:`~events.pii.sealing.SealBroken` for a field
+    where it maps it to ``None``. Raises :class:`~events.pii.sealing.SealBroken` for a value
     that does not authenticate as this event's."""
+    assert envelope.pii is not None
+    stored = envelope.data
+    categories = sealed_categories(stored)
+    if categories is None:
+        data, erased = _opened_per_field(envelope, envelope.pii.fields, ciphers)
+    else:
+        data = {name: value for name, value in stored.items() if name != SEALED}
+        identity = event_identity(envelope.id, envelope.stream_id)
+        for value in categories:
+            cipher = ciphers.get(category_key_id(value))
+            if cipher is not None:
+                data.update(open_category(cipher, value, identity))
+        erased = [field for field in envelope.pii.fields if field not in data]
+        for field in erased:
+            data[field] = REGISTRY.erased_value(envelope.type, field)
+    fields = dict(envelope.__dict__)
+    fields.update(data=data, sealed=stored, erased_fields=tuple(erased))
+    return Envelope.trusted(fields)
+
+
+def _opened_per_field(
+    envelope: Envelope, names: tuple[str, ...], ciphers: Mapping[str, AESGCM | None]
+) -> tuple[dict[str, Any], list[str]]:
+    """The per-field stored form: each personal field sealed on its own, in its place."""
     stored = envelope.data
     data = dict(stored)
     erased: list[str] = []
-    assert envelope.pii is not None
-    for field in envelope.pii.fields:
+    for field in names:
         value = stored.get(field)
         key_id = sealed_key_id(value)
         if key_id is None:
@@ -106,8 +153,5 @@ def opened(envelope: Envelope, ciphers: Mapping[str, AESGCM | None]) -> Envelope
             data[field] = REGISTRY.erased_value(envelope.type, field)
             erased.append(field)
         else:
-            aad = associated_data(envelope.id, envelope.stream_id, field)
-            data[field] = open_sealed(cipher, value, aad)  # type: ignore[arg-type]
-    fields = dict(envelope.__dict__)
-    fields.update(data=data, sealed=stored, erased_fields=tuple(erased))
-    return Envelope.trusted(fields)
+            data[field] = open_sealed(cipher, value, associated_data(envelope.id, envelope.stream_id, field))  # type: ignore[arg-type]
+    return data, erased

@@ -151,14 +151,17 @@ class SqlEventStore:
             if not self._postgres:
                 async with self.transaction() as tx:
                     return await tx.append(stream_id, stream_type, expected_version, events, metadata)
+            sealer = None
             if self.protector.encrypts:
                 # Keys first (created or unwrapped into the cache), before this append holds a
                 # connection: the key database may share this engine's pool.
-                await self.protector.sealer(_subject_categories([(stream_id, stream_type, 0, events)]))
+                sealer = await self.protector.sealer(
+                    _subject_categories([(stream_id, stream_type, 0, events)])
+                )
             async with self.engine.connect() as connection:
                 rows = postgres.Statements(await postgres.driver(connection), self.source)
                 return await self._append(
-                    rows, self._tails, stream_id, stream_type, expected_version, events, metadata
+                    rows, self._tails, stream_id, stream_type, expected_version, events, metadata, sealer
                 )
         except ConcurrencyError as error:
             if error.actual is not None:
@@ -231,9 +234,10 @@ class SqlEventStore:
         expected_version: int,
         events: Sequence[DomainEvent],
         metadata: Metadata | None,
+        sealer: PayloadSealer | None = None,
     ) -> list[Envelope]:
         [stored] = await self._append_many(
-            rows, tails, [(stream_id, stream_type, expected_version, events)], metadata
+            rows, tails, [(stream_id, stream_type, expected_version, events)], metadata, sealer
         )
         return stored
 
@@ -243,6 +247,7 @@ class SqlEventStore:
         tails: StreamTails,
         batches: Sequence[tuple[UUID, str, int, Sequence[DomainEvent]]],
         metadata: Metadata | None,
+        sealer: PayloadSealer | None = None,
     ) -> list[list[Envelope]]:
         """Check every stream's version (one query for those whose tail is not known; none for
         a stream expected new), then insert all events in one statement; envelopes are built
@@ -257,7 +262,10 @@ class SqlEventStore:
         if unknown:
             known.update(await rows.tails(unknown))
         now = self.clock()
-        sealer = await self.protector.sealer(_subject_categories(batches) if self.protector.encrypts else ())
+        if sealer is None:
+            sealer = await self.protector.sealer(
+                _subject_categories(batches) if self.protector.encrypts else ()
+            )
         writer = _EnvelopeWriter(self, sealer, now, metadata or EMPTY_METADATA)
         planned: list[list[NewEvent]] = []
         for stream_id, stream_type, expected, events in batches:
@@ -338,17 +346,17 @@ class _EnvelopeWriter:
         data = event.__pydantic_serializer__.to_python(event, mode="json")  # model_dump minus 0.5 µs
         event_id = new_id()
         pii: PiiMarker | None = None
+        pii_stored: dict[str, Any] | None = None
         clear: dict[str, Any] | None = None
         if event.pii_fields:
             clear = data
-            data, pii = self.sealer.protect(
+            data, pii, pii_stored = self.sealer.protect(
                 subject_of(event, stream_id),
                 event.pii_categories,
                 data,
                 event_id=event_id,
                 stream_id=stream_id,
             )
-        pii_stored = pii.model_dump(mode="json") if pii else None
         body = canonical_body(
             event_id=event_id,
             type_=event.event_type,
