@@ -1,7 +1,9 @@
 """``python -m events.audit verify BUNDLE [--key FILE]... [--min-witnesses N] [--json]``.
 
 Exit status 0 when the bundle verifies, 1 on any finding, 2 when it cannot be read.
-No server, no network: the bundle (and the keys given) is all it reads.
+No server, no network: the bundle (and the keys given) is all it reads. Bundles are
+``guichet-audit-bundle/2`` files (:mod:`events.audit.bundle`): each event line carries the
+exact bytes its hashes cover, which the verifier hashes as they are.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""The audit bundle: everything an auditor needs to check a log offline, in one JSON-lines file.
+"""The audit bundle: everything an auditor needs to check a log offline, in one file.
 
-One JSON object per line, told apart by ``kind``, in this order:
+Format ``guichet-audit-bundle/2``, one record per line. First JSON objects told apart by
+``kind``, in this order:
 
-* ``header``: ``format`` (``guichet-audit-bundle/1``), ``origin``, ``leaf_format``;
+* ``header``: ``format``, ``origin``, ``leaf_format`` (``guichet-event-leaf/1``);
 * ``key``: a trusted public key as a note verifier key text, with its ``role`` (``log`` or
   ``witness``);
 * ``checkpoint``: a signed note (``note``), cosignatures included;
@@ -10,7 +11,22 @@ One JSON object per line, told apart by ``kind``, in this order:
 * ``leaves``: up to 256 consecutive leaves as the log recorded them (a tile): ``start``,
   ``hashes`` (base64 of the 32-byte hashes end to end) and ``events`` (``[event id,
   position]`` per leaf);
-* ``event``: one stored event, in the store's global order (:func:`events.audit.leaf.event_record`).
+* ``events``: nothing else; every line after it is one stored event, in the store's global
+  order.
+
+An **event line** is two byte strings separated by one tab::
+
+    <leaf bytes> TAB <body bytes>
+
+the exact bytes each hash covers: the leaf hash is ``SHA-256(0x00 ‖ leaf bytes)``
+(:mod:`events.audit.leaf`), the chain hash ``SHA-256(prev_hash ‖ body bytes)``
+(:mod:`events.integrity`). Both are canonical JSON objects (no whitespace, so no tab or
+newline inside), readable as they are: ``jq -R 'split("\\t") | map(fromjson)'``. The leaf
+names the event (id, position, ``recorded_at``, source, stream, version, type, ``prev_hash``,
+``hash``); the body holds its content (payload, metadata, personal-data marker, schema
+version, stream type, ``time``) and repeats its id, type, stream and version, which must
+agree with the leaf's. What an auditor reads is therefore what was hashed: the verifier
+hashes those bytes verbatim and reads the event from nothing else (:class:`ReadEvent`).
 
 A directory holding ``bundle.jsonl`` is read the same way.
 """
@@ -21,21 +37,29 @@ import base64
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
-from events.audit.leaf import LEAF_FORMAT, event_record, record_leaf_hash
+from events.audit.leaf import LEAF_FORMAT, event_record, leaf_bytes, record_leaf_hash
 from events.audit.log import RecordedLeaf
 from events.audit.merkle import HASH_SIZE, MerkleTree
 from events.audit.note import Checkpoint, Verifier, parse_note
 from events.envelope import Envelope
+from events.integrity import canonical_body
 
-BUNDLE_FORMAT = "guichet-audit-bundle/1"
+BUNDLE_FORMAT = "guichet-audit-bundle/2"
 BUNDLE_FILE = "bundle.jsonl"
+EVENTS_MARKER = b'{"kind":"events"}'
+"""The line after which every line is an event line."""
+TAB = b"\t"
 TILE = 256
 LOG = "log"
 WITNESS = "witness"
+SHARED_FIELDS = ("id", "type", "stream_id", "stream_version")
+"""What the leaf and the body of one event both state (and must agree on)."""
+READ_FIELDS = (*SHARED_FIELDS, "position", "prev_hash", "hash")
+"""The leaf's fields the verifier reads (the others are only hashed)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,91 @@ class ConsistencyRecord:
     proof: tuple[bytes, ...]
 
 
+class ReadEvent(dict[str, Any]):
+    """An event read from an event line: the record its bytes read as (the fields of
+    :func:`events.audit.leaf.event_record`), with the bytes themselves.
+
+    The verifier hashes :attr:`leaf_bytes` and :attr:`body_bytes`, and writing the bundle
+    writes them back unchanged: the record is a view of them, not to be edited (edit a
+    record of :func:`build_bundle` instead). :attr:`problem` says why the line does not read
+    as one event (then the record holds what could be read: nothing when the leaf does not
+    name the event)."""
+
+    __slots__ = ("leaf_bytes", "body_bytes", "problem")
+
+    def __init__(self, line: bytes) -> None:
+        super().__init__()
+        parts = line.split(TAB)
+        self.leaf_bytes = parts[0]
+        self.body_bytes = TAB.join(parts[1:])
+        leaf = _object(self.leaf_bytes)
+        body = _object(self.body_bytes)
+        self.problem: str | None = _problem(len(parts), leaf, body)
+        if leaf is not None and _names_the_event(leaf):
+            self.update(leaf)
+            self.pop("format", None)
+            if body is not None:
+                self.update((name, value) for name, value in body.items() if name not in self)
+
+
+def _names_the_event(leaf: dict[str, Any]) -> bool:
+    return (
+        all(name in leaf for name in READ_FIELDS)
+        and type(leaf["stream_id"]) is str
+        and type(leaf["stream_version"]) is int
+    )
+
+
+def _problem(parts: int, leaf: dict[str, Any] | None, body: dict[str, Any] | None) -> str | None:
+    """Why an event line does not read as one event (None: it does)."""
+    if parts != 2:
+        return "not a leaf and a body separated by one tab"
+    if leaf is None or not _names_the_event(leaf):
+        return "the leaf is not a JSON object naming the event"
+    if body is None or any(name not in body for name in SHARED_FIELDS):
+        return "the body is not a JSON object naming the event"
+    disagree = [name for name in SHARED_FIELDS if body[name] != leaf[name]]
+    return f"its leaf and its body disagree on {', '.join(disagree)}" if disagree else None
+
+
+def _object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def record_body(record: dict[str, Any]) -> bytes:
+    """The bytes the chain hash covers (after ``prev_hash``) for an event record."""
+    return canonical_body(
+        event_id=record["id"],
+        type_=record["type"],
+        schema_version=record["schema_version"],
+        stream_id=record["stream_id"],
+        stream_type=record["stream_type"],
+        stream_version=record["stream_version"],
+        time=record["time"],
+        data=record["data"],
+        metadata=record["metadata"],
+        pii=record["pii"],
+    )
+
+
+def body_of(event: dict[str, Any]) -> bytes:
+    """The body bytes of an event: as read for a :class:`ReadEvent`, serialised otherwise."""
+    return event.body_bytes if isinstance(event, ReadEvent) else record_body(event)
+
+
+def leaf_of(event: dict[str, Any]) -> bytes:
+    """The leaf bytes of an event: as read for a :class:`ReadEvent`, serialised otherwise."""
+    return event.leaf_bytes if isinstance(event, ReadEvent) else leaf_bytes(event)
+
+
+def event_line(event: dict[str, Any]) -> bytes:
+    return leaf_of(event) + TAB + body_of(event) + b"\n"
+
+
 @dataclass
 class Bundle:
     origin: str
@@ -59,6 +168,24 @@ class Bundle:
     consistency: list[ConsistencyRecord] = field(default_factory=list)
     leaves: list[RecordedLeaf] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    """Event records in the store's global order (:class:`ReadEvent` when read from a file)."""
+    tiles: list[LeafTile] = field(default_factory=list, repr=False)
+    """Leaves read but not yet in :attr:`leaves` (see :meth:`parse`)."""
+
+    def named_leaves(self) -> list[RecordedLeaf]:
+        """:attr:`leaves`, with those of :attr:`tiles` added first."""
+        if self.tiles:
+            for tile in self.tiles:
+                self.leaves.extend(tile.leaves())
+            self.tiles = []
+        return self.leaves
+
+    def leaf_hashes(self) -> bytes:
+        """The recorded leaf hashes end to end (without building a :class:`RecordedLeaf` each)."""
+        return b"".join([leaf.hash for leaf in self.leaves] + [tile.hashes for tile in self.tiles])
+
+    def leaf_count(self) -> int:
+        return len(self.leaves) + sum(len(tile.events) for tile in self.tiles)
 
     def lines(self) -> Iterator[bytes]:
         yield _line(
@@ -82,13 +209,14 @@ class Bundle:
             yield _line(
                 {
                     "kind": "leaves",
-                    "start": start,
+                    "start": tile[0].leaf_index,
                     "hashes": _b64(b"".join(leaf.hash for leaf in tile)),
                     "events": [[leaf.event_id, leaf.position] for leaf in tile],
                 }
             )
+        yield EVENTS_MARKER + b"\n"
         for event in self.events:
-            yield _line({"kind": "event", **event})
+            yield event_line(event)
 
     def write(self, path: str | Path) -> Path:
         target = Path(path)
@@ -107,25 +235,29 @@ class Bundle:
             return cls.parse(lines)
 
     @classmethod
-    def parse(cls, lines: Iterable[bytes]) -> Bundle:
-        """Read bundle lines; ``ValueError`` naming the line when one is not understood."""
+    def parse(cls, lines: Iterable[bytes], *, name_leaves: bool = True) -> Bundle:
+        """Read bundle lines; ``ValueError`` naming the line when one before the events is
+        not understood. Event lines always read (see :class:`ReadEvent`): the verifier names
+        what is wrong with them. ``name_leaves=False`` leaves the recorded leaves in
+        :attr:`tiles` (their hashes are all a verification of an honest bundle needs)."""
         bundle: Bundle | None = None
-        for number, raw in enumerate(lines, start=1):
+        in_events = False
+        for number, line in enumerate(lines, start=1):
+            raw = line.rstrip(b"\r\n")
             if not raw.strip():
+                continue
+            if in_events and bundle is not None:
+                bundle.events.append(ReadEvent(raw))
                 continue
             try:
                 record = orjson.loads(raw)
                 kind = record.pop("kind")
                 if bundle is None:
-                    if kind != "header" or record.get("format") != BUNDLE_FORMAT:
-                        raise ValueError(f"not a {BUNDLE_FORMAT} bundle")
-                    if record.get("leaf_format") != LEAF_FORMAT:
-                        raise ValueError(f"unknown leaf format {record.get('leaf_format')!r}")
-                    bundle = cls(origin=record["origin"])
-                elif kind == "event":
-                    bundle.events.append(record)
+                    bundle = cls(origin=_header_origin(kind, record))
+                elif kind == "events":
+                    in_events = True
                 elif kind == "leaves":
-                    bundle.leaves.extend(_leaves(record))
+                    bundle.tiles.append(LeafTile.of(record))
                 elif kind == "key":
                     bundle.keys.append(TrustedKey(Verifier.from_text(record["key"]), record["role"]))
                 elif kind == "checkpoint":
@@ -137,23 +269,48 @@ class Bundle:
                     )
                 else:
                     raise ValueError(f"unknown record kind {kind!r}")
-            except (ValueError, KeyError, TypeError) as error:
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
                 raise ValueError(f"bundle line {number}: {error}") from error
         if bundle is None:
             raise ValueError("empty bundle")
+        if name_leaves:
+            bundle.named_leaves()
         return bundle
 
 
-def _leaves(record: dict[str, Any]) -> list[RecordedLeaf]:
-    start = record["start"]
-    hashes = base64.b64decode(record["hashes"])
-    events = record["events"]
-    if len(hashes) != HASH_SIZE * len(events):
-        raise ValueError("a leaves record has one hash per event")
-    return [
-        RecordedLeaf(start + i, event_id, position, hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE])
-        for i, (event_id, position) in enumerate(events)
-    ]
+def _header_origin(kind: str, record: dict[str, Any]) -> str:
+    if kind != "header" or record.get("format") != BUNDLE_FORMAT:
+        found = record.get("format") if kind == "header" else kind
+        raise ValueError(f"not a {BUNDLE_FORMAT} bundle ({found!r})")
+    if record.get("leaf_format") != LEAF_FORMAT:
+        raise ValueError(f"unknown leaf format {record.get('leaf_format')!r}")
+    origin = record["origin"]
+    if not isinstance(origin, str):
+        raise TypeError("the origin is a string")
+    return origin
+
+
+class LeafTile(NamedTuple):
+    """A ``leaves`` record as read: consecutive leaves from ``start``."""
+
+    start: int
+    hashes: bytes
+    events: list[tuple[str, int]]
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> LeafTile:
+        hashes = base64.b64decode(record["hashes"])
+        events = record["events"]
+        if not isinstance(events, list) or len(hashes) != HASH_SIZE * len(events):
+            raise ValueError("a leaves record has one hash per event")
+        return cls(int(record["start"]), hashes, events)
+
+    def leaves(self) -> list[RecordedLeaf]:
+        hashes, start = self.hashes, self.start
+        return [
+            RecordedLeaf(start + i, event_id, position, hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE])
+            for i, (event_id, position) in enumerate(self.events)
+        ]
 
 
 def _b64(raw: bytes) -> str:

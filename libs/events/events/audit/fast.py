@@ -1,8 +1,13 @@
 """Verifying a bundle file fast: honest bundles in parallel chunks, the exact verifier otherwise.
 
 Almost every bundle an auditor checks is honest, and then the checks reduce to, per event:
-its content gives its chain hash, it follows its stream's previous event, and its leaf hash
-is the log's leaf at its index. The events come last in a bundle file; worker processes
+its body bytes give its chain hash, it follows its stream's previous event, and the hash
+of its leaf bytes is the log's leaf at its index. An event line carries those bytes
+verbatim (:mod:`events.audit.bundle`), so each is hashed as it is, once: no serialisation.
+The leaf and the body are still read (two small JSON objects) for what the checks need
+(stream, version, ``prev_hash``, ``hash``) and to hold the two to the same id, type, stream
+and version, exactly as :class:`events.audit.bundle.ReadEvent` reads them: what is clean
+here reads as one event there. The events come last in a bundle file; worker processes
 each read one byte range of them and return whether every event in it is self-consistent,
 its leaf hashes end to end, and per stream its first and last link. The main process reads
 the rest (checkpoints, the log's leaves), checks the signed roots meanwhile, then joins the
@@ -19,19 +24,18 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import orjson
 
-from events.audit.bundle import BUNDLE_FILE, Bundle, TrustedKey
-from events.audit.leaf import leaf_bytes
-from events.audit.merkle import HASH_SIZE
+from events.audit.bundle import BUNDLE_FILE, EVENTS_MARKER, TAB, Bundle, ReadEvent, TrustedKey
+from events.audit.merkle import HASH_SIZE, LEAF_PREFIX
 from events.audit.verify import Report, require_anchor, verify_events, verify_log
-from events.integrity import canonical_body
 
-EVENT_PREFIX = b'{"kind":"event"'
 CHUNK_BYTES = 16 * 2**20
 _ZERO = bytes(32)
+_UNCLEAN = (ValueError, KeyError, TypeError)
+"""What reading a line that is not one event raises (``orjson.JSONDecodeError`` is a ValueError)."""
 
 StreamEnds = dict[str, tuple[int, str | None, int, str]]
 """Per stream in a chunk: first version, its ``prev_hash``, last version, its hash."""
@@ -46,39 +50,47 @@ class Chunk(NamedTuple):
 
 def check_lines(lines: Iterable[bytes]) -> Chunk:
     """Check event lines on their own (no leaves needed): see :class:`Chunk`."""
-    loads, sha256 = orjson.loads, hashlib.sha256
+    try:
+        return _check_lines(lines)
+    except _UNCLEAN:
+        return Chunk(False, b"", {})
+
+
+def _check_lines(lines: Iterable[bytes]) -> Chunk:
+    loads, sha256, fromhex, leaf_seed = orjson.loads, hashlib.sha256, bytes.fromhex, LEAF_PREFIX
     ends: StreamEnds = {}
     leaves: list[bytes] = []
+    add_leaf = leaves.append
+    unclean = Chunk(False, b"", {})
     for line in lines:
-        event = loads(line)
+        leaf_raw, body_raw = line.split(TAB)
+        leaf, body = loads(leaf_raw), loads(body_raw)
         stream, version, prev_hash, hash_ = (
-            event["stream_id"],
-            event["stream_version"],
-            event["prev_hash"],
-            event["hash"],
+            leaf["stream_id"],
+            leaf["stream_version"],
+            leaf["prev_hash"],
+            leaf["hash"],
         )
-        body = canonical_body(
-            event_id=event["id"],
-            type_=event["type"],
-            schema_version=event["schema_version"],
-            stream_id=stream,
-            stream_type=event["stream_type"],
-            stream_version=version,
-            time=event["time"],
-            data=event["data"],
-            metadata=event["metadata"],
-            pii=event["pii"],
-        )
-        digest = sha256(bytes.fromhex(prev_hash) if prev_hash else _ZERO)
-        digest.update(body)
+        if (
+            body["stream_id"] != stream
+            or body["stream_version"] != version
+            or body["id"] != leaf["id"]
+            or body["type"] != leaf["type"]
+            or type(stream) is not str
+            or type(version) is not int
+            or "position" not in leaf
+        ):
+            return unclean
+        digest = sha256(fromhex(prev_hash) if prev_hash else _ZERO)
+        digest.update(body_raw)
         if digest.hexdigest() != hash_:
-            return Chunk(False, b"", {})
-        leaves.append(sha256(b"\x00" + leaf_bytes(event)).digest())
+            return unclean
+        add_leaf(sha256(leaf_seed + leaf_raw).digest())
         known = ends.get(stream)
         if known is None:
             ends[stream] = (version, prev_hash, version, hash_)
         elif version != known[2] + 1 or prev_hash != known[3]:
-            return Chunk(False, b"", {})
+            return unclean
         else:
             ends[stream] = (known[0], known[1], version, hash_)
     return Chunk(True, b"".join(leaves), ends)
@@ -109,15 +121,17 @@ def _joined(chunks: Iterable[Chunk]) -> tuple[bool, bytes]:
 
 
 def _head(source: Path) -> tuple[list[bytes], int, int]:
-    """The lines before the first event, the offset of that event and the file's size."""
+    """The lines before the events, the offset of the first event and the file's size."""
     lines = []
     with source.open("rb") as reader:
         while True:
-            offset = reader.tell()
             line = reader.readline()
-            if not line or line.startswith(EVENT_PREFIX):
+            if not line:
                 break
             lines.append(line)
+            if line.rstrip(b"\r\n") == EVENTS_MARKER:
+                break
+        offset = reader.tell()
         reader.seek(0, os.SEEK_END)
         return lines, offset, reader.tell()
 
@@ -150,7 +164,7 @@ def verify_path(
     if source.is_dir():
         source = source / BUNDLE_FILE
     head, start, end = _head(source)
-    bundle = Bundle.parse(head)
+    bundle = Bundle.parse(head, name_leaves=False)
     workers = workers or os.cpu_count() or 1
     pieces = max(workers, -(-(end - start) // CHUNK_BYTES))
     ranges = _ranges(source, start, end, pieces)
@@ -164,7 +178,7 @@ def verify_path(
             report = verify_log(bundle, trusted=trusted, min_witnesses=min_witnesses)
             clean, computed = _joined(chunks)
     events = len(computed) // HASH_SIZE
-    recorded = b"".join(leaf.hash for leaf in bundle.leaves)
+    recorded = bundle.leaf_hashes()
     common = min(len(computed), len(recorded))
     if clean and events >= report.signed_size and computed[:common] == recorded[:common]:
         report.events = events
@@ -172,14 +186,7 @@ def verify_path(
         return require_anchor(report)
     with source.open("rb") as reader:
         reader.seek(start)
-        bundle.events = [_event(line) for line in reader.read().splitlines() if line.strip()]
+        bundle.events = [ReadEvent(line) for line in reader.read().splitlines() if line.strip()]
     report.events = len(bundle.events)
     verify_events(bundle, report)
     return require_anchor(report)
-
-
-def _event(line: bytes) -> dict[str, Any]:
-    event = orjson.loads(line)
-    if event.pop("kind", None) != "event":
-        raise ValueError("the events come last in a bundle")
-    return event

@@ -7,6 +7,11 @@ them up to the largest such size); then every event: its chain hash, its link to
 previous event of its stream, its leaf against the signed leaf of the same event, and its
 place in the signed order. Recorded leaves with no event are deleted events.
 
+An event read from a bundle file (:class:`events.audit.bundle.ReadEvent`) is checked on its
+exact bytes: the chain hash over its body bytes, the leaf hash over its leaf bytes; an
+event line that does not read as one event (leaf and body disagreeing, not JSON) is a
+:data:`CHANGED` finding.
+
 Each :class:`Finding` names the event (id, position, leaf index) where there is one.
 """
 
@@ -16,10 +21,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from events.audit.bundle import LOG, WITNESS, Bundle, TrustedKey
-from events.audit.leaf import record_leaf_hash
-from events.audit.log import RecordedLeaf
-from events.audit.merkle import MerkleTree, verify_consistency
+from events.audit.bundle import LOG, WITNESS, Bundle, ReadEvent, TrustedKey, body_of, leaf_of
+from events.audit.merkle import MerkleTree, leaf_hash, verify_consistency
 from events.audit.note import (
     Checkpoint,
     InvalidNoteSignature,
@@ -27,10 +30,11 @@ from events.audit.note import (
     UnverifiedNote,
     open_note,
 )
-from events.integrity import canonical_body, link_hash
+from events.integrity import link_hash
 
 CHANGED = "changed"
-"""An event's content no longer matches its own chain hash."""
+"""An event's content no longer matches its own chain hash, or its bundle line does not read
+as one event."""
 BROKEN_LINK = "broken-link"
 """An event does not follow its stream's previous event (version or ``prev_hash``)."""
 DELETED = "deleted"
@@ -138,7 +142,7 @@ def verify_log(
     report = Report(bundle.origin, events=len(bundle.events), checkpoints=len(bundle.checkpoints))
     checkpoints = _checkpoints(bundle, keys, min_witnesses, report)
     _forks(bundle, checkpoints, report)
-    report.signed_size = _signed_size(bundle.leaves, checkpoints, report)
+    report.signed_size = _signed_size(bundle, checkpoints, report)
     return report
 
 
@@ -206,10 +210,10 @@ def _forks(bundle: Bundle, checkpoints: list[Checkpoint], report: Report) -> Non
     sizes = sorted(size for size in roots if size > 0)
     for old, new in zip(sizes, sizes[1:], strict=False):
         proof = proofs.get((old, new))
-        if proof is None and new <= len(bundle.leaves):
+        if proof is None and new <= bundle.leaf_count():
             # No proof shipped: the log's recorded leaves give one (it holds only if both
             # checkpoints are of one history).
-            tree = tree or MerkleTree(leaf.hash for leaf in bundle.leaves)
+            tree = tree or MerkleTree.from_concatenated(bundle.leaf_hashes())
             proof = tuple(tree.consistency_proof(old, new))
         if proof is None or not verify_consistency(old, new, roots[old], roots[new], proof):
             state = "no consistency proof" if proof is None else "no valid consistency proof"
@@ -218,20 +222,21 @@ def _forks(bundle: Bundle, checkpoints: list[Checkpoint], report: Report) -> Non
             )
 
 
-def _signed_size(leaves: list[RecordedLeaf], checkpoints: list[Checkpoint], report: Report) -> int:
+def _signed_size(bundle: Bundle, checkpoints: list[Checkpoint], report: Report) -> int:
     """The largest checkpoint size whose root the recorded leaves give (0 if none)."""
     wanted: dict[int, set[bytes]] = {}
     for checkpoint in checkpoints:
         wanted.setdefault(checkpoint.size, set()).add(checkpoint.root)
-    tree = MerkleTree.from_concatenated(b"".join(leaf.hash for leaf in leaves))
+    tree = MerkleTree.from_concatenated(bundle.leaf_hashes())
+    count = tree.size
     signed = 0
     last_good = 0
     for size in sorted(wanted):
-        if size > len(leaves):
+        if size > count:
             report.findings.append(
                 Finding(
                     DELETED,
-                    f"a checkpoint signs {size} leaves, the log records {len(leaves)}",
+                    f"a checkpoint signs {size} leaves, the log records {count}",
                     checkpoint_size=size,
                 )
             )
@@ -239,6 +244,7 @@ def _signed_size(leaves: list[RecordedLeaf], checkpoints: list[Checkpoint], repo
         if tree.root(size) in wanted[size]:
             signed = last_good = size
             continue
+        leaves = bundle.named_leaves()
         first, last = leaves[last_good], leaves[size - 1]
         report.findings.append(
             Finding(
@@ -258,13 +264,18 @@ def verify_events(bundle: Bundle, report: Report) -> None:
     """Check every event of the bundle against its chain and the signed leaves."""
     findings = report.findings
     signed = report.signed_size
-    recorded = {leaf.event_id: leaf for leaf in bundle.leaves}
+    leaves = bundle.named_leaves()
+    recorded = {leaf.event_id: leaf for leaf in leaves}
     tails: dict[str, tuple[int, str]] = {}
     seen: set[str] = set()
     unrecorded: list[tuple[int, dict[str, Any]]] = []
     previous: tuple[int, dict[str, Any]] | None = None
     last_signed_order = -1
     for order, event in enumerate(bundle.events):
+        if "id" not in event:
+            problem = event.problem if isinstance(event, ReadEvent) else "no id"
+            findings.append(Finding(CHANGED, f"event {order + 1} of the bundle is unreadable: {problem}"))
+            continue
         event_id = event["id"]
         position = event["position"]
         seen.add(event_id)
@@ -291,7 +302,7 @@ def verify_events(bundle: Bundle, report: Report) -> None:
             )
         previous = (leaf.leaf_index, event)
         last_signed_order = order
-        if content_ok and record_leaf_hash(event) != leaf.hash:
+        if content_ok and leaf_hash(leaf_of(event)) != leaf.hash:
             if leaf.position != position:
                 kind, message = REORDERED, f"signed at position {leaf.position}"
             else:
@@ -313,7 +324,7 @@ def verify_events(bundle: Bundle, report: Report) -> None:
             )
         else:
             report.unsigned_events += 1
-    for leaf in bundle.leaves[:signed]:
+    for leaf in leaves[:signed]:
         if leaf.event_id not in seen:
             findings.append(
                 Finding(
@@ -331,26 +342,15 @@ def _chain(event: dict[str, Any], tails: dict[str, tuple[int, str]], findings: l
     stream = event["stream_id"]
     version = event["stream_version"]
     prev_hash = event["prev_hash"]
-    body = canonical_body(
-        event_id=event["id"],
-        type_=event["type"],
-        schema_version=event["schema_version"],
-        stream_id=stream,
-        stream_type=event["stream_type"],
-        stream_version=version,
-        time=event["time"],
-        data=event["data"],
-        metadata=event["metadata"],
-        pii=event["pii"],
-    )
-    content_ok = link_hash(prev_hash, body) == event["hash"]
+    problem = event.problem if isinstance(event, ReadEvent) else None
+    content_ok = problem is None and _link_hash(prev_hash, body_of(event)) == event["hash"]
     if not content_ok:
         findings.append(
             Finding(
                 CHANGED,
-                "content does not match its hash",
+                problem or "content does not match its hash",
                 event_id=event["id"],
-                position=event["position"],
+                position=event.get("position"),
             )
         )
     tail = tails.get(stream)
@@ -362,8 +362,16 @@ def _chain(event: dict[str, Any], tails: dict[str, tuple[int, str]], findings: l
                 f"stream {stream} version {version} does not follow version {expected_version - 1} "
                 "seen before it",
                 event_id=event["id"],
-                position=event["position"],
+                position=event.get("position"),
             )
         )
     tails[stream] = (version, event["hash"])
     return content_ok
+
+
+def _link_hash(prev_hash: str | None, body: bytes) -> str | None:
+    """The chain hash, or None when ``prev_hash`` is not a hash (a changed byte in a leaf)."""
+    try:
+        return link_hash(prev_hash, body)
+    except (ValueError, TypeError):
+        return None
