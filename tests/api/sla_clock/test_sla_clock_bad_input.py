@@ -4,6 +4,7 @@ not compute no longer parks a request's stream."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from uuid import uuid4
 
 import pytest
 from sla_harness import T0, Harness, bearer
@@ -79,7 +80,16 @@ def test_a_customer_deadline_in_year_9999_neither_overflows_nor_parks_the_reques
     resolved = ev.RequestResolved(
         request_id=rid, resolution="done", first_contact=False, at=T0 + timedelta(hours=2)
     )
-    h.send(rid, *events, waiting, replied, resolved)
+    confirmed = ev.InteractionRecorded(  # the customer's answer to the resolution ends its relances
+        request_id=rid,
+        interaction_id=uuid4(),
+        channel="email",
+        direction="inbound",
+        subject="Re: done",
+        summary="it works",
+        occurred_at=T0 + timedelta(hours=3),
+    )
+    h.send(rid, *events, waiting, replied, resolved, confirmed)
     assert h.call(h.runtime.consumer.parked) == []
     deadlines = h.client.get(f"/requests/{rid}/deadlines", headers=bearer(1)).json()["deadlines"]
     assert not [d for d in deadlines if d["status"] == "active"], deadlines

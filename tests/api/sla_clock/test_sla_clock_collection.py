@@ -32,7 +32,9 @@ def received(missing=("subject", "description")):
 
 
 def relances(h, rid):
-    return [data for name, data in h.sla_events(rid) if name == "RelanceDue"]
+    """The collection relances due (a request still open past its resolution deadline also
+    gets informative ones, and a resolved one validation ones: not this module's subject)."""
+    return [data for name, data in h.sla_events(rid) if name == "RelanceDue" and data["kind"] == "collection"]
 
 
 def test_a_flagged_request_gets_its_collection_relance_at_the_documented_time_exactly_once(tmp_path):

@@ -25,7 +25,9 @@ from .relances import (
     RelanceAction,
     RelanceRules,
     next_collection_relance,
+    next_informative_relance,
     next_relance,
+    next_validation_relance,
 )
 from .request_state import Commitment, RequestState
 from .thresholds import warning_share
@@ -170,8 +172,7 @@ def due_instants(state: RequestState, rules: ClockRules) -> tuple[datetime | Non
     return found.first_response.due_at, None if state.paused_since else found.resolution.due_at
 
 
-def _sla_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec]:
-    found = deadlines_of(state, rules)
+def _sla_timers(state: RequestState, rules: ClockRules, found: RequestDeadlines) -> list[TimerSpec]:
     timers: list[TimerSpec] = []
     # After a reopening the first response is history: only resolution counts again.
     if state.first_response_at is None and state.count_start == state.received_at:
@@ -266,6 +267,56 @@ def _collection_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec
     return [TimerSpec(COLLECTION_KEYS[nxt.action], DUE, nxt.due_at, nxt.due_at, why)]
 
 
+INFORMATIVE_KEYS = {
+    RelanceAction.FIRST_RELANCE: "informative:1",
+    RelanceAction.SECOND_RELANCE: "informative:2",
+}
+VALIDATION_KEYS = {
+    RelanceAction.FIRST_RELANCE: "validation:1",
+    RelanceAction.SECOND_RELANCE: "validation:2",
+    RelanceAction.ESCALATE_OR_CLOSE: "validation:escalation",
+}
+
+
+def _informative_timers(state: RequestState, rules: ClockRules, found: RequestDeadlines) -> list[TimerSpec]:
+    """Progress news once the resolution deadline has passed, while the request is open and
+    not waiting on the customer (relances module); none after the second was sent."""
+    if state.paused_since is not None:
+        return []
+    due = found.resolution.due_at
+    sent = state.informative_relances_sent
+    nxt = next_informative_relance(due, rules.calendars.business, sent, rules.relances)
+    if nxt is None:
+        return []
+    why = {
+        "relance_kind": "informative",
+        "customer_due_at": due.isoformat(),
+        "latest_at": nxt.latest_at.isoformat(),
+        "relances_sent": [t.isoformat() for t in sent],
+        "rule": "at the resolution deadline passed (latest 1 business day after); "
+        "the second 3-5 days after the first sent; then the agent's delay notice",
+    }
+    return [TimerSpec(INFORMATIVE_KEYS[nxt.action], DUE, nxt.due_at, nxt.due_at, why)]
+
+
+def _validation_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec]:
+    """Have the customer confirm the resolution before closing (relances module), until they
+    answer after it."""
+    if state.resolved_at is None or state.answered_resolution_at is not None:
+        return []
+    sent = state.validation_relances_sent
+    nxt = next_validation_relance(state.resolved_at, rules.calendars.business, sent, rules.relances)
+    why = {
+        "relance_kind": "validation",
+        "customer_due_at": state.resolved_at.isoformat(),
+        "latest_at": nxt.latest_at.isoformat(),
+        "relances_sent": [t.isoformat() for t in sent],
+        "rule": "2 business days after the resolution (latest 3); the second 3-5 days after the "
+        "first sent; escalate or close 10 days after the resolution",
+    }
+    return [TimerSpec(VALIDATION_KEYS[nxt.action], DUE, nxt.due_at, nxt.due_at, why)]
+
+
 def desired_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec]:
     """Every timer the request needs now (none once closed), in fire order."""
     if state.status == "closed":
@@ -273,6 +324,10 @@ def desired_timers(state: RequestState, rules: ClockRules) -> list[TimerSpec]:
     timers = _relance_timers(state, rules.relances)
     if state.resolved_at is None:
         timers += _collection_timers(state, rules)
-        timers += _sla_timers(state, rules) + _commitment_timers(state)
+        found = deadlines_of(state, rules)
+        timers += _sla_timers(state, rules, found) + _commitment_timers(state)
         timers += _alert_timers(state, rules.alerts)
+        timers += _informative_timers(state, rules, found)
+    else:
+        timers += _validation_timers(state, rules)
     return sorted(timers, key=lambda t: (t.fire_at, t.key, t.threshold))

@@ -74,7 +74,7 @@ def event_for(
     # Timers armed before collection relances existed carry no relance_kind: customer_response.
     kind = explanation.get("relance_kind", "customer_response")
     missing = tuple(explanation.get("missing_fields", ()))
-    if key in ("escalation", "collection:escalation"):
+    if key.endswith("escalation"):
         return sla.EscalationDue(
             request_id=request_id,
             customer_due_at=customer_due,

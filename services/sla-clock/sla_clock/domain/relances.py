@@ -35,6 +35,19 @@ collected from the customer (docs/domain.md §8.3, "relance de collecte"). Decis
 
 The caller stops the schedule once nothing is missing any more (or the request is resolved
 or closed).
+
+Informative relances (``next_informative_relance``, docs/domain.md §8.1 and its decision in
+§8): progress news when the request takes longer than planned. The first is due when the
+resolution deadline passes while the request is open and not waiting on the customer, at the
+latest 1 business day after; the second 3–5 days after the first was sent (the §8.2 windows);
+then the schedule ends: further news is the agent's delay notice (§6.6).
+
+Validation relances (``next_validation_relance``): after a resolution, ask the customer to
+confirm the solution worked before closing. The first is due 2 business days after the
+resolution (latest 3), the second 3–5 days after the first was sent, and escalate-or-close
+10 days after the resolution (the no-answer timeout of §10.2), never before the second was
+sent. The caller stops once the request is closed or reopened, or the customer wrote after
+the resolution.
 """
 
 from __future__ import annotations
@@ -65,12 +78,18 @@ class RelanceRules:
     # Business time (see the module docstring): 1–2 business days after reception.
     collection_first_due: timedelta = BUSINESS_DAY
     collection_first_latest: timedelta = 2 * BUSINESS_DAY
+    informative_first_latest: timedelta = BUSINESS_DAY
+    validation_first_due: timedelta = 2 * BUSINESS_DAY
+    validation_first_latest: timedelta = 3 * BUSINESS_DAY
+    close_after_resolution: timedelta = timedelta(days=10)
 
     def __post_init__(self) -> None:
         if not (
             timedelta(0) <= self.first_due <= self.first_latest
             and timedelta(0) < self.second_due <= self.second_latest
             and timedelta(0) <= self.collection_first_due <= self.collection_first_latest
+            and timedelta(0) <= self.informative_first_latest
+            and timedelta(0) <= self.validation_first_due <= self.validation_first_latest
         ):
             raise ValueError("each relance window must satisfy 0 <= due <= latest")
 
@@ -125,3 +144,48 @@ def next_collection_relance(
         calendar.add_business_time(received, rules.collection_first_due),
         calendar.add_business_time(received, rules.collection_first_latest),
     )
+
+
+def next_informative_relance(
+    resolution_due_at: datetime,
+    calendar: BusinessCalendar,
+    relances_sent_at: Sequence[datetime] = (),
+    rules: RelanceRules = DEFAULT_RELANCE_RULES,
+) -> NextRelance | None:
+    """Next progress news for an open request whose resolution was due at
+    ``resolution_due_at``, given the informative relances sent since; None once two were sent."""
+    due = to_utc(resolution_due_at)
+    sent = sorted(to_utc(at) for at in relances_sent_at)
+    if not sent:
+        return NextRelance(
+            RelanceAction.FIRST_RELANCE, due, calendar.add_business_time(due, rules.informative_first_latest)
+        )
+    if len(sent) == 1:
+        return NextRelance(
+            RelanceAction.SECOND_RELANCE, sent[0] + rules.second_due, sent[0] + rules.second_latest
+        )
+    return None
+
+
+def next_validation_relance(
+    resolved_at: datetime,
+    calendar: BusinessCalendar,
+    relances_sent_at: Sequence[datetime] = (),
+    rules: RelanceRules = DEFAULT_RELANCE_RULES,
+) -> NextRelance:
+    """Next step to have the customer confirm the resolution of ``resolved_at``, given the
+    validation relances sent since (see the module docstring)."""
+    resolved = to_utc(resolved_at)
+    sent = sorted(to_utc(at) for at in relances_sent_at)
+    if not sent:
+        return NextRelance(
+            RelanceAction.FIRST_RELANCE,
+            calendar.add_business_time(resolved, rules.validation_first_due),
+            calendar.add_business_time(resolved, rules.validation_first_latest),
+        )
+    if len(sent) == 1:
+        return NextRelance(
+            RelanceAction.SECOND_RELANCE, sent[0] + rules.second_due, sent[0] + rules.second_latest
+        )
+    close = max(resolved + rules.close_after_resolution, sent[1])
+    return NextRelance(RelanceAction.ESCALATE_OR_CLOSE, close, close)

@@ -23,6 +23,11 @@ Decisions (documented here because intake leaves them to us):
   guessed from its subject) is a relance sent, like a ``RelanceSent``: it counts for the
   customer-response schedule while awaiting the customer; the same instant recorded by both
   counts once.
+* a ``RelanceSent`` of kind ``informative`` counts for the informative schedule while the
+  request is unresolved, one of kind ``validation`` for the validation schedule while it is
+  resolved (see ``relances``); a resolution or a reopening starts both afresh;
+* an inbound ``InteractionRecorded`` or a ``CustomerReplied`` after the resolution is the
+  customer's answer to it (``answered_resolution_at``): the validation schedule stops;
 * a customer deadline more than ``CUSTOMER_WAIT_HORIZON`` after it was set (intake refuses
   those, docs/domain.md §6.4) is read as that horizon: an event from before the rule cannot
   push the relances out of the computable range and park the request's stream.
@@ -41,6 +46,8 @@ from events.catalogue import intake as ev
 from .instants import from_us, to_us, to_utc
 
 COLLECTION = "collection"
+INFORMATIVE = "informative"
+VALIDATION = "validation"
 RELANCE = "relance"
 """``InteractionRecorded.kind`` of a follow-up sent to the customer."""
 CUSTOMER_WAIT_HORIZON = timedelta(days=365)
@@ -87,6 +94,9 @@ class RequestState:
     relances_sent: tuple[datetime, ...] = ()
     missing_fields: tuple[str, ...] = ()
     collection_relances_sent: tuple[datetime, ...] = ()
+    informative_relances_sent: tuple[datetime, ...] = ()
+    validation_relances_sent: tuple[datetime, ...] = ()
+    answered_resolution_at: datetime | None = None
 
     @property
     def count_start(self) -> datetime:
@@ -140,6 +150,8 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:
                 state = _respond(state, at)
             if kind == RELANCE and direction.lower() in OUTBOUND:
                 state = _count_relance(state, at, kind=None)
+            if direction.lower() not in OUTBOUND:
+                state = _answered_resolution(state, at)
             return replace(state, last_update_at=at) if informs else state
         case ev.CommitmentMade(commitment_id=cid, deliverable=what, due_at=due, made_at=made):
             kept = tuple(c for c in state.commitments if c.commitment_id != cid)
@@ -161,6 +173,7 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:
                 customer_due_at=None if due is None else _customer_deadline(due, to_utc(at)),
             )
         case ev.CustomerReplied(at=at):
+            state = _answered_resolution(state, to_utc(at))
             return replace(_end_pause(state, to_utc(at)), status="in_progress")
         case ev.RequestEscalated(at=at):
             return replace(state, escalated=True, escalated_at=to_utc(at))
@@ -168,7 +181,14 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:
             return replace(state, escalated_at=None)
         case ev.RequestResolved(at=at, first_contact=first_contact):
             state = _end_pause(state, to_utc(at))
-            return replace(state, status="resolved", resolved_at=to_utc(at), first_contact=first_contact)
+            return replace(
+                state,
+                status="resolved",
+                resolved_at=to_utc(at),
+                first_contact=first_contact,
+                validation_relances_sent=(),
+                answered_resolution_at=None,
+            )
         case ev.RequestClosed(at=at):
             state = _end_pause(state, to_utc(at))
             return replace(
@@ -185,6 +205,9 @@ def _apply(state: RequestState, event: DomainEvent) -> RequestState:
                 pauses=(),
                 paused_since=None,
                 first_contact=False,
+                informative_relances_sent=(),
+                validation_relances_sent=(),
+                answered_resolution_at=None,
             )
         case ev.SatisfactionRecorded(csat=csat, nps=nps):
             return replace(
@@ -210,7 +233,18 @@ def _count_relance(state: RequestState, at: datetime, kind: str | None) -> Reque
         state = replace(state, relances_sent=state.relances_sent + (at,))
     if state.missing_fields and kind == COLLECTION and at not in state.collection_relances_sent:
         state = replace(state, collection_relances_sent=state.collection_relances_sent + (at,))
+    if kind == INFORMATIVE and state.resolved_at is None and at not in state.informative_relances_sent:
+        state = replace(state, informative_relances_sent=state.informative_relances_sent + (at,))
+    if kind == VALIDATION and state.resolved_at is not None and at not in state.validation_relances_sent:
+        state = replace(state, validation_relances_sent=state.validation_relances_sent + (at,))
     return state
+
+
+def _answered_resolution(state: RequestState, at: datetime) -> RequestState:
+    """The customer wrote after the resolution (the first time counts)."""
+    if state.resolved_at is None or state.answered_resolution_at is not None or at < state.resolved_at:
+        return state
+    return replace(state, answered_resolution_at=at)
 
 
 def event_time(event: DomainEvent) -> datetime | None:

@@ -19,6 +19,7 @@ _INSTANTS = (
     "closed_at",
     "escalated_at",
     "customer_due_at",
+    "answered_resolution_at",
 )
 
 
@@ -49,6 +50,8 @@ def encode(state: RequestState) -> dict[str, Any]:
         "relances_sent": [_s(t) for t in state.relances_sent],
         "missing_fields": list(state.missing_fields),
         "collection_relances_sent": [_s(t) for t in state.collection_relances_sent],
+        "informative_relances_sent": [_s(t) for t in state.informative_relances_sent],
+        "validation_relances_sent": [_s(t) for t in state.validation_relances_sent],
         "commitments": [
             {
                 "commitment_id": str(c.commitment_id),
@@ -74,6 +77,8 @@ def decode(data: dict[str, Any]) -> RequestState:
         # Absent from states saved before collection relances existed.
         missing_fields=tuple(data.get("missing_fields", ())),
         collection_relances_sent=tuple(_t(t) for t in data.get("collection_relances_sent", ())),
+        informative_relances_sent=tuple(_t(t) for t in data.get("informative_relances_sent", ())),
+        validation_relances_sent=tuple(_t(t) for t in data.get("validation_relances_sent", ())),
         commitments=tuple(
             Commitment(
                 UUID(c["commitment_id"]),
