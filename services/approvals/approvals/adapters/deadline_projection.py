@@ -8,6 +8,7 @@ step stays the same (same number, level and circuit due time)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -38,28 +39,36 @@ def _same_instant(stored: datetime | None, wanted: datetime | None) -> bool:
     return stored.replace(tzinfo=stored.tzinfo or UTC) == wanted
 
 
-async def project_step_deadline(connection: AsyncConnection, approval: Approval) -> None:
+def deadline_row(approval: Approval) -> dict[str, Any] | None:
+    """The row of the approval's open step as it opens (no reminder computed, no escalation);
+    None when no step is open."""
     step = approval.pending_step
     if step is None:
-        await connection.execute(_DELETE, {"approval_id": approval.id})
-        return
-    circuit_due = step.due_at.astimezone(UTC) if step.due_at is not None else None
-    current = (await connection.execute(_ROW, {"approval_id": approval.id})).first()
-    if current is not None and (current.step, current.level) == (step.step, step.level):
-        if circuit_due is None or _same_instant(current.due_at, circuit_due):
-            return
-    row = {
+        return None
+    return {
         "approval_id": approval.id,
         "request_id": approval.request_id,
         "step": step.step,
         "level": step.level,
         "approvers": list(step.approvers),
         "opened_at": opened_at(approval),
-        "due_at": circuit_due,
+        "due_at": step.due_at.astimezone(UTC) if step.due_at is not None else None,
         "remind_at": None,
         "reminded": False,
         "escalations": 0,
     }
+
+
+async def project_step_deadline(connection: AsyncConnection, approval: Approval) -> None:
+    row = deadline_row(approval)
+    if row is None:
+        await connection.execute(_DELETE, {"approval_id": approval.id})
+        return
+    circuit_due = row["due_at"]
+    current = (await connection.execute(_ROW, {"approval_id": approval.id})).first()
+    if current is not None and (current.step, current.level) == (row["step"], row["level"]):
+        if circuit_due is None or _same_instant(current.due_at, circuit_due):
+            return
     if current is None:
         await connection.execute(insert(approval_deadlines), row)
     else:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import delete
 
-from approvals.adapters.projection import project_approval, project_rules
+from approvals.adapters.projection import project_approval_statements, project_rules
 from approvals.adapters.tables import metadata
 from approvals.domain.approval import Approval
 from approvals.domain.rules_book import RulesBook
@@ -37,6 +37,6 @@ async def rebuild_read_model(store: SqlEventStore, now: datetime) -> int:
                     await project_rules(connection, book, False, now)
                 continue
             approval = Approval.rebuild(stream_id, envelopes)
-            await project_approval(connection, approval, True, now)
+            await project_approval_statements(connection, approval, True, now)
             rebuilt += 1
     return rebuilt

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from approvals.adapters.projection import PROJECTORS
-from approvals.adapters.repositories import SqlApprovalRepository, SqlRulesRepository
+from approvals.adapters.repositories import RulesInForce, SqlApprovalRepository, SqlRulesRepository
 from approvals.app.ports import ApprovalRepository, RulesRepository
 from events.application.ports import Clock
 from events.persistence import SqlUnitOfWork as KitUnitOfWork
@@ -21,5 +21,6 @@ class SqlUnitOfWork(KitUnitOfWork):
         super().__init__(store, PROJECTORS, clock, on_commit)
 
     def open(self, tx: Transaction) -> None:
-        self.approvals: ApprovalRepository = SqlApprovalRepository(tx, self.tracked)
-        self.rules: RulesRepository = SqlRulesRepository(tx, self.tracked)
+        in_force = RulesInForce()
+        self.approvals: ApprovalRepository = SqlApprovalRepository(tx, self.tracked, in_force)
+        self.rules: RulesRepository = SqlRulesRepository(tx, self.tracked, in_force)

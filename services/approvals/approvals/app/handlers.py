@@ -15,12 +15,13 @@ MANAGER_ROLES = ("manager", "director")
 
 async def submit_for_approval(command: c.SubmitForApproval, uow: UnitOfWork, clock: Clock) -> Approval:
     """Record the submission (and, at level 1, its validation by the author). The same content
-    already pending or validated for the request is refused: nothing is recorded twice."""
+    already pending or validated for the request is refused: nothing is recorded twice. (The
+    open approval is looked up first: the lookup reads the rules version in force with it.)"""
     submission = command.submission
     async with uow:
+        existing = await uow.approvals.open_for(submission.request_id, submission.content_hash)
         rules = await uow.rules.current()
         approval = Approval.submit(command.approval_id, submission, rules, clock.now())
-        existing = await uow.approvals.open_for(submission.request_id, submission.content_hash)
         if existing is not None:
             raise AlreadySubmitted(str(existing))
         uow.approvals.add(approval)

@@ -1,0 +1,137 @@
+"""Where an approvals submit-and-decide round trip spends its CPU: process CPU per round trip,
+statements per round trip, and (``PROFILE=1``) cProfile's top functions.
+
+    .venv/bin/python -m bench.profile_approvals [round_trips]
+
+Starts its own PostgreSQL (or uses ``GUICHET_TEST_DATABASE_URL``), runs the round trips of
+``bench_approvals`` (16 tasks, ``SubmitForApproval`` then ``DecideApproval`` as a director)
+after a warm-up, and prints wall time, this process's CPU time per round trip and the SQL
+statements sent per round trip (SQLAlchemy's and the store's asyncpg ones).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import os
+import pstats
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+WRITERS = 16
+
+
+class Clock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def count_statements(engine: Any, counter: Counter[str]) -> None:
+    """Count what SQLAlchemy executes and what the store sends on the asyncpg connection
+    (transactions' BEGIN and COMMIT or ROLLBACK are not counted)."""
+    import asyncpg
+    from sqlalchemy import event
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _sqlalchemy(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        counter[statement.split()[0].upper()] += 1
+
+    for name in ("fetch", "fetchrow", "fetchval", "execute"):
+        original = getattr(asyncpg.Connection, name)
+
+        def wrapped(self: Any, query: str, *args: Any, _original: Any = original, **kw: Any) -> Any:
+            counter["store " + query.split()[0].upper()] += 1
+            return _original(self, query, *args, **kw)
+
+        setattr(asyncpg.Connection, name, wrapped)
+
+
+async def main(round_trips: int) -> None:
+    from approvals.adapters.recorded_authorities import RecordedAuthorities
+    from approvals.adapters.unit_of_work import SqlUnitOfWork
+    from approvals.app import commands as c
+    from approvals.app.bus import approvals_bus
+    from approvals.domain.approval import Submission
+    from approvals.domain.authority import Decider
+    from approvals.service import DEFINITION
+    from events.catalogue.approvals import Money
+    from events.db import create_engine
+    from events.envelope import Metadata
+    from events.migrations import upgrade, upgrade_platform
+    from events.store import SqlEventStore
+    from events.testing.servers import acquire_postgres, make_database
+
+    server = acquire_postgres()
+    engine = create_engine(
+        await make_database(server.url, f"profile_approvals_{uuid.uuid4().hex[:8]}"), pool_size=WRITERS + 4
+    )
+    try:
+        await upgrade_platform(engine)
+        assert DEFINITION.migrations is not None
+        await upgrade(engine, DEFINITION.migrations, "alembic_version_approvals")
+        store = SqlEventStore(engine, source="/guichet/approvals")
+        clock = Clock()
+        bus = approvals_bus(
+            lambda: SqlUnitOfWork(store, clock, lambda: None), clock, RecordedAuthorities(engine)
+        )
+        metadata = Metadata(actor="bench")
+        gesture = (Money(amount=Decimal(200), currency="EUR"),)
+        director = Decider("director-bench", ("director",), 3)
+
+        async def round_trip(number: int) -> None:
+            submission = Submission(
+                uuid.uuid4(), uuid.uuid4().hex * 2, "commercial_gesture", f"agent-{number % 40}", gesture
+            )
+            approval = await bus.handle(c.SubmitForApproval(uuid.uuid4(), submission, metadata))
+            decided = await bus.handle(c.DecideApproval(approval.id, "approve", director, metadata=metadata))
+            assert decided.status == "validated"
+
+        async def run(count: int) -> None:
+            queue: asyncio.Queue[int] = asyncio.Queue()
+            for number in range(count):
+                queue.put_nowait(number)
+
+            async def worker() -> None:
+                while not queue.empty():
+                    await round_trip(queue.get_nowait())
+
+            await asyncio.gather(*(worker() for _ in range(WRITERS)))
+
+        await run(WRITERS * 8)  # warm-up: connections, prepared statements, caches
+        statements: Counter[str] = Counter()
+        count_statements(engine, statements)
+        await run(WRITERS)
+        per_trip = {name: n / WRITERS for name, n in sorted(statements.items())}
+        profiler = cProfile.Profile() if os.environ.get("PROFILE") else None
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        await run(round_trips)
+        if profiler:
+            profiler.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        print(
+            f"{round_trips} round trips in {wall:.2f} s = {round_trips / wall:,.0f}/s"
+            f"{' (profiled)' if profiler else ''}; process CPU {1000 * cpu / round_trips:.2f} ms "
+            f"per round trip ({100 * cpu / wall:.0f}% of one core); load {os.getloadavg()[0]:.2f}"
+        )
+        print("statements per round trip:", ", ".join(f"{k} {v:g}" for k, v in per_trip.items()))
+        if profiler:
+            stats = pstats.Stats(profiler)
+            calls = sum(entry[1] for entry in stats.stats.values())  # type: ignore[attr-defined]
+            print(f"Python function calls per round trip: {calls / round_trips:,.0f}")
+            top = int(os.environ.get("TOP", "40"))
+            stats.sort_stats("tottime").print_stats(top)
+            stats.sort_stats("cumulative").print_stats(top)
+    finally:
+        await engine.dispose()
+        server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 800))
