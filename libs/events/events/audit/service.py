@@ -41,6 +41,7 @@ from events.audit.leaf_source import LeafPage
 from events.audit.log import CheckpointPolicy
 from events.audit.merkle import verify_consistency
 from events.audit.note import Checkpoint, Note, Signer, Verifier, cosign, open_note, parse_note
+from events.audit.recheck import VerifiedCheckpoint, check_leaves, check_new_checkpoints
 from events.audit.transparency import Clock, StoredLogMismatch, TransparencyLog, utc_now
 from events.audit.verify import UNSIGNED_CHECKPOINT, Finding, Report
 from events.audit.verify import _chain as check_chain
@@ -133,6 +134,7 @@ class ServiceAudit:
         every_events: int = 1000,
         every_seconds: float = 5.0,
         clock: Clock = utc_now,
+        full_every: int = 10,
     ) -> None:
         self.store = store
         self.origin = origin
@@ -146,6 +148,11 @@ class ServiceAudit:
         )
         self.stream_id = log_stream_id(origin)
         self.alarm = Alarm()
+        self.full_every = max(1, full_every)
+        self.passes = 0
+        """Background verification passes so far (see :meth:`verify_pass`)."""
+        self.verified = VerifiedCheckpoint()
+        """The last checkpoint whose leaves a pass verified against the stored events."""
         self.loaded = False
         self._published_size = 0
         self._published_root: bytes | None = None
@@ -214,17 +221,21 @@ class ServiceAudit:
         envelopes = await self.store.append(self.stream_id, LOG_STREAM, self._stream_version, [event])
         self._stream_version = envelopes[-1].stream_version
 
+    async def verify_pass(self) -> Report | None:
+        """One pass of the background verifier: every ``full_every``-th pass (the first
+        included) re-reads the whole log (:meth:`verify`), the others only what was signed
+        since the last verified checkpoint (:meth:`verify_new`)."""
+        full = self.passes % self.full_every == 0
+        self.passes += 1
+        return await (self.verify() if full else self.verify_new())
+
     async def verify(self) -> Report | None:
-        """The stored events against the stored log and checkpoints; raises the alarm once per
-        new set of findings. None when the stored tree itself no longer gives the signed root
-        (the alarm is raised: the log's tables were rewritten)."""
+        """The whole stored log against the stored checkpoints; raises the alarm naming what
+        it finds, clears it when nothing is found. None when the stored tree itself no longer
+        gives the signed root (the alarm is raised: the log's tables were rewritten)."""
         async with self._lock:
-            if not self.loaded:
-                try:
-                    await self.load()
-                except StoredLogMismatch as mismatch:
-                    await self._raise_alarm(f"stored tree: {mismatch}", [f"stored tree: {mismatch}"], [])
-                    return None
+            if not await self._loaded_or_alarm():
+                return None
             report = await self.log.verify_stored()
             if self.log.checkpoint_size == 0 and report.kinds() <= {UNSIGNED_CHECKPOINT}:
                 return report  # nothing signed yet: nothing to hold the stored log to
@@ -233,22 +244,65 @@ class ServiceAudit:
                     log.warning("audit.integrity_alarm_cleared", origin=self.origin)
                 self.alarm = Alarm()
                 INTEGRITY_ALARM.labels(self.origin).set(0)
+                size = report.signed_size
+                self.verified = VerifiedCheckpoint(size, self.log.tree.root(size))
                 return report
-            findings = [finding.line() for finding in report.findings]
-            event_ids = sorted({f.event_id for f in report.findings if f.event_id})
-            await self._raise_alarm("stored log does not match a signed checkpoint", findings, event_ids)
+            await self._alarm_on(report)
             return report
 
+    async def verify_new(self) -> Report:
+        """The checkpoints signed since the last verified one and the leaves they add, each
+        against its stored event (:mod:`events.audit.recheck`); raises the alarm naming what
+        it finds. Moves on to the newest checkpoint only when nothing is found, so a finding
+        is found again by the next pass; only a clean full pass clears the alarm."""
+        async with self._lock:
+            report = Report(self.origin, signed_size=self.verified.size)
+            if not await self._loaded_or_alarm():
+                return report
+            verified = self.verified
+            last = await check_new_checkpoints(self.log, verified, report)
+            await check_leaves(self.log, verified.size, last.size, report)
+            if report.ok:
+                self.verified = last
+                report.signed_size = last.size
+            else:
+                await self._alarm_on(report)
+            return report
+
+    async def _loaded_or_alarm(self) -> bool:
+        if self.loaded:
+            return True
+        try:
+            await self.load()
+        except StoredLogMismatch as mismatch:
+            await self._raise_alarm(f"stored tree: {mismatch}", [f"stored tree: {mismatch}"], [])
+            return False
+        return True
+
+    async def _alarm_on(self, report: Report) -> None:
+        findings = [finding.line() for finding in report.findings]
+        event_ids = sorted({f.event_id for f in report.findings if f.event_id})
+        await self._raise_alarm("stored log does not match a signed checkpoint", findings, event_ids)
+
     async def _raise_alarm(self, reason: str, findings: list[str], event_ids: list[str]) -> None:
+        """Keep the alarm up with these findings; record and log those not raised yet."""
         INTEGRITY_ALARM.labels(self.origin).set(1)
-        if findings == self.alarm.findings:
+        new_findings = [f for f in findings if f not in self.alarm.findings]
+        if not new_findings:
             return
-        self.alarm = Alarm(True, reason, findings, event_ids)
+        new_ids = [i for i in event_ids if i not in self.alarm.event_ids]
+        self.alarm = Alarm(
+            True, reason, [*self.alarm.findings, *new_findings], sorted({*self.alarm.event_ids, *event_ids})
+        )
         log.error(
-            "audit.integrity_alarm", origin=self.origin, reason=reason, findings=findings, event_ids=event_ids
+            "audit.integrity_alarm",
+            origin=self.origin,
+            reason=reason,
+            findings=new_findings,
+            event_ids=new_ids,
         )
         await self._record(
-            IntegrityAlarmRaised(origin=self.origin, reason=reason, findings=findings, event_ids=event_ids)
+            IntegrityAlarmRaised(origin=self.origin, reason=reason, findings=new_findings, event_ids=new_ids)
         )
 
     async def keep_cosignature(self, event: CheckpointWitnessed, connection: AsyncConnection) -> bool:

@@ -2,8 +2,10 @@
 
 One process per database folds and signs (on PostgreSQL the holder of an advisory lock of
 its own, as the relay elects its leader; on SQLite the only process). It also re-checks the
-stored log against the signed checkpoints every ``audit_verify_seconds`` and keeps ``/readyz``
-``audit`` at ``integrity alarm`` while they disagree. A service that consumes other contexts
+stored log against the signed checkpoints every ``audit_verify_seconds``: what was signed
+since the last pass, and the whole log every few passes
+(:meth:`events.audit.service.ServiceAudit.verify_pass`), and keeps ``/readyz`` ``audit`` at
+``integrity alarm`` while they disagree. A service that consumes other contexts
 witnesses their checkpoints (:class:`events.audit.service.Witness`) and keeps the cosignatures
 other services send of its own.
 """
@@ -138,7 +140,7 @@ async def _lead(runtime: ServiceRuntime, audit: ServiceAudit, stopping: asyncio.
                     log.warning("audit.leadership_lost", origin=audit.origin, error=type(error).__name__)
                     return
             verify_due = time.monotonic() >= next_verify
-            for job in (audit.step, audit.verify) if verify_due else (audit.step,):
+            for job in (audit.step, audit.verify_pass) if verify_due else (audit.step,):
                 try:
                     await job()
                 except Exception as error:  # noqa: BLE001 - logged, tried again at the next pass
