@@ -28,6 +28,13 @@ version, stream type, ``time``) and repeats its id, type, stream and version, wh
 agree with the leaf's. What an auditor reads is therefore what was hashed: the verifier
 hashes those bytes verbatim and reads the event from nothing else (:class:`ReadEvent`).
 
+A **scoped bundle** holds the events of some streams or of a period rather than the whole
+log: its header has a ``scope`` (:class:`Scope`), it has no ``leaves`` records, and one
+``inclusion`` record per signed event (``event_id``, ``leaf_index``, ``tree_size``,
+``proof``: the RFC 9162 audit path, base64) into a checkpoint it carries, with consistency
+proofs between its checkpoints. It proves less than the whole log: see
+:func:`events.audit.verify.verify_scoped`.
+
 A directory holding ``bundle.jsonl`` is read the same way.
 """
 
@@ -73,6 +80,61 @@ class ConsistencyRecord:
     old_size: int
     new_size: int
     proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class InclusionRecord:
+    """That the leaf of ``event_id`` is leaf ``leaf_index`` of the tree of ``tree_size``."""
+
+    event_id: str
+    leaf_index: int
+    tree_size: int
+    proof: tuple[bytes, ...]
+
+
+STREAMS = "streams"
+PERIOD = "period"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a scoped bundle holds: every event of ``streams`` (kind ``streams``), or every
+    event recorded in ``[since, until)`` (kind ``period``): then ``leaves``, the first and last
+    leaf index of the period, and the bundle holds every leaf between them."""
+
+    kind: str
+    streams: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    leaves: tuple[int, int] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "streams": list(self.streams),
+            "since": self.since,
+            "until": self.until,
+            "leaves": list(self.leaves) if self.leaves else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scope:
+        if data["kind"] not in (STREAMS, PERIOD):
+            raise ValueError(f"unknown scope {data['kind']!r}")
+        leaves = data.get("leaves")
+        return cls(
+            data["kind"],
+            tuple(str(stream) for stream in data.get("streams") or ()),
+            data.get("since"),
+            data.get("until"),
+            (int(leaves[0]), int(leaves[1])) if leaves else None,
+        )
+
+    def describe(self) -> str:
+        if self.kind == STREAMS:
+            return f"streams {', '.join(self.streams)}"
+        held = f", leaves {self.leaves[0]}..{self.leaves[1]}" if self.leaves else ""
+        return f"period [{self.since}, {self.until}){held}"
 
 
 class ReadEvent(dict[str, Any]):
@@ -171,6 +233,9 @@ class Bundle:
     """Event records in the store's global order (:class:`ReadEvent` when read from a file)."""
     tiles: list[LeafTile] = field(default_factory=list, repr=False)
     """Leaves read but not yet in :attr:`leaves` (see :meth:`parse`)."""
+    scope: Scope | None = None
+    """None: the whole log."""
+    inclusions: list[InclusionRecord] = field(default_factory=list)
 
     def named_leaves(self) -> list[RecordedLeaf]:
         """:attr:`leaves`, with those of :attr:`tiles` added first."""
@@ -188,9 +253,15 @@ class Bundle:
         return len(self.leaves) + sum(len(tile.events) for tile in self.tiles)
 
     def lines(self) -> Iterator[bytes]:
-        yield _line(
-            {"kind": "header", "format": BUNDLE_FORMAT, "origin": self.origin, "leaf_format": LEAF_FORMAT}
-        )
+        header: dict[str, Any] = {
+            "kind": "header",
+            "format": BUNDLE_FORMAT,
+            "origin": self.origin,
+            "leaf_format": LEAF_FORMAT,
+        }
+        if self.scope is not None:
+            header["scope"] = self.scope.as_json()
+        yield _line(header)
         for key in self.keys:
             yield _line({"kind": "key", "key": key.verifier.text(), "role": key.role})
         for note in self.checkpoints:
@@ -212,6 +283,16 @@ class Bundle:
                     "start": tile[0].leaf_index,
                     "hashes": _b64(b"".join(leaf.hash for leaf in tile)),
                     "events": [[leaf.event_id, leaf.position] for leaf in tile],
+                }
+            )
+        for inclusion in self.inclusions:
+            yield _line(
+                {
+                    "kind": "inclusion",
+                    "event_id": inclusion.event_id,
+                    "leaf_index": inclusion.leaf_index,
+                    "tree_size": inclusion.tree_size,
+                    "proof": [_b64(hash_) for hash_ in inclusion.proof],
                 }
             )
         yield EVENTS_MARKER + b"\n"
@@ -254,6 +335,8 @@ class Bundle:
                 kind = record.pop("kind")
                 if bundle is None:
                     bundle = cls(origin=_header_origin(kind, record))
+                    if record.get("scope") is not None:
+                        bundle.scope = Scope.from_json(record["scope"])
                 elif kind == "events":
                     in_events = True
                 elif kind == "leaves":
@@ -266,6 +349,16 @@ class Bundle:
                     proof = tuple(base64.b64decode(h) for h in record["proof"])
                     bundle.consistency.append(
                         ConsistencyRecord(record["old_size"], record["new_size"], proof)
+                    )
+                elif kind == "inclusion":
+                    proof = tuple(base64.b64decode(h) for h in record["proof"])
+                    bundle.inclusions.append(
+                        InclusionRecord(
+                            str(record["event_id"]),
+                            int(record["leaf_index"]),
+                            int(record["tree_size"]),
+                            proof,
+                        )
                     )
                 else:
                     raise ValueError(f"unknown record kind {kind!r}")
@@ -350,3 +443,37 @@ def build_bundle(
         for old, new in zip(sizes, sizes[1:], strict=False)
     ]
     return Bundle(origin, list(keys), notes, consistency, leaves, events)
+
+
+def build_scoped_bundle(
+    events: Iterable[tuple[Envelope, int | None]],
+    *,
+    origin: str,
+    checkpoints: Iterable[str],
+    keys: Iterable[TrustedKey],
+    tree: MerkleTree,
+    scope: Scope,
+) -> Bundle:
+    """A scoped bundle of stored events, each given with its leaf index (None: not in the log
+    yet), in the log's order. Each event the latest checkpoint covers gets its inclusion proof
+    into that checkpoint; consistency proofs join the successive checkpoints (only those the
+    tree covers are kept)."""
+    notes = [note for note in checkpoints if 0 < _note_size(note) <= tree.size]
+    sizes = sorted({_note_size(note) for note in notes})
+    proven = sizes[-1] if sizes else 0
+    records, inclusions = [], []
+    for envelope, index in events:
+        record = event_record(envelope)
+        records.append(record)
+        if index is not None and index < proven:
+            proof = tuple(tree.inclusion_proof(index, proven))
+            inclusions.append(InclusionRecord(record["id"], index, proven, proof))
+    consistency = [
+        ConsistencyRecord(old, new, tuple(tree.consistency_proof(old, new)))
+        for old, new in zip(sizes, sizes[1:], strict=False)
+    ]
+    return Bundle(origin, list(keys), notes, consistency, events=records, scope=scope, inclusions=inclusions)
+
+
+def _note_size(note: str) -> int:
+    return Checkpoint.parse(parse_note(note).text).size

@@ -21,8 +21,18 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from events.audit.bundle import LOG, WITNESS, Bundle, ReadEvent, TrustedKey, body_of, leaf_of
-from events.audit.merkle import MerkleTree, leaf_hash, verify_consistency
+from events.audit.bundle import (
+    LOG,
+    PERIOD,
+    WITNESS,
+    Bundle,
+    ReadEvent,
+    Scope,
+    TrustedKey,
+    body_of,
+    leaf_of,
+)
+from events.audit.merkle import MerkleTree, leaf_hash, root_from_inclusion, verify_consistency
 from events.audit.note import (
     Checkpoint,
     InvalidNoteSignature,
@@ -92,6 +102,10 @@ class Report:
     unsigned_events: int = 0
     """Events after the last verified checkpoint: checked by their chain only."""
     findings: list[Finding] = field(default_factory=list)
+    scope: str | None = None
+    """What a scoped bundle holds (None: the whole log)."""
+    cannot_prove: list[str] = field(default_factory=list)
+    """What a scoped bundle leaves unproven."""
 
     @property
     def ok(self) -> bool:
@@ -112,15 +126,20 @@ class Report:
             f"{self.unsigned_events} events after the last checkpoint"
         )
         verdict = "OK" if self.ok else f"{len(self.findings)} finding(s)"
-        return [*(finding.line() for finding in self.findings), f"{summary}: {verdict}"]
+        scoped = [f"scope: {self.scope}"] if self.scope else []
+        limits = [f"cannot prove: {limit}" for limit in self.cannot_prove]
+        return [*(finding.line() for finding in self.findings), *scoped, *limits, f"{summary}: {verdict}"]
 
 
 def verify_bundle(
     bundle: Bundle, *, trusted: Iterable[TrustedKey] | None = None, min_witnesses: int = 0
 ) -> Report:
     """Check everything in ``bundle``; ``trusted`` keys replace the bundle's own when given."""
-    report = verify_log(bundle, trusted=trusted, min_witnesses=min_witnesses)
-    verify_events(bundle, report)
+    report, checkpoints = _verify_log(bundle, trusted, min_witnesses)
+    if bundle.scope is None:
+        verify_events(bundle, report)
+    else:
+        verify_scoped(bundle, checkpoints, report)
     return require_anchor(report)
 
 
@@ -138,12 +157,21 @@ def verify_log(
 ) -> Report:
     """The checks that do not read events: signatures, forks, the recorded leaves against
     the signed roots (which sets ``report.signed_size``)."""
+    return _verify_log(bundle, trusted, min_witnesses)[0]
+
+
+def _verify_log(
+    bundle: Bundle, trusted: Iterable[TrustedKey] | None, min_witnesses: int
+) -> tuple[Report, list[Checkpoint]]:
     keys = list(trusted) if trusted is not None else bundle.keys
     report = Report(bundle.origin, events=len(bundle.events), checkpoints=len(bundle.checkpoints))
     checkpoints = _checkpoints(bundle, keys, min_witnesses, report)
     _forks(bundle, checkpoints, report)
-    report.signed_size = _signed_size(bundle, checkpoints, report)
-    return report
+    if bundle.scope is None:
+        report.signed_size = _signed_size(bundle, checkpoints, report)
+    else:
+        report.signed_size = max((checkpoint.size for checkpoint in checkpoints), default=0)
+    return report, checkpoints
 
 
 def _checkpoints(
@@ -337,8 +365,15 @@ def verify_events(bundle: Bundle, report: Report) -> None:
             )
 
 
-def _chain(event: dict[str, Any], tails: dict[str, tuple[int, str]], findings: list[Finding]) -> bool:
-    """Check the event's own hash and its link to its stream's previous event in the bundle."""
+def _chain(
+    event: dict[str, Any],
+    tails: dict[str, tuple[int, str]],
+    findings: list[Finding],
+    *,
+    open_start: bool = False,
+) -> bool:
+    """Check the event's own hash and its link to its stream's previous event in the bundle
+    (``open_start``: the first event of a stream in the bundle need not be its first)."""
     stream = event["stream_id"]
     version = event["stream_version"]
     prev_hash = event["prev_hash"]
@@ -355,7 +390,8 @@ def _chain(event: dict[str, Any], tails: dict[str, tuple[int, str]], findings: l
         )
     tail = tails.get(stream)
     expected_version, expected_prev = (tail[0] + 1, tail[1]) if tail else (1, None)
-    if version != expected_version or prev_hash != expected_prev:
+    linked = tail is None and open_start
+    if not linked and (version != expected_version or prev_hash != expected_prev):
         findings.append(
             Finding(
                 BROKEN_LINK,
@@ -367,6 +403,104 @@ def _chain(event: dict[str, Any], tails: dict[str, tuple[int, str]], findings: l
         )
     tails[stream] = (version, event["hash"])
     return content_ok
+
+
+def verify_scoped(bundle: Bundle, checkpoints: list[Checkpoint], report: Report) -> None:
+    """Check the events of a scoped bundle: each one's chain hash, its links within the
+    bundle's streams, its leaf in a verified checkpoint by its inclusion proof, their order;
+    for a period, that every leaf of its range is there. Says what it cannot prove."""
+    scope = bundle.scope
+    if scope is None:
+        raise ValueError("not a scoped bundle")
+    findings = report.findings
+    report.scope = scope.describe()
+    report.cannot_prove = _limits(scope)
+    roots: dict[int, set[bytes]] = {}
+    for checkpoint in checkpoints:
+        roots.setdefault(checkpoint.size, set()).add(checkpoint.root)
+    proofs = {record.event_id: record for record in bundle.inclusions}
+    tails: dict[str, tuple[int, str]] = {}
+    held: dict[int, dict[str, Any]] = {}
+    unproven: list[tuple[int, dict[str, Any]]] = []
+    previous: tuple[int, dict[str, Any]] | None = None
+    last_proven_order = -1
+    for order, event in enumerate(bundle.events):
+        if "id" not in event:
+            problem = event.problem if isinstance(event, ReadEvent) else "no id"
+            findings.append(Finding(CHANGED, f"event {order + 1} of the bundle is unreadable: {problem}"))
+            continue
+        content_ok = _chain(event, tails, findings, open_start=scope.kind == PERIOD)
+        record = proofs.get(event["id"])
+        if record is None:
+            unproven.append((order, event))
+            continue
+        where = {"event_id": event["id"], "position": event.get("position"), "leaf_index": record.leaf_index}
+        last_proven_order = order
+        if record.tree_size not in roots:
+            findings.append(
+                Finding(
+                    UNSIGNED_CHECKPOINT,
+                    f"its inclusion proof is into size {record.tree_size}, signed by no verified checkpoint",
+                    **where,
+                )
+            )
+            continue
+        root = root_from_inclusion(
+            leaf_hash(leaf_of(event)), record.leaf_index, record.tree_size, record.proof
+        )
+        if root not in roots[record.tree_size] and content_ok:
+            findings.append(
+                Finding(REHASHED, "its leaf is not the one the signed tree holds at its index", **where)
+            )
+        if record.leaf_index in held or (previous is not None and record.leaf_index < previous[0]):
+            other = held.get(record.leaf_index) or (previous[1] if previous else event)
+            findings.append(
+                Finding(
+                    REORDERED,
+                    "comes before an event the signed tree has after it, or at the same leaf",
+                    **where,
+                    other_event_id=other["id"],
+                    other_position=other.get("position"),
+                )
+            )
+        held[record.leaf_index] = event
+        previous = (record.leaf_index, event)
+    for order, event in unproven:
+        if order < last_proven_order:
+            findings.append(
+                Finding(
+                    UNRECORDED,
+                    "no inclusion proof, among events that have one",
+                    event_id=event["id"],
+                    position=event.get("position"),
+                )
+            )
+        else:
+            report.unsigned_events += 1
+    if scope.leaves is not None:
+        first, last = scope.leaves
+        for index in range(first, min(last + 1, report.signed_size)):
+            if index not in held:
+                findings.append(
+                    Finding(DELETED, "a leaf of the period has no event in the bundle", leaf_index=index)
+                )
+
+
+def _limits(scope: Scope) -> list[str]:
+    limits = [
+        "events after the last checkpoint, beyond their own hash and links",
+    ]
+    if scope.kind == PERIOD:
+        return [
+            "any event outside the period's leaves (other periods, the log's other events)",
+            "the links of the period's first event of each stream to the events before it",
+            *limits,
+        ]
+    return [
+        "any event of other streams (the rest of the log)",
+        "that no event of these streams came after the last one here (a deleted last event)",
+        *limits,
+    ]
 
 
 def _link_hash(prev_hash: str | None, body: bytes) -> str | None:
