@@ -42,7 +42,14 @@ from events.service.runtime import ServiceRuntime
 from events.store import Transaction
 from events.tables import parked_events
 
-__all__ = ["ERASURE_STREAM", "blank_parked_events", "erasure_handlers", "erasure_stream"]
+__all__ = [
+    "ERASURE_STREAM",
+    "blank_parked_events",
+    "blanked_message",
+    "erasure_handlers",
+    "erasure_stream",
+    "scrubbed",
+]
 
 ERASURE_STREAM = "subject_erasure"
 ERASED_TEXT = "[erased]"
@@ -136,19 +143,19 @@ async def blank_parked_events(
     changed = 0
     for row_id, stored, error in rows.all():
         message = orjson.loads(stored) if isinstance(stored, str | bytes) else stored
-        blanked, clear_values = _blanked_message(message, categories)
+        blanked, clear_values = blanked_message(message, categories)
         if not clear_values:
             continue
         await connection.execute(
             update(parked_events)
             .where(parked_events.c.id == row_id)
-            .values(message=blanked, error=_scrubbed(error, clear_values))
+            .values(message=blanked, error=scrubbed(error, clear_values))
         )
         changed += 1
     return changed
 
 
-def _blanked_message(
+def blanked_message(
     message: dict[str, Any], categories: frozenset[str] | None
 ) -> tuple[dict[str, Any], list[Any]]:
     """``message`` with its clear personal fields of ``categories`` erased, and those values."""
@@ -178,7 +185,7 @@ def _blanked_message(
     return message | {"data": blanked, "erased_fields": erased_fields}, clear_values
 
 
-def _scrubbed(error: str, clear_values: Iterable[Any]) -> str:
+def scrubbed(error: str, clear_values: Iterable[Any]) -> str:
     """``error`` without any clear text of ``clear_values`` (a validation error quotes input)."""
     for text in sorted(set(_texts(clear_values)), key=len, reverse=True):
         error = error.replace(text, ERASED_TEXT)
