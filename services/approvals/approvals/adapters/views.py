@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, exists, select, tuple_, union_all
+from sqlalchemy import BindParameter, Integer, Select, bindparam, exists, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from approvals.adapters.projection import ANYONE_OF_THE_LEVEL, rules_document
@@ -67,29 +68,43 @@ def _waiting(entry: dict[str, Any], amounts: tuple[Money, ...]) -> WaitingStep:
     )
 
 
-def _inbox_page(
-    reaches: Sequence[Reach], person: str, people: Sequence[str], after: tuple[Any, ...] | None, page: int
-) -> Select[Any]:
-    """The next ``page`` inbox rows any of ``reaches`` lets through, after ``after``
-    (``requested_at, approval_id, approver``), with the approval's amounts."""
+InboxShape = tuple[tuple[bool, bool], ...]
+"""Per reach: whether it filters on teams, on kinds (a statement is built once per shape)."""
+
+
+@lru_cache(maxsize=128)
+def _inbox_statement(shape: InboxShape, paging: bool) -> Select[Any]:
+    """The next ``page`` inbox rows the reaches let through (after the cursor ``after_*``, when
+    ``paging``), with the approval's amounts. Reach ``i`` is bound as ``approver_i``,
+    ``level_i``, ``teams_i``, ``kinds_i``."""
     inbox = approval_inbox.c
     already = exists().where(
-        approval_deciders.c.approval_id == inbox.approval_id, approval_deciders.c.person.in_(people)
+        approval_deciders.c.approval_id == inbox.approval_id,
+        approval_deciders.c.person.in_(bindparam("people", expanding=True)),
     )
+    page: BindParameter[int] = bindparam("page", type_=Integer())
     branches = []
-    for reach in reaches:
+    for number, (by_team, by_kind) in enumerate(shape):
         conditions = [
-            inbox.approver == (reach.approver if reach.approver is not None else ANYONE_OF_THE_LEVEL),
-            inbox.level <= reach.level,
-            inbox.author != person,
+            inbox.approver == bindparam(f"approver_{number}"),
+            inbox.level <= bindparam(f"level_{number}"),
+            inbox.author != bindparam("person"),
             ~already,
         ]
-        if reach.teams:
-            conditions.append(inbox.team.in_(sorted(reach.teams)))
-        if reach.kinds:
-            conditions.append(inbox.kind.in_(sorted(reach.kinds)))
-        if after is not None:
-            conditions.append(tuple_(inbox.requested_at, inbox.approval_id, inbox.approver) > tuple_(*after))
+        if by_team:
+            conditions.append(inbox.team.in_(bindparam(f"teams_{number}", expanding=True)))
+        if by_kind:
+            conditions.append(inbox.kind.in_(bindparam(f"kinds_{number}", expanding=True)))
+        if paging:
+            cursor = tuple_(inbox.requested_at, inbox.approval_id, inbox.approver)
+            conditions.append(
+                cursor
+                > tuple_(
+                    bindparam("after_requested_at", type_=inbox.requested_at.type),
+                    bindparam("after_approval_id", type_=inbox.approval_id.type),
+                    bindparam("after_approver", type_=inbox.approver.type),
+                )
+            )
         branches.append(
             select(approval_inbox)
             .where(*conditions)
@@ -105,6 +120,27 @@ def _inbox_page(
         .order_by(merged.c.requested_at, merged.c.approval_id, merged.c.approver)
         .limit(page)
     )
+
+
+def _inbox_page(
+    reaches: Sequence[Reach], person: str, people: Sequence[str], after: tuple[Any, ...] | None, page: int
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement and parameters of the next ``page`` rows after ``after`` (``requested_at,
+    approval_id, approver``)."""
+    parameters: dict[str, Any] = {"person": person, "people": list(people), "page": page}
+    for number, reach in enumerate(reaches):
+        parameters[f"approver_{number}"] = (
+            reach.approver if reach.approver is not None else ANYONE_OF_THE_LEVEL
+        )
+        parameters[f"level_{number}"] = reach.level
+        parameters[f"teams_{number}"] = sorted(reach.teams)
+        parameters[f"kinds_{number}"] = sorted(reach.kinds)
+    if after is not None:
+        parameters |= dict(
+            zip(("after_requested_at", "after_approval_id", "after_approver"), after, strict=True)
+        )
+    shape = tuple((bool(reach.teams), bool(reach.kinds)) for reach in reaches)
+    return _inbox_statement(shape, after is not None), parameters
 
 
 _CURRENT_RULES = select(approval_rules).order_by(approval_rules.c.rules_version.desc()).limit(1)
@@ -149,8 +185,8 @@ class ApprovalViews:
         page = limit
         async with reading(self.engine) as connection:
             while True:
-                query = _inbox_page(reaches, rights.person, people, after, page)
-                rows = (await connection.execute(query)).all()
+                query, parameters = _inbox_page(reaches, rights.person, people, after, page)
+                rows = (await connection.execute(query, parameters)).all()
                 for row in rows:
                     entry = aware(row)
                     amounts = tuple(Money(**money) for money in entry.pop("amounts"))
