@@ -125,11 +125,19 @@ class InProcessBus:
     durable position, exactly as a Kafka consumer group would keep offsets. "Up to" follows
     that order, not position numbers: on PostgreSQL ``read_all`` walks ``(tx_id, position)``,
     where a later event can have a lower position.
+
+    A topic every service writes to (``guichet.audit``: each log's checkpoints and
+    cosignatures) has one *lane* per producer (:meth:`lanes`): that producer's events of the
+    topic's context, read from its store. A subscriber keeps one position per lane, as a
+    Kafka consumer keeps one offset per partition.
     """
 
     def __init__(self) -> None:
         self._stores: dict[str, SqlEventStore] = {}
         self._published: dict[str, int] = defaultdict(int)
+        self._lanes: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+        """topic -> lane name -> (the producer's own topic, the topic's context)."""
+        self._lane_of: dict[str, tuple[str, str]] = {}
         self._changed = asyncio.Condition()
 
     def register(self, topic: str, store: SqlEventStore) -> None:
@@ -138,6 +146,11 @@ class InProcessBus:
     def topics(self) -> list[str]:
         return sorted(self._stores)
 
+    def lanes(self, topic: str) -> list[str]:
+        """What a subscriber of ``topic`` reads, each from its own position: the topic
+        itself, then one lane per other service that published on it."""
+        return [topic, *sorted(self._lanes.get(topic, ()))]
+
     async def advance(self, topic: str, position: int) -> None:
         """``position``: that of the last event published, in ``read_all`` order (the relay
         publishes in that order, so each call moves the topic forward)."""
@@ -145,17 +158,44 @@ class InProcessBus:
             self._published[topic] = position
             self._changed.notify_all()
 
+    async def advance_lane(self, topic: str, context: str, producer: str, position: int) -> None:
+        """The producer whose own topic is ``producer`` published its events of ``context``
+        (those of ``topic``) up to ``position``, in its store's ``read_all`` order."""
+        lane = lane_name(topic, producer)
+        if lane not in self._lane_of:
+            source = (producer, context)
+            self._lanes[topic][lane] = source
+            self._lane_of[lane] = source
+        await self.advance(lane, position)
+
     async def read(self, topic: str, after: int, limit: int = 500) -> list[Envelope]:
-        """Up to ``limit`` published events after the one at ``after``, in ``read_all`` order."""
+        """Up to ``limit`` published events after the one at ``after``, in ``read_all`` order
+        (``topic``: a topic or one of its :meth:`lanes`)."""
+        lane = self._lane_of.get(topic)
+        if lane is not None:
+            return await self._read_lane(topic, lane, after, limit)
         store = self._stores.get(topic)
         last_published = self._published[topic]
         if store is None or not last_published or after == last_published:
             return []
-        batch = await store.read_all(after, limit)
-        for index, envelope in enumerate(batch):
-            if envelope.position == last_published:
-                return batch[: index + 1]
-        return batch
+        return _up_to(await store.read_all(after, limit), last_published)
+
+    async def _read_lane(self, lane: str, source: tuple[str, str], after: int, limit: int) -> list[Envelope]:
+        """The lane's context's events only: pages of the producer's store are read on until
+        one holds some, or the published end is reached."""
+        producer, context = source
+        store = self._stores.get(producer)
+        last_published = self._published[lane]
+        while store is not None and last_published and after != last_published:
+            page = await store.read_all(after, limit)
+            if not page:
+                return []
+            published = _up_to(page, last_published)
+            found = [envelope for envelope in published if envelope.context == context]
+            if found or len(published) < len(page):
+                return found
+            after = page[-1].position or after
+        return []
 
     async def wake(self) -> None:
         """Wake every reader waiting in :meth:`wait_for_more` (a runner that is stopping)."""
@@ -170,11 +210,28 @@ class InProcessBus:
                 pass
 
 
-class InProcessPublisher:
-    """The relay's publisher in the embedded default: advances the bus's high-water mark."""
+def lane_name(topic: str, producer: str) -> str:
+    """The lane of ``topic`` fed by the service whose own topic is ``producer``."""
+    return f"{topic}@{producer}"
 
-    def __init__(self, bus: InProcessBus) -> None:
+
+def _up_to(batch: list[Envelope], last_published: int) -> list[Envelope]:
+    for index, envelope in enumerate(batch):
+        if envelope.position == last_published:
+            return batch[: index + 1]
+    return batch
+
+
+class InProcessPublisher:
+    """The relay's publisher in the embedded default: advances the bus's high-water marks.
+
+    ``home``: the producing service's own topic. Its events of another topic (the audit
+    log's) then advance that topic's lane for this producer (:meth:`InProcessBus.lanes`);
+    without it every topic is advanced as if this producer were its only one."""
+
+    def __init__(self, bus: InProcessBus, *, home: str | None = None) -> None:
         self.bus = bus
+        self.home = home
 
     async def start(self) -> None:
         return None
@@ -186,8 +243,11 @@ class InProcessPublisher:
         return None
 
     async def publish(self, envelopes: list[Envelope]) -> None:
-        last: dict[str, int] = {}
+        last: dict[str, tuple[str, int]] = {}
         for envelope in envelopes:
-            last[topic_for(envelope.context)] = envelope.position or 0
-        for topic, position in last.items():
-            await self.bus.advance(topic, position)
+            last[topic_for(envelope.context)] = (envelope.context, envelope.position or 0)
+        for topic, (context, position) in last.items():
+            if self.home is None or topic == self.home:
+                await self.bus.advance(topic, position)
+            else:
+                await self.bus.advance_lane(topic, context, self.home, position)

@@ -229,7 +229,7 @@ class InProcessConsumerRunner:
     async def drain(self) -> int:
         """Process everything published so far; returns how many events were seen."""
         seen = 0
-        for topic in self.topics:
+        for topic in [lane for name in self.topics for lane in self.bus.lanes(name)]:
             async with reading(self.consumer.engine) as connection:
                 position = await load_consumer_checkpoint(connection, self.consumer.name, topic)
             while not self._stopping.is_set():

@@ -28,9 +28,10 @@ from events.audit.service import TAMPERED, Integrity, ServiceAudit, Witness
 from events.audit.transparency import StoredLogMismatch
 from events.catalogue import DomainEvent
 from events.catalogue.audit import CheckpointSigned, CheckpointWitnessed
+from events.consumer import Consumer, Handler
 from events.db import is_postgres
 from events.envelope import Envelope
-from events.runners import pause
+from events.runners import InProcessConsumerRunner, KafkaConsumerRunner, pause
 from events.topics import topic_for
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 AUDIT_STATE = "audit"
+AUDIT_TOPIC = topic_for(CheckpointSigned.event_type.split(".", 1)[0])
 
 
 def origin_of(service: str) -> str:
@@ -77,21 +79,17 @@ def install_audit(runtime: ServiceRuntime) -> None:
 
 
 def audit_topics(runtime: ServiceRuntime) -> list[str]:
-    """``guichet.audit``, where every service's relay publishes its audit events (the topic of
-    their context), for a consuming service with a log on Kafka. The in-process bus keeps one
-    store per topic, so the embedded default publishes them nowhere a witness reads."""
-    if audit_of(runtime) is None or runtime.consumer is None or not runtime.settings.kafka_bootstrap:
+    """``guichet.audit``, where every service's relay publishes its audit events, for a
+    consuming service with a log: on Kafka one topic, on the in-process bus one lane per
+    publishing service (:meth:`events.bus.InProcessBus.lanes`)."""
+    if audit_of(runtime) is None or runtime.consumer is None:
         return []
-    return [topic_for(CheckpointSigned.event_type.split(".", 1)[0])]
+    return [AUDIT_TOPIC]
 
 
-def add_witness_handlers(runtime: ServiceRuntime) -> None:
-    """On a consuming service with a log: cosign the others' checkpoints, keep their
-    cosignatures of ours."""
-    audit, consumer = audit_of(runtime), runtime.consumer
-    if audit is None or consumer is None:
-        return
-    witness = Witness(runtime.store, audit.signer, name=audit.signer.name)
+def witness_handlers(audit: ServiceAudit) -> dict[str, Handler]:
+    """Cosign the others' checkpoints, keep their cosignatures of ours."""
+    witness = Witness(audit.store, audit.signer, name=audit.signer.name)
 
     async def checkpoint_signed(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
         assert isinstance(event, CheckpointSigned)
@@ -103,8 +101,51 @@ def add_witness_handlers(runtime: ServiceRuntime) -> None:
         assert isinstance(event, CheckpointWitnessed)
         await audit.keep_cosignature(event, connection)
 
-    consumer.handlers.setdefault(CheckpointSigned.event_type, checkpoint_signed)
-    consumer.handlers.setdefault(CheckpointWitnessed.event_type, checkpoint_witnessed)
+    return {
+        CheckpointSigned.event_type: checkpoint_signed,
+        CheckpointWitnessed.event_type: checkpoint_witnessed,
+    }
+
+
+def add_witness_handlers(runtime: ServiceRuntime) -> None:
+    """On a consuming service with a log: its consumer also witnesses (:func:`witness_handlers`)."""
+    audit, consumer = audit_of(runtime), runtime.consumer
+    if audit is None or consumer is None:
+        return
+    for event_type, handler in witness_handlers(audit).items():
+        consumer.handlers.setdefault(event_type, handler)
+
+
+async def run_witness(runtime: ServiceRuntime, audit: ServiceAudit, stopping: asyncio.Event) -> None:
+    """A service with a log and no consumer of its own (intake) consumes ``guichet.audit``
+    with a consumer of its own, ``<service>-audit``: it witnesses the other logs and keeps
+    their cosignatures of its checkpoints."""
+    consumer = Consumer(f"{runtime.definition.name}-audit", runtime.engine, witness_handlers(audit))
+    runner: KafkaConsumerRunner | InProcessConsumerRunner
+    if runtime.settings.kafka_bootstrap:
+        runner = KafkaConsumerRunner(
+            consumer, bootstrap=runtime.settings.kafka_bootstrap, topics=[AUDIT_TOPIC]
+        )
+    elif runtime.bus is not None:
+        runner = InProcessConsumerRunner(consumer, bus=runtime.bus, topics=[AUDIT_TOPIC])
+    else:
+        return
+    while not stopping.is_set():
+        try:
+            await runner.start()
+            break
+        except Exception as error:  # noqa: BLE001 - e.g. no broker yet: tried again
+            log.warning("audit.witness_start_failed", origin=audit.origin, error=type(error).__name__)
+            await pause(stopping, runtime.settings.audit_poll_interval)
+    if stopping.is_set():
+        return
+    running = asyncio.create_task(runner.run(), name="audit-witness")
+    try:
+        await stopping.wait()
+    finally:
+        await runner.stop()
+        await asyncio.wait({running}, timeout=5)
+        running.cancel()
 
 
 async def run_audit(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
@@ -113,6 +154,9 @@ async def run_audit(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
     audit = audit_of(runtime)
     if audit is None:
         return
+    witnessing = None
+    if runtime.definition.consumer_factory is None:
+        witnessing = asyncio.create_task(run_witness(runtime, audit, stopping), name="audit-witness")
     while not stopping.is_set():
         try:
             await _lead(runtime, audit, stopping)
@@ -120,6 +164,8 @@ async def run_audit(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
             log.warning("audit.lead_failed", origin=audit.origin, error=type(error).__name__)
         audit.leading = False
         await pause(stopping, runtime.settings.audit_poll_interval)
+    if witnessing is not None:
+        await witnessing
 
 
 async def _lead(runtime: ServiceRuntime, audit: ServiceAudit, stopping: asyncio.Event) -> None:

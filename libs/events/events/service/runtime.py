@@ -95,7 +95,7 @@ class ServiceRuntime:
         self.publisher: Publisher = (
             KafkaPublisher(settings.kafka_bootstrap, client_id=f"{definition.name}-relay")
             if settings.kafka_bootstrap
-            else InProcessPublisher(self.bus)  # type: ignore[arg-type]
+            else InProcessPublisher(self.bus, home=definition.topic)  # type: ignore[arg-type]
         )
         self.relay = OutboxRelay(self.store, self.publisher, poll_interval=settings.relay_poll_interval)
         self.consumer: Consumer | None = None
