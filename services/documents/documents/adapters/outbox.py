@@ -20,7 +20,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Update,
     Uuid,
+    bindparam,
     func,
     select,
     update,
@@ -117,12 +119,11 @@ class SqlMailOutbox:
             ),
         )
 
-    async def delivered(self, message_id: str, now: datetime) -> None:
-        await self.connection.execute(
-            update(mail_outbox)
-            .where(mail_outbox.c.message_id == message_id)
-            .values(state=SENT, sent_at=now, message=None, details={}, last_error=None)
-        )
+    async def delivered(self, deliveries: Sequence[tuple[str, datetime]]) -> None:
+        if deliveries:
+            await self.connection.execute(
+                _DELIVERED, [{"sent_message_id": message_id, "sent": at} for message_id, at in deliveries]
+            )
 
     async def failed(self, message_id: str, attempt: int, reason: str, retry_at: datetime | None) -> None:
         values: dict[str, Any] = {"failed_attempts": attempt, "last_error": reason}
@@ -156,28 +157,40 @@ def facts_of(row: Any) -> RequestFacts:
     )
 
 
+_DELIVERED = (
+    update(mail_outbox)
+    .where(mail_outbox.c.message_id == bindparam("sent_message_id"))
+    .values(state=SENT, sent_at=bindparam("sent"), message=None, details={}, last_error=None)
+)
+
+
+def _claim(now: datetime, until: datetime, limit: int) -> Update:
+    """One statement: the due rows, oldest first, locked (skipping those another worker holds)
+    and leased until ``until``, each returned once with its message."""
+    due = (
+        select(mail_outbox.c.message_id)
+        .where(mail_outbox.c.state == WAITING, mail_outbox.c.due_at <= now)
+        .order_by(mail_outbox.c.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(mail_outbox)
+        .where(mail_outbox.c.message_id.in_(due.scalar_subquery()))
+        .values(due_at=until)
+        .returning(*mail_outbox.c)
+    )
+
+
 class SqlMailQueue:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
         async with self.engine.begin() as connection:
-            rows = (
-                await connection.execute(
-                    select(mail_outbox)
-                    .where(mail_outbox.c.state == WAITING, mail_outbox.c.due_at <= now)
-                    .order_by(mail_outbox.c.due_at)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            if rows:
-                await connection.execute(
-                    update(mail_outbox)
-                    .where(mail_outbox.c.message_id.in_([row.message_id for row in rows]))
-                    .values(due_at=now + lease)
-                )
-        return [Claimed(_mail_of(row), row.failed_attempts) for row in rows]
+            rows = (await connection.execute(_claim(now, now + lease, limit))).all()
+        oldest_first = sorted(rows, key=lambda row: (_utc(row.created_at), row.message_id))
+        return [Claimed(_mail_of(row), row.failed_attempts) for row in oldest_first]
 
     async def postpone(self, message_ids: Sequence[str], until: datetime) -> None:
         if not message_ids:

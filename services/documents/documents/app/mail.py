@@ -98,7 +98,9 @@ class MailOutbox(Protocol):
 
     async def put(self, mail: Mail, now: datetime) -> None: ...
 
-    async def delivered(self, message_id: str, now: datetime) -> None: ...
+    async def delivered(self, deliveries: Sequence[tuple[str, datetime]]) -> None:
+        """Each ``(message_id, accepted_at)`` sent: its bytes dropped, in one statement."""
+        ...
 
     async def failed(self, message_id: str, attempt: int, reason: str, retry_at: datetime | None) -> None:
         """``retry_at`` None: no retry follows (a bounce, or retries exhausted)."""
@@ -300,24 +302,13 @@ class MailWorker:
             await self.sender.close()
 
     async def drain(self) -> int:
-        """One batch of due messages: each handed to the server, then every outcome recorded in
-        one transaction (a crash before it sends the batch again, same Message-IDs); how many
-        were due."""
+        """One batch of due messages, how many were due. ``parallel`` of them are handed to the
+        server at a time; meanwhile the outcomes known so far are recorded, each group in one
+        transaction, so the database work overlaps the hand-over. A crash before a group's
+        commit sends its messages again (same Message-IDs) once the lease has passed."""
         claimed = await self.queue.claim(self.clock.now(), self.lease, self.batch)
-        outcomes: list[Outcome] = []
-        for start in range(0, len(claimed), self.parallel):
-            if self._stopping:
-                await self.queue.postpone([c.mail.message_id for c in claimed[start:]], self.clock.now())
-                break
-            chunk = claimed[start : start + self.parallel]
-            outcomes += await asyncio.gather(*(self.attempt(item) for item in chunk))
-            down = [outcome for outcome in outcomes[-len(chunk) :] if outcome.unreachable]
-            if down:
-                rest = [c.mail.message_id for c in claimed[start + len(chunk) :]]
-                await self.queue.postpone(rest, down[0].retry_at or self.clock.now())
-                break
-        if outcomes:
-            await self._record(outcomes)
+        if claimed:
+            await _Delivery(self, claimed).run()
         return len(claimed)
 
     async def attempt(self, item: Claimed) -> Outcome:
@@ -337,11 +328,14 @@ class MailWorker:
 
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
         async with self.uow() as uow:
+            deliveries: list[tuple[str, datetime]] = []
             for outcome in outcomes:
                 if outcome.reason is None:
                     await self._sent(uow, outcome.mail, outcome.at)
+                    deliveries.append((outcome.mail.message_id, outcome.at))
                 else:
                     await self._failed(uow, outcome)
+            await uow.mail.delivered(deliveries)
             await uow.commit(WORKER)
 
     async def _sent(self, uow: UnitOfWork, mail: Mail, at: datetime) -> None:
@@ -362,7 +356,6 @@ class MailWorker:
                     at,
                 )
             )
-        await uow.mail.delivered(mail.message_id, at)
 
     async def _failed(self, uow: UnitOfWork, outcome: Outcome) -> None:
         mail, reason = outcome.mail, (outcome.reason or "")[:500]
@@ -372,3 +365,66 @@ class MailWorker:
             with contextlib.suppress(IllegalDocumentState):
                 document.delivery_failed(reason, outcome.attempt, final, outcome.at)
         await uow.mail.failed(mail.message_id, outcome.attempt, reason, outcome.retry_at)
+
+
+class _Delivery:
+    """One claimed batch in flight: ``parallel`` senders take the next message while the
+    recorder commits the outcomes that arrived during its previous commit.
+
+    No message is started once the server is unreachable (the rest wait for the retry's
+    time), the worker stops (the rest are due again at once), a sender fails or a record
+    fails (the rest wait for the lease). The messages in flight always finish; an error is
+    raised once every outcome that could be recorded was."""
+
+    def __init__(self, worker: MailWorker, claimed: Sequence[Claimed]) -> None:
+        self.worker, self.claimed = worker, claimed
+        self.next = 0
+        self.outcomes: list[Outcome] = []
+        self.arrived = asyncio.Event()
+        self.down: Outcome | None = None
+        self.error: BaseException | None = None
+
+    def _take(self) -> Claimed | None:
+        if self.next >= len(self.claimed) or self.down or self.error or self.worker._stopping:
+            return None
+        self.next += 1
+        return self.claimed[self.next - 1]
+
+    async def _hand_over(self) -> None:
+        try:
+            while (item := self._take()) is not None:
+                outcome = await self.worker.attempt(item)
+                if outcome.unreachable and self.down is None:
+                    self.down = outcome
+                self.outcomes.append(outcome)
+                self.arrived.set()
+        except Exception as error:  # noqa: BLE001 - raised by run() once the rest is recorded
+            self.error = self.error or error
+        finally:
+            self.arrived.set()
+
+    async def run(self) -> None:
+        senders = [
+            asyncio.create_task(self._hand_over())
+            for _ in range(min(self.worker.parallel, len(self.claimed)))
+        ]
+        try:
+            while True:
+                if self.outcomes:
+                    group, self.outcomes = self.outcomes, []
+                    await self.worker._record(group)
+                elif all(sender.done() for sender in senders):
+                    break
+                else:
+                    self.arrived.clear()
+                    await self.arrived.wait()
+        except BaseException as error:
+            self.error = error
+            await asyncio.wait(senders)
+            raise
+        if self.error is not None:
+            raise self.error
+        rest = [item.mail.message_id for item in self.claimed[self.next :]]
+        if rest:
+            until = self.down.retry_at if self.down and self.down.retry_at else self.worker.clock.now()
+            await self.worker.queue.postpone(rest, until)
