@@ -106,12 +106,19 @@ async def driver(connection: AsyncConnection, *, in_transaction: bool = False) -
 
     ``in_transaction``: the caller's SQLAlchemy transaction must already be open on the
     server (SQLAlchemy begins lazily, at its first statement), or our statements would
-    autocommit outside it.
+    autocommit outside it. It is opened the way SQLAlchemy's adapter opens it before its
+    first statement (one ``BEGIN``, the transaction then SQLAlchemy's to commit or roll
+    back); an adapter without that method gets a ``SELECT 1`` through SQLAlchemy instead.
     """
     raw = await connection.get_raw_connection()
     native: asyncpg.Connection = raw.driver_connection
     if in_transaction and not native.is_in_transaction():
-        await connection.exec_driver_sql("SELECT 1")
+        adapter = raw.dbapi_connection
+        begin = getattr(adapter, "_start_transaction", None)
+        if begin is not None and getattr(adapter, "_transaction", False) is None:
+            await begin()
+        else:
+            await connection.exec_driver_sql("SELECT 1")
     return native
 
 
