@@ -1,25 +1,31 @@
-"""The audit endpoints every service serves: its signed checkpoints, proofs, and bundle.
+"""The audit endpoints every service serves: its signed checkpoints, proofs, and bundles.
 
 An auditor fetches a checkpoint (a signed note, cosigned by witnesses), an inclusion proof of
-an event in it, a consistency proof between two checkpoints, and the bundle the offline
-verifier (``python -m events.audit verify``) checks. For the ``auditor`` and ``dpo`` roles;
-404 on a service whose log is not enabled.
+an event in it, a consistency proof between two checkpoints, and the bundles the offline
+verifier (``python -m events.audit verify``) checks: the whole log's, or a scoped one (some
+streams: a request's, a customer's; or a period), each event with its inclusion proof. For
+the ``auditor`` and ``dpo`` roles; every bundle read is recorded in the archive access log
+before it is served (bundles hold the stored payloads); 404 on a service whose log is not
+enabled.
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from events.audit.bundle import LOG, PERIOD, STREAMS, Bundle, Scope, TrustedKey, build_scoped_bundle
 from events.audit.service import ServiceAudit
 from events.audit.transparency import StoredLogMismatch
+from events.envelope import Envelope
 from events.service.access import AccessPolicy, described_route, only
+from events.service.auth import CurrentActor
 from events.service.http import problem_route
 from events.service.problems import Problem, answers
 
@@ -30,6 +36,12 @@ POLICY = AccessPolicy(
     {READ_AUDIT: only("auditor", "dpo", note="The audit log names every event (ids, types, positions).")}
 )
 BUNDLE_MEDIA_TYPE = "application/x-ndjson"
+MAX_STREAMS = 200
+BUNDLE_READ = "audit_bundle"
+"""The access log's ``kind`` for a bundle read."""
+BUNDLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {BUNDLE_MEDIA_TYPE: {}}, "description": "guichet-audit-bundle/2 lines"}
+}
 
 router = APIRouter(prefix="/audit", tags=["audit"], route_class=described_route(problem_route()))
 
@@ -77,8 +89,22 @@ async def _audit(request: Request) -> ServiceAudit:
     return audit
 
 
+class ReadLog(Protocol):
+    """The archive access log as a route sees it (:class:`events.service.access_log.AccessLog`)."""
+
+    async def read(self, kind: str, *, customer_id: UUID | None, resource: str) -> None: ...
+
+
+async def _access_log(request: Request, actor: CurrentActor) -> ReadLog:
+    # Imported here: events.service.access_log needs events.service.app, which includes this router.
+    from events.service.access_log import get_access_log
+
+    return await get_access_log(request.app.state.runtime, actor, request)
+
+
 AllowedDep = Annotated[Any, POLICY.allow(READ_AUDIT)]
 AuditDep = Annotated[ServiceAudit, Depends(_audit)]
+AccessLogDep = Annotated[ReadLog, Depends(_access_log)]
 
 
 def _b64(raw: bytes) -> str:
@@ -154,12 +180,142 @@ async def consistency_proof(
     )
 
 
+def _bundle_response(bundle: Bundle) -> Response:
+    return Response(b"".join(bundle.lines()), media_type=BUNDLE_MEDIA_TYPE)
+
+
 @router.get(
     "/bundle",
     summary="The audit bundle of the whole log, for the offline verifier",
     response_class=Response,
-    responses={200: {"content": {BUNDLE_MEDIA_TYPE: {}}, "description": "guichet-audit-bundle/1 lines"}},
+    responses=BUNDLE_RESPONSES,
 )
-async def bundle(_: AllowedDep, audit: AuditDep) -> Response:
-    exported = await audit.log.export_bundle()
-    return Response(b"".join(exported.lines()), media_type=BUNDLE_MEDIA_TYPE)
+async def bundle(_: AllowedDep, audit: AuditDep, access_log: AccessLogDep) -> Response:
+    await access_log.read(BUNDLE_READ, customer_id=None, resource="audit/bundle")
+    return _bundle_response(await audit.log.export_bundle())
+
+
+StreamIds = Annotated[
+    list[UUID],
+    Query(
+        alias="stream",
+        min_length=1,
+        max_length=MAX_STREAMS,
+        description="The streams the bundle holds, every event of each (e.g. a request's, or a "
+        "customer's requests': the service knows which streams are whose).",
+    ),
+]
+
+
+@router.get(
+    "/bundle/streams",
+    summary="The audit bundle of some streams (a request, a customer), each event with its proof",
+    description="Every stored event of the given streams in the log's order, each signed one with "
+    "its inclusion proof into the latest checkpoint, the checkpoints and the consistency proofs "
+    "between them. It proves these events were signed and link up; not that nothing came after "
+    "a stream's last event, nor anything about other streams. The read is recorded in the "
+    "archive access log (`customer_id`: whose data it is, when the caller knows).",
+    response_class=Response,
+    responses=BUNDLE_RESPONSES,
+)
+async def streams_bundle(
+    _: AllowedDep,
+    audit: AuditDep,
+    access_log: AccessLogDep,
+    stream: StreamIds,
+    customer_id: UUID | None = None,
+) -> Response:
+    streams = list(dict.fromkeys(stream))
+    await access_log.read(
+        BUNDLE_READ,
+        customer_id=customer_id,
+        resource="audit/bundle/streams?" + "&".join(f"stream={stream_id}" for stream_id in streams),
+    )
+    events: list[tuple[Envelope, int | None]] = []
+    for stream_id in streams:
+        for envelope in await audit.log.store.read_stream(stream_id):
+            events.append((envelope, await _leaf_index(audit, envelope)))
+    events.sort(key=lambda pair: (pair[1] is None, pair[1] or 0, pair[0].position or 0))
+    scope = Scope(STREAMS, tuple(str(stream_id) for stream_id in streams))
+    return _bundle_response(await _scoped(audit, events, scope))
+
+
+@router.get(
+    "/bundle/period",
+    summary="The audit bundle of a period, each event with its proof",
+    description="The events recorded in `[from, to)`: every leaf of the log from the first of "
+    "them to the last (so the verifier checks none is missing), each signed one with its "
+    "inclusion proof, then those not in the log yet. It proves nothing about events outside "
+    "that range. The read is recorded in the archive access log.",
+    response_class=Response,
+    responses=BUNDLE_RESPONSES,
+)
+async def period_bundle(
+    _: AllowedDep,
+    audit: AuditDep,
+    access_log: AccessLogDep,
+    since: Annotated[
+        datetime, Query(alias="from", description="Recorded at or after (ISO 8601; UTC if naive).")
+    ],
+    until: Annotated[datetime, Query(alias="to", description="Recorded before.")],
+) -> Response:
+    since, until = _utc(since), _utc(until)
+    if until <= since:
+        raise Problem(422, "invalid-range", "Invalid range", "`to` is not after `from`")
+    await access_log.read(
+        BUNDLE_READ,
+        customer_id=None,
+        resource=f"audit/bundle/period?from={since.isoformat()}&to={until.isoformat()}",
+    )
+    events, leaves = await _period(audit, since, until)
+    scope = Scope(PERIOD, since=since.isoformat(), until=until.isoformat(), leaves=leaves)
+    return _bundle_response(await _scoped(audit, events, scope))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+async def _leaf_index(audit: ServiceAudit, envelope: Envelope) -> int | None:
+    try:
+        return await audit.log.leaf_index(envelope.id)
+    except LookupError:
+        return None
+
+
+async def _period(
+    audit: ServiceAudit, since: datetime, until: datetime
+) -> tuple[list[tuple[Envelope, int | None]], tuple[int, int] | None]:
+    """The log's leaves from the first event recorded in ``[since, until)`` to the last, then
+    the period's events the log does not hold yet; and that leaf range."""
+    index_of = {leaf.event_id: leaf.leaf_index for leaf in await audit.log.recorded_leaves()}
+    held: list[tuple[Envelope, int | None]] = []
+    unsigned: list[tuple[Envelope, int | None]] = []
+    first: int | None = None
+    last = -1
+    async for page in audit.log.store.iter_all(0, audit.log.page_size):
+        for envelope in page:
+            index = index_of.get(str(envelope.id))
+            inside = envelope.recorded_at is not None and since <= envelope.recorded_at < until
+            if index is None:
+                if inside:
+                    unsigned.append((envelope, None))
+                continue
+            if inside:
+                first = index if first is None else first
+                last = index
+            if first is not None:
+                held.append((envelope, index))
+    in_range = [(envelope, index) for envelope, index in held if index is not None and index <= last]
+    return in_range + unsigned, (first, last) if first is not None else None
+
+
+async def _scoped(audit: ServiceAudit, events: list[tuple[Envelope, int | None]], scope: Scope) -> Bundle:
+    return build_scoped_bundle(
+        events,
+        origin=audit.origin,
+        checkpoints=await audit.log.checkpoints(),
+        keys=[TrustedKey(audit.signer.verifier(), LOG)],
+        tree=audit.log.tree,
+        scope=scope,
+    )
