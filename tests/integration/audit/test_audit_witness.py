@@ -134,3 +134,24 @@ async def test_a_checkpoint_not_signed_by_the_pinned_key_is_refused(stores) -> N
     assert await witness_all(witness, [forged]) == [None]
     events = [e.decode() for e in await stream(witness_store)]
     assert isinstance(events[-1], IntegrityAlarmRaised) and "not signed by the log's key" in events[-1].reason
+
+
+async def test_a_configured_log_key_refuses_a_checkpoint_signed_by_another_from_the_first(stores) -> None:
+    log_store, fork_store, witness_store = stores
+    impostor = ServiceAudit(
+        fork_store, origin=ORIGIN, signer=Signer.generate("guichet-intake"), every_seconds=0
+    )
+    await append(fork_store, 2)
+    await impostor.step()
+    trusted = {ORIGIN: LOG_KEY.verifier()}
+    witness = Witness(witness_store, WITNESS_KEY, name="guichet-sla-clock", trusted=trusted)
+    assert await witness_all(witness, await signed(fork_store)) == [None]
+    events = [e.decode() for e in await stream(witness_store)]
+    assert [type(e) for e in events] == [IntegrityAlarmRaised]
+    assert isinstance(events[0], IntegrityAlarmRaised) and "not signed by the log's key" in events[0].reason
+
+    audit = audit_on(log_store)
+    await append(log_store, 2)
+    await audit.step()
+    [genuine] = await witness_all(witness, await signed(log_store))
+    assert genuine is not None and genuine.log_key == LOG_KEY.verifier().text()

@@ -38,6 +38,17 @@ def test_a_malformed_or_missing_key_is_refused_without_quoting_it(tmp_path: Path
         ServiceSettings(audit_enabled=True)
 
 
+def test_peer_log_keys_are_parsed_by_origin_and_a_malformed_one_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    peer = Signer.generate("guichet-sla-clock").verifier()
+    monkeypatch.setenv("GUICHET_AUDIT_PEER_KEYS", f'{{"guichet/sla-clock": "{peer.text()}"}}')
+    assert ServiceSettings().audit_peer_verifiers == {"guichet/sla-clock": peer}
+    assert ServiceSettings(audit_verify_full_every=3).audit_verify_full_every == 3
+    with pytest.raises(ValidationError, match="GUICHET_AUDIT_PEER_KEYS holds a value that is not"):
+        ServiceSettings(audit_peer_keys={"guichet/sla-clock": peer.text()[:-8]})
+
+
 def test_only_new_business_events_make_a_checkpoint_due_on_time() -> None:
     policy = QuietPolicy(every_events=1000, every_seconds=1.0)
     later = T0 + timedelta(seconds=5)

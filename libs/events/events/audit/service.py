@@ -10,7 +10,7 @@ against the stored log and checkpoints and raises the alarm on a mismatch: the
 and an ``IntegrityAlarmRaised`` event naming the events.
 
 :class:`Witness` is what a service consuming another's topic runs on its ``CheckpointSigned``
-events: the note's signature by the log's key (pinned on first sight), the consistency proof
+events: the note's signature by the log's key (configured, else pinned on first sight), the consistency proof
 from the checkpoint it last cosigned; then it cosigns and records ``CheckpointWitnessed``.
 A fork raises ``IntegrityAlarmRaised`` in the witness's store instead.
 
@@ -25,7 +25,7 @@ import asyncio
 import base64
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -394,10 +394,20 @@ class _Witnessed:
 class Witness:
     """Cosigns the checkpoints of the logs whose topics this service consumes."""
 
-    def __init__(self, store: SqlEventStore, signer: Signer, *, name: str) -> None:
+    def __init__(
+        self,
+        store: SqlEventStore,
+        signer: Signer,
+        *,
+        name: str,
+        trusted: Mapping[str, Verifier] | None = None,
+    ) -> None:
         self.store = store
         self.signer = signer
         self.name = name
+        self.trusted = dict(trusted or {})
+        """Origin -> the key its checkpoints must be signed by; a log not named here is
+        trusted on the key of its first checkpoint seen."""
         self._seen: dict[str, _Witnessed] = {}
 
     async def witness(
@@ -426,7 +436,7 @@ class Witness:
             size=event.size,
             root=event.root,
             note=cosigned,
-            log_key=last.log_key or event.log_key,
+            log_key=self.log_key(event, last),
             witness=self.name,
             witness_key=self.signer.verifier().text(),
         )
@@ -436,8 +446,14 @@ class Witness:
         )
         return witnessed
 
+    def log_key(self, event: CheckpointSigned, last: _Witnessed) -> str:
+        """The key ``event``'s log must sign with: the configured one, else the one pinned
+        on first sight."""
+        configured = self.trusted.get(event.origin)
+        return configured.text() if configured else last.log_key or event.log_key
+
     def _check(self, event: CheckpointSigned, last: _Witnessed) -> str:
-        log_key = last.log_key or event.log_key  # pinned on first sight
+        log_key = self.log_key(event, last)
         try:
             verified = open_note(event.note, [Verifier.from_text(log_key)])
             checkpoint = Checkpoint.parse(verified.text)

@@ -73,6 +73,7 @@ def install_audit(runtime: ServiceRuntime) -> None:
         signer=signer,
         every_events=runtime.settings.audit_every_events,
         every_seconds=runtime.settings.audit_every_seconds,
+        full_every=runtime.settings.audit_verify_full_every,
     )
     runtime.state[AUDIT_STATE] = audit
     runtime.state.setdefault("readiness", {})[AUDIT_STATE] = lambda: audit.readiness
@@ -87,9 +88,11 @@ def audit_topics(runtime: ServiceRuntime) -> list[str]:
     return [AUDIT_TOPIC]
 
 
-def witness_handlers(audit: ServiceAudit) -> dict[str, Handler]:
-    """Cosign the others' checkpoints, keep their cosignatures of ours."""
-    witness = Witness(audit.store, audit.signer, name=audit.signer.name)
+def witness_handlers(runtime: ServiceRuntime, audit: ServiceAudit) -> dict[str, Handler]:
+    """Cosign the others' checkpoints (signed by the keys configured in
+    ``audit_peer_keys``, else trusted on first sight), keep their cosignatures of ours."""
+    trusted = runtime.settings.audit_peer_verifiers
+    witness = Witness(audit.store, audit.signer, name=audit.signer.name, trusted=trusted)
 
     async def checkpoint_signed(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
         assert isinstance(event, CheckpointSigned)
@@ -112,7 +115,7 @@ def add_witness_handlers(runtime: ServiceRuntime) -> None:
     audit, consumer = audit_of(runtime), runtime.consumer
     if audit is None or consumer is None:
         return
-    for event_type, handler in witness_handlers(audit).items():
+    for event_type, handler in witness_handlers(runtime, audit).items():
         consumer.handlers.setdefault(event_type, handler)
 
 
@@ -120,7 +123,7 @@ async def run_witness(runtime: ServiceRuntime, audit: ServiceAudit, stopping: as
     """A service with a log and no consumer of its own (intake) consumes ``guichet.audit``
     with a consumer of its own, ``<service>-audit``: it witnesses the other logs and keeps
     their cosignatures of its checkpoints."""
-    consumer = Consumer(f"{runtime.definition.name}-audit", runtime.engine, witness_handlers(audit))
+    consumer = Consumer(f"{runtime.definition.name}-audit", runtime.engine, witness_handlers(runtime, audit))
     runner: KafkaConsumerRunner | InProcessConsumerRunner
     if runtime.settings.kafka_bootstrap:
         runner = KafkaConsumerRunner(

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from events.audit.note import MalformedNote, Signer
+from events.audit.note import MalformedNote, Signer, Verifier
 
 DEV_JWT_SECRET = "guichet-development-secret-not-for-production"
 HMAC_ALGORITHMS = frozenset({"HS256"})
@@ -116,6 +116,13 @@ class ServiceSettings(BaseSettings):
     audit_every_seconds: float = Field(default=5.0, gt=0)
     audit_poll_interval: float = Field(default=1.0, gt=0)
     audit_verify_seconds: float = Field(default=60.0, gt=0)
+    #: Every this many verification passes one re-reads the whole log; the others check what
+    #: was signed since the last verified checkpoint.
+    audit_verify_full_every: int = Field(default=10, ge=1)
+    #: The other services' log keys by origin (JSON: ``{"guichet/intake": "<verifier key>"}``):
+    #: a witness refuses a checkpoint of such a log not signed by that key. A log not named
+    #: here is trusted on the key of its first checkpoint seen.
+    audit_peer_keys: dict[str, str] = Field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -225,7 +232,16 @@ class ServiceSettings(BaseSettings):
             return "GUICHET_AUDIT_KEY is not an Ed25519 signer key (PRIVATE+KEY+<name>+<id>+<base64>)"
         except OSError as error:
             return f"GUICHET_AUDIT_KEY_FILE cannot be read ({type(error).__name__})"
+        try:
+            self.audit_peer_verifiers  # noqa: B018 - parsed to refuse a malformed key at start-up
+        except MalformedNote:
+            return "GUICHET_AUDIT_PEER_KEYS holds a value that is not an Ed25519 verifier key"
         return None
+
+    @property
+    def audit_peer_verifiers(self) -> dict[str, Verifier]:
+        """:attr:`audit_peer_keys` parsed: origin -> the key its checkpoints must be signed by."""
+        return {origin: Verifier.from_text(key) for origin, key in self.audit_peer_keys.items()}
 
     def _public_key_refusal(self) -> str | None:
         if not self.jwt_public_key:
