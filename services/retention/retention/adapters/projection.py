@@ -1,9 +1,11 @@
 """Retention's read models: its own aggregates on commit, and the events it consumes.
 
 From intake it keeps, per data subject (a customer id), the anchors of the retention periods
-(contract end, last interaction, last call, last closure and open requests, last activity)
-and the consumed events without their personal fields (those stay sealed in intake's store:
-retention never holds a clear copy, so an erasure has nothing to blank here).
+(contract end, last interaction, last call, last closure and open requests, last activity).
+From every producer it keeps the events concerning a customer: their fields without the
+personal ones, and the payload as stored, personal fields sealed (retention never holds a
+clear copy, so an erasure has nothing to blank here; the access export opens them through the
+key ring while the key exists).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from events.catalogue import DomainEvent
 from events.catalogue import intake as i
 from events.catalogue.retention import ArchiveAccessed, ServiceDataErased
+from events.catalogue.sla_clock import SlaBreached, SlaWarning
 from events.envelope import Envelope
 from events.persistence import Projectors, insert_if_absent, upsert
 from retention.adapters.tables import (
     retention_access_log,
+    retention_deadline_marks,
     retention_policies,
     retention_purges,
     retention_request_owners,
@@ -33,7 +37,7 @@ from retention.adapters.tables import (
 )
 from retention.domain.holds import LegalHold, PurgeRun
 from retention.domain.policies import PolicyBook
-from retention.domain.subject_request import SubjectRequest
+from retention.domain.subject_request import BREACH, DEADLINE, WARNING, SubjectRequest
 
 PROJECTORS = Projectors()
 
@@ -73,8 +77,6 @@ async def project_request(
             "exports": request.exports,
             "erased": None if request.erased is None else list(request.erased),
             "kept": [k.model_dump(mode="json") for k in request.kept],
-            "warned": request.warned,
-            "overdue": request.overdue,
             "actions": list(request.actions),
         },
         ["request_id"],
@@ -223,8 +225,15 @@ async def project_intake(envelope: Envelope, event: DomainEvent, connection: Asy
     await connection.execute(
         update(retention_subjects).where(retention_subjects.c.subject == subject).values(**values)
     )
-    personal = sorted(event.pii_fields)
-    data = {k: v for k, v in event.model_dump(mode="json").items() if k not in event.pii_fields}
+    await _keep_event(connection, envelope, event, subject)
+
+
+async def _keep_event(
+    connection: AsyncConnection, envelope: Envelope, event: DomainEvent, subject: str
+) -> None:
+    """The consumed event under its subject: its fields without the personal ones, and the
+    payload as its producer stored it (personal fields sealed) for the access export."""
+    sealed = envelope.pii is not None and envelope.pii.key_id is not None
     await insert_if_absent(
         connection,
         retention_subject_events,
@@ -233,11 +242,37 @@ async def project_intake(envelope: Envelope, event: DomainEvent, connection: Asy
             "subject": subject,
             "event_type": envelope.type,
             "stream_id": envelope.stream_id,
-            "occurred_at": utc(at),
-            "data": data,
-            "personal_fields": personal,
+            "occurred_at": utc(envelope.time),
+            "data": {k: v for k, v in event.model_dump(mode="json").items() if k not in event.pii_fields},
+            "personal_fields": sorted(event.pii_fields),
+            "schema_version": envelope.schema_version,
+            "stored": envelope.stored_data if sealed else None,
+            "pii": envelope.pii.model_dump(mode="json") if sealed and envelope.pii else None,
         },
     )
+
+
+async def project_related(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
+    """Keep another producer's event (documents, approvals, sla-clock) under the data subject it
+    concerns: its ``customer_id``, else the owner of its ``request_id``, else the subject of an
+    earlier event of the same stream (a document's later steps). An event of no known customer
+    (a template, a rules version, a staff habilitation) is not kept."""
+    customer_id = getattr(event, "customer_id", None)
+    subject = str(customer_id) if customer_id is not None else None
+    request_id = getattr(event, "request_id", None)
+    if subject is None and isinstance(request_id, UUID):
+        owner = await _owner(connection, request_id)
+        subject = owner[0] if owner else None
+    if subject is None:
+        subject = (
+            await connection.execute(
+                select(retention_subject_events.c.subject)
+                .where(retention_subject_events.c.stream_id == envelope.stream_id)
+                .limit(1)
+            )
+        ).scalar()
+    if subject is not None:
+        await _keep_event(connection, envelope, event, subject)
 
 
 async def project_access(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
@@ -296,3 +331,23 @@ INTAKE_EVENTS: tuple[type[DomainEvent], ...] = (
     i.RequestReopened,
     i.SatisfactionRecorded,
 )
+
+
+async def project_sla_mark(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
+    """The SLA clock warned or breached a data-subject request's due date: kept once per
+    threshold and due instant (the request shows the marks of its current due date). Those of
+    a customer's request are kept under the customer like the other producers' events."""
+    assert isinstance(event, SlaWarning | SlaBreached)
+    if event.kind != DEADLINE:
+        await project_related(envelope, event, connection)
+        return
+    await insert_if_absent(
+        connection,
+        retention_deadline_marks,
+        {
+            "request_id": event.request_id,
+            "threshold": WARNING if isinstance(event, SlaWarning) else BREACH,
+            "due_at": utc(event.due_at),
+            "emitted_at": utc(event.emitted_at),
+        },
+    )

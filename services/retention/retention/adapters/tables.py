@@ -3,9 +3,11 @@
 ``retention_policies``: every policy version. ``retention_subjects``: each data subject's
 anchors (from intake's events), legal hold and erased categories. ``retention_request_owners``:
 which subject an intake request belongs to, and whether it is open. ``retention_subject_events``:
-the events consumed per subject, personal fields left out (they stay sealed in their
-producer's store). ``retention_subject_requests``: data-subject requests. ``retention_purges``:
-every purge's proof. ``retention_access_log``: every ``ArchiveAccessed``, from every context.
+the events consumed per subject from every producer: ``data`` without the personal fields,
+``stored`` the payload as its producer stored it (personal fields sealed, opened only through
+the key ring while the key exists; erasure needs nothing blanked here), ``pii`` its marker.
+``retention_subject_requests``: data-subject requests. ``retention_purges``: every purge's
+proof. ``retention_access_log``: every ``ArchiveAccessed``, from every context.
 Instants are stored in UTC.
 """
 
@@ -61,7 +63,11 @@ retention_subject_events = Table(
     Column("occurred_at", Instant, nullable=False),
     Column("data", Json, nullable=False),
     Column("personal_fields", Json, nullable=False),
+    Column("schema_version", Integer),
+    Column("stored", Json),
+    Column("pii", Json),
     Index("ix_retention_subject_events_subject", "subject", "occurred_at"),
+    Index("ix_retention_subject_events_stream", "stream_id"),
 )
 
 retention_subject_requests = Table(
@@ -79,11 +85,20 @@ retention_subject_requests = Table(
     Column("exports", Integer, nullable=False),
     Column("erased", Json),
     Column("kept", Json, nullable=False),
-    Column("warned", Boolean, nullable=False),
-    Column("overdue", Boolean, nullable=False),
     Column("actions", Json, nullable=False),
     Index("ix_retention_subject_requests_due", "status", "due_at"),
 )
+
+retention_deadline_marks = Table(
+    "retention_deadline_marks",
+    metadata,
+    Column("request_id", Uuid, primary_key=True),
+    Column("threshold", String(16), primary_key=True),
+    Column("due_at", Instant, primary_key=True),
+    Column("emitted_at", Instant, nullable=False),
+)
+"""The SLA clock's warning and breach of each data-subject request's due date (``SlaWarning``
+/ ``SlaBreached`` of kind ``data_subject_request``), once each per due instant."""
 
 retention_purges = Table(
     "retention_purges",

@@ -1,5 +1,5 @@
-"""Retention's use cases: policies, legal holds, the purge, the due-date sweep and data-subject
-requests. Each command runs in one unit of work (events and read models commit together).
+"""Retention's use cases: policies, legal holds, the purge and data-subject requests (whose
+due date the SLA clock keeps). Each command runs in one unit of work (events and read models commit together).
 
 A purge racing a new event of the same subject: the purge selects from the projection, then
 destroys the live key of the category. Data sealed before the destruction is unreadable; an
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,8 +22,9 @@ from events.application.ports import Clock
 from events.catalogue import PII_CATEGORIES
 from events.catalogue.retention import KeptCategory, RequestKind, RetentionPeriod
 from events.envelope import Metadata
+from retention.app.export import ExportSources, SubjectExport
 from retention.app.ports import KeyShredder, RetentionReads, UnitOfWork
-from retention.domain.calendar import WARNING_BEFORE, add_months
+from retention.domain.calendar import add_months
 from retention.domain.errors import AlreadyErased, UnknownSubject
 from retention.domain.holds import LegalHold, PurgeRun, hold_stream
 from retention.domain.policies import POLICY_STREAM, PolicyBook, RetentionPolicy
@@ -54,8 +55,10 @@ class RetentionUseCases:
         views: RetentionReads,
         shredder: KeyShredder,
         clock: Clock,
+        export_sources: ExportSources | None = None,
     ) -> None:
         self.uow, self.views, self.shredder, self.clock = uow, views, shredder, clock
+        self.exports = SubjectExport(views, shredder, export_sources, clock)
 
     async def define_policy(
         self, periods: tuple[RetentionPeriod, ...], reason: str | None, metadata: Metadata
@@ -131,19 +134,6 @@ class RetentionUseCases:
             )
         return outcomes
 
-    async def sweep_due(self, metadata: Metadata) -> int:
-        """Warn the requests due within a week and record those past due; returns how many."""
-        now = self.clock.now()
-        recorded = 0
-        for request_id in await self.views.open_requests_due_before(now + WARNING_BEFORE):
-            async with self.uow() as uow:
-                request: SubjectRequest = await uow.requests.get(request_id)
-                request.check_due(now)
-                if request.pending:
-                    recorded += len(request.pending)
-                    await uow.commit(metadata)
-        return recorded
-
     async def receive(
         self,
         request_id: UUID,
@@ -177,51 +167,18 @@ class RetentionUseCases:
             await uow.commit(metadata)
         return request
 
-    async def export(self, request_id: UUID, metadata: Metadata) -> dict[str, Any]:
-        """A JSON copy of what retention holds of the subject (see :func:`export_document`)."""
+    async def export(self, request_id: UUID, metadata: Metadata, data_format: str = "json") -> dict[str, Any]:
+        """A copy of the subject's data across the services (see :mod:`retention.app.export`),
+        recorded as ``DataExported`` in ``data_format`` (``json``, ``html`` or ``text``)."""
         async with self.uow() as uow:
             request: SubjectRequest = await uow.requests.get(request_id)
             document = await self.export_document(request.check_exportable())
-            request.export(len(document["events"]), "json", metadata.actor or "", self.clock.now())
+            request.export(len(document["events"]), data_format, metadata.actor or "", self.clock.now())
             await uow.commit(metadata)
         return document
 
     async def export_document(self, subject: str) -> dict[str, Any]:
-        activity = await self.views.activity(subject)
-        events = await self.views.subject_events(subject)
-        keys = await self.shredder.categories_of(subject)
-        return {
-            "subject": subject,
-            "exported_at": self.clock.now().astimezone(UTC).isoformat(),
-            "retention": None
-            if activity is None
-            else {
-                "contract_end": activity.contract_end.isoformat() if activity.contract_end else None,
-                "last_interaction": _iso(activity.last_interaction),
-                "last_call": _iso(activity.last_call),
-                "last_closure": _iso(activity.last_closure),
-                "open_requests": activity.open_requests,
-                "on_hold": activity.on_hold,
-                "erased_categories": sorted(activity.erased),
-            },
-            "categories": {c: ("held" if live else "erased") for c, live in sorted(keys.items())},
-            "events": [
-                {
-                    "id": str(e["event_id"]),
-                    "type": e["event_type"],
-                    "stream_id": str(e["stream_id"]),
-                    "at": _iso(e["occurred_at"]),
-                    "data": e["data"],
-                    "personal_fields_held_by_producer": e["personal_fields"],
-                }
-                for e in events
-            ],
-            "not_included": [
-                "personal field values: sealed in the producing service's store, read through its "
-                "own routes (intake GET /customers/{id}, /customers/{id}/history)",
-                "documents, approvals and sla-clock data (their services' exports)",
-            ],
-        }
+        return await self.exports.document(subject)
 
     async def erase(self, request_id: UUID, metadata: Metadata) -> SubjectRequest:
         """Crypto-shred the subject's categories but those the law obliges to keep."""
@@ -258,7 +215,3 @@ class RetentionUseCases:
             request.complete(metadata.actor or "", self.clock.now())
             await uow.commit(metadata)
         return request
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()

@@ -7,17 +7,21 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from events.application.errors import NotFound
 from events.catalogue.retention import RetentionPeriod
+from events.service.access_log import AccessLogDep
 from events.service.deps import MetadataDep
 from events.service.fields import Instant
+from events.service.problems import Problem
 from retention.adapters.tables import utc
 from retention.adapters.views import AccessQuery
 from retention.bootstrap import Retention
 from retention.entrypoints import schemas as s
 from retention.entrypoints.access import AccessRoute, Permission, allow
 from retention.entrypoints.deps import RetentionDep
+from retention.entrypoints.export_render import render_html, render_text
 
 router = APIRouter(tags=["retention"], route_class=AccessRoute)
 
@@ -179,11 +183,33 @@ async def extend(
 @router.post(
     "/subject-requests/{request_id}/export",
     response_model=s.ExportRead,
-    summary="Access or portability: a JSON copy of the subject's data (identity verified first)",
+    summary="Access or portability: a copy of the subject's data across the five services, personal "
+    "fields opened while their key exists (identity verified first); format=html or text gives the "
+    "human-readable copy of an access request, in the customer's language (French by default)",
+    responses={200: {"content": {"text/html": {}, "text/plain": {}}}},
     dependencies=[allow(Permission.HANDLE_SUBJECT_REQUEST)],
 )
-async def export(request_id: UUID, retention: RetentionDep, metadata: MetadataDep) -> s.ExportRead:
-    data: dict[str, Any] = await retention.use_cases.export(request_id, metadata)
+async def export(
+    request_id: UUID,
+    retention: RetentionDep,
+    metadata: MetadataDep,
+    access_log: AccessLogDep,
+    format: s.ExportFormat = "json",
+) -> s.ExportRead | Response:
+    request = await request_read(retention, request_id)
+    if request.kind == "portability" and format != "json":
+        raise Problem(
+            422,
+            "portability-is-machine-readable",
+            "Portability is machine-readable",
+            "a portability export is given as JSON (format=json); html and text are for access requests",
+        )
+    data: dict[str, Any] = await retention.use_cases.export(request_id, metadata, format)
+    await access_log.read("export", customer_id=request.customer_id, resource=f"subject-request/{request_id}")
+    if format == "html":
+        return HTMLResponse(render_html(data))
+    if format == "text":
+        return PlainTextResponse(render_text(data))
     return s.ExportRead(request_id=request_id, data=data)
 
 

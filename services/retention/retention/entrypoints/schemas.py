@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,6 +122,10 @@ class SubjectRequestRead(BaseModel):
         description="After an erasure: what each service reported doing (events made unreadable, "
         "read-model rows and parked events blanked). A service absent has not reported yet.",
     )
+
+
+ExportFormat = Literal["json", "html", "text"]
+"""``json`` (access and portability), ``html`` or ``text`` (the human-readable copy of an access)."""
 
 
 class ExportRead(BaseModel):
