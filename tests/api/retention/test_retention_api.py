@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -15,10 +15,15 @@ import pytest
 from fastapi.testclient import TestClient
 from retention_desk import AGENT, AUDITOR, DIRECTOR, DPO, MovableClock, bearer, feed, ready, runtime_of
 
+from events.catalogue import DomainEvent
+from events.catalogue import sla_clock as sla
 from events.catalogue.retention import ArchiveAccessed, RetentionPurgeExecuted
+from events.consumer import Outcome
+from events.envelope import Envelope, Metadata
 from events.service.app import create_service_app
 from events.service.settings import ServiceSettings
 from intake.service import DEFINITION as INTAKE
+from retention.entrypoints.consumer import build_consumer
 
 DESK = bearer("alice", "agent", "manager")
 
@@ -186,22 +191,56 @@ def new_request(api: TestClient, kind: str, customer_id: str | None, headers: di
     return response.json()
 
 
+def sla_clock_publishes(api: TestClient, *events: DomainEvent) -> list[Outcome]:
+    """Hand retention's consumer the SLA clock's events, as published (the same envelope
+    twice when an event is given twice: a redelivery)."""
+    envelopes: dict[int, Envelope] = {}
+    for event in events:
+        envelopes.setdefault(
+            id(event),
+            Envelope(
+                id=uuid4(),
+                source="/guichet/sla-clock",
+                type=event.event_type,
+                time=event.emitted_at,  # type: ignore[attr-defined]
+                stream_id=uuid4(),
+                stream_type="sla",
+                stream_version=1,
+                schema_version=event.schema_version,
+                data=event.model_dump(mode="json"),
+                metadata=Metadata(),
+                recorded_at=event.emitted_at,  # type: ignore[attr-defined]
+            ),
+        )
+    consumer = build_consumer(runtime_of(api))
+    assert api.portal is not None
+    return [api.portal.call(consumer.process, envelopes[id(event)]) for event in events]
+
+
 def test_a_request_is_due_one_month_from_receipt_and_warned_before(
     api: TestClient, clock: MovableClock
 ) -> None:
     received = new_request(api, "access", str(uuid4()))
     assert received["due_at"].startswith("2026-12-29T09:00")
-    runtime = runtime_of(api)
-    from retention.bootstrap import bootstrap
-    from retention.entrypoints.jobs import JOB_ACTOR
-
-    assert api.portal is not None
+    request_id, due = UUID(received["request_id"]), datetime.fromisoformat(received["due_at"])
+    assert api.get(f"/subject-requests/{request_id}", headers=DPO).json()["warned"] is False
     clock.advance(timedelta(days=23))
-    assert api.portal.call(bootstrap(runtime).use_cases.sweep_due, JOB_ACTOR) == 1
-    assert api.get(f"/subject-requests/{received['request_id']}", headers=DPO).json()["warned"] is True
+    warning = sla.SlaWarning(
+        request_id=request_id,
+        kind="data_subject_request",
+        due_at=due,
+        threshold_at=due - timedelta(days=7),
+        emitted_at=clock.now(),
+        advice="answer or extend",
+    )
+    assert sla_clock_publishes(api, warning, warning) == [Outcome.PROCESSED, Outcome.DUPLICATE]
+    assert api.get(f"/subject-requests/{request_id}", headers=DPO).json()["warned"] is True
     clock.advance(timedelta(days=8))
-    api.portal.call(bootstrap(runtime).use_cases.sweep_due, JOB_ACTOR)
-    assert api.get(f"/subject-requests/{received['request_id']}", headers=DPO).json()["overdue"] is True
+    breach = sla.SlaBreached(
+        request_id=request_id, kind="data_subject_request", due_at=due, emitted_at=clock.now()
+    )
+    sla_clock_publishes(api, breach)
+    assert api.get(f"/subject-requests/{request_id}", headers=DPO).json()["overdue"] is True
     late = api.post(
         f"/subject-requests/{received['request_id']}/extend",
         json={"months": 2, "reasons": "numerous", "person_told_at": clock.now().isoformat()},

@@ -11,13 +11,11 @@ import pytest
 from events.catalogue.retention import (
     ConsentWithdrawn,
     DataSubjectRequestCompleted,
-    DataSubjectRequestDueSoon,
-    DataSubjectRequestOverdue,
     RequestKind,
 )
 from retention.domain.calendar import add_months, one_month_after
 from retention.domain.errors import IdentityNotVerified, RequestRefused, UnknownSubject
-from retention.domain.subject_request import SubjectRequest
+from retention.domain.subject_request import SubjectRequest, deadline_marks
 
 RECEIVED = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
 
@@ -111,15 +109,13 @@ def test_an_objection_withdraws_consent_on_completion() -> None:
         r.complete("dpo", RECEIVED)
 
 
-def test_warned_a_week_before_and_recorded_overdue_once() -> None:
+def test_warned_and_overdue_are_the_sla_clocks_marks_of_the_current_due_date() -> None:
     r = request()
-    r.check_due(RECEIVED + timedelta(days=20))
-    assert len(r.pending) == 1
-    r.check_due(one_month_after(RECEIVED) - timedelta(days=6))
-    assert isinstance(r.pending[-1], DataSubjectRequestDueSoon)
-    r.check_due(one_month_after(RECEIVED) - timedelta(days=5))
-    assert len(r.pending) == 2
-    r.check_due(one_month_after(RECEIVED))
-    assert isinstance(r.pending[-1], DataSubjectRequestOverdue)
-    r.check_due(one_month_after(RECEIVED) + timedelta(days=1))
-    assert len(r.pending) == 3
+    due = one_month_after(RECEIVED)
+    assert deadline_marks(r.due_at, []) == (False, False)
+    assert deadline_marks(r.due_at, [("warning", due)]) == (True, False)
+    assert deadline_marks(r.due_at, [("warning", due), ("breach", due)]) == (True, True)
+    assert len(r.pending) == 1, "retention records nothing of its own for them"
+    r.extend(1, "complex", due - timedelta(days=2), "dpo", due - timedelta(days=2))
+    assert deadline_marks(r.due_at, [("warning", due)]) == (False, False), "the extension moved it"
+    assert deadline_marks(r.due_at, [("warning", due), ("warning", add_months(RECEIVED, 2))]) == (True, False)

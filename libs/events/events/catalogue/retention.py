@@ -92,7 +92,9 @@ class DataSubjectRequestReceived(
     pii=("identity",),
 ):
     """``due_at``: one calendar month from ``received_at`` (the same day of the next month, or
-    its last day when it has none), for sla-clock to arm its warning and breach. ``identity``
+    its last day when it has none), for sla-clock to arm its warning (a week before) and breach
+    (``SlaWarning`` / ``SlaBreached`` of kind ``data_subject_request``), which retention shows
+    on the request. ``identity``
     is sealed under the request's own key (its stream is its data subject), not the customer's:
     erasing the customer keeps the record that they asked, which the controller must be able
     to show."""
@@ -116,7 +118,7 @@ class IdentityVerified(DomainEvent, type="retention.IdentityVerified"):
 
 class DataSubjectRequestExtended(DomainEvent, type="retention.DataSubjectRequestExtended"):
     """The due date pushed by up to two months, before the first month ended, with the
-    person told (``person_told_at``) and the reasons."""
+    person told (``person_told_at``) and the reasons; sla-clock moves its warning and breach."""
 
     request_id: UUID
     months: int
@@ -124,18 +126,6 @@ class DataSubjectRequestExtended(DomainEvent, type="retention.DataSubjectRequest
     reasons: str
     person_told_at: datetime
     extended_by: str
-    at: datetime
-
-
-class DataSubjectRequestDueSoon(DomainEvent, type="retention.DataSubjectRequestDueSoon"):
-    request_id: UUID
-    due_at: datetime
-    at: datetime
-
-
-class DataSubjectRequestOverdue(DomainEvent, type="retention.DataSubjectRequestOverdue"):
-    request_id: UUID
-    due_at: datetime
     at: datetime
 
 

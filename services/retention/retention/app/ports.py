@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
-from uuid import UUID
 
 from events.application import ports
 from retention.domain.holds import LegalHold, PurgeRun
@@ -50,8 +48,6 @@ class RetentionReads(Protocol):
     async def activity(self, subject: str) -> SubjectActivity | None: ...
 
     async def subject_events(self, subject: str) -> list[dict[str, Any]]: ...
-
-    async def open_requests_due_before(self, moment: datetime) -> list[UUID]: ...
 
     async def mark_erased(self, subjects: Sequence[str], category: str) -> None:
         """Record that ``category`` of ``subjects`` is erased (a purge): not selected again."""

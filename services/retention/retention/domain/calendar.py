@@ -9,10 +9,8 @@ The instant keeps the time of day of the receipt.
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-WARNING_BEFORE = timedelta(days=7)
-"""A request due within this delay is warned (``DataSubjectRequestDueSoon``)."""
 MAX_EXTENSION_MONTHS = 2
 
 

@@ -1,11 +1,14 @@
 """A data-subject request (docs/domain.md §16): received, identity verified, handled, completed,
 within one month of receipt, extendable once by up to two months before that month ends.
 
-The month does not pause while identity is verified: the due date is fixed at receipt.
+The month does not pause while identity is verified: the due date is fixed at receipt. The
+SLA clock keeps the deadline (its warning a week before the due date, its breach at it);
+``deadline_marks`` tells what its marks mean for the request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
@@ -14,21 +17,32 @@ from events.catalogue.retention import (
     ConsentWithdrawn,
     DataExported,
     DataSubjectRequestCompleted,
-    DataSubjectRequestDueSoon,
     DataSubjectRequestExtended,
-    DataSubjectRequestOverdue,
     DataSubjectRequestReceived,
     IdentityVerified,
     KeptCategory,
     RequestKind,
     SubjectErased,
 )
-from retention.domain.calendar import MAX_EXTENSION_MONTHS, WARNING_BEFORE, add_months, one_month_after
+from retention.domain.calendar import MAX_EXTENSION_MONTHS, add_months, one_month_after
 from retention.domain.errors import IdentityNotVerified, RequestRefused, UnknownSubject
 
 EXPORTABLE: frozenset[str] = frozenset({"access", "portability"})
 
 OPEN, COMPLETED = "open", "completed"
+DEADLINE = "data_subject_request"
+"""The ``kind`` of the SLA clock's warning and breach of a data-subject request."""
+WARNING, BREACH = "warning", "breach"
+"""The SLA clock's marks of a deadline (``SlaWarning``, ``SlaBreached``)."""
+
+
+def deadline_marks(
+    due_at: datetime | None, marks: Iterable[tuple[str, datetime | None]]
+) -> tuple[bool, bool]:
+    """(warned, overdue) for the request's current due date, from the SLA clock's marks
+    ``(threshold, due instant)``: a mark of a due date an extension moved does not count."""
+    current = {threshold for threshold, marked_due in marks if marked_due == due_at}
+    return WARNING in current, BREACH in current
 
 
 class SubjectRequest(Aggregate):
@@ -49,8 +63,6 @@ class SubjectRequest(Aggregate):
         self.erased: tuple[str, ...] | None = None
         self.kept: tuple[KeptCategory, ...] = ()
         self.consent_withdrawn = False
-        self.warned = False
-        self.overdue = False
         self.actions: tuple[str, ...] = ()
 
     @classmethod
@@ -212,15 +224,6 @@ class SubjectRequest(Aggregate):
             actions.append("rectified through intake's commands")
         return tuple(actions)
 
-    def check_due(self, now: datetime) -> None:
-        """Warn once when the due date is near, and record once when it has passed."""
-        if self.status != OPEN or self.due_at is None:
-            return
-        if now >= self.due_at and not self.overdue:
-            self.record(DataSubjectRequestOverdue(request_id=self.id, due_at=self.due_at, at=now))
-        elif now >= self.due_at - WARNING_BEFORE and not self.warned and not self.overdue:
-            self.record(DataSubjectRequestDueSoon(request_id=self.id, due_at=self.due_at, at=now))
-
     def when_DataSubjectRequestReceived(self, event: DataSubjectRequestReceived) -> None:
         self.kind, self.customer_id = event.kind, event.customer_id
         self.received_at, self.due_at, self.first_due_at = event.received_at, event.due_at, event.due_at
@@ -230,7 +233,6 @@ class SubjectRequest(Aggregate):
 
     def when_DataSubjectRequestExtended(self, event: DataSubjectRequestExtended) -> None:
         self.extended_months, self.due_at = event.months, event.due_at
-        self.warned = False
 
     def when_DataExported(self, event: DataExported) -> None:
         self.exports += 1
@@ -240,12 +242,6 @@ class SubjectRequest(Aggregate):
 
     def when_ConsentWithdrawn(self, event: ConsentWithdrawn) -> None:
         self.consent_withdrawn = True
-
-    def when_DataSubjectRequestDueSoon(self, event: DataSubjectRequestDueSoon) -> None:
-        self.warned = True
-
-    def when_DataSubjectRequestOverdue(self, event: DataSubjectRequestOverdue) -> None:
-        self.overdue = True
 
     def when_DataSubjectRequestCompleted(self, event: DataSubjectRequestCompleted) -> None:
         self.status, self.actions = COMPLETED, event.actions

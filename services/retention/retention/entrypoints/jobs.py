@@ -1,5 +1,5 @@
-"""The scheduled job: every ``purge_interval`` seconds, purge what the policy ended and warn
-or record the data-subject requests near or past their due date. Each purge records its proof."""
+"""The scheduled job: every ``purge_interval`` seconds, purge what the policy ended. Each purge
+records its proof. (A data-subject request's due date is the SLA clock's to watch.)"""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ async def run_jobs(runtime: ServiceRuntime) -> None:
     while not stop.is_set():
         retention = bootstrap(runtime)
         try:
-            await retention.use_cases.sweep_due(JOB_ACTOR)
             outcomes = await retention.use_cases.purge(JOB_ACTOR)
             log.info("retention.purged", subjects={o.category: o.subjects for o in outcomes})
         except Exception as error:  # noqa: BLE001 - retried at the next interval
