@@ -13,6 +13,6 @@ DEFINITION = ServiceDefinition(
     title="Intake",
     routers=(customers.router, request_reads.router, request_commands.router, surveys.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",
-    consumes=("retention",),
+    consumes=("retention", "approvals"),
     consumer_factory=build_consumer,
 )

@@ -4,6 +4,7 @@ Instants are stored in UTC (SQLite keeps no offset), so string and timestamp com
 """
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -117,3 +118,18 @@ reference_counters = Table(
     Column("year", Integer, primary_key=True),
     Column("last", Integer, nullable=False),
 )
+
+request_approvals = Table(
+    "request_approvals",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("request_id", Uuid, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("position", BigInteger),
+    Column("envelope", Json, nullable=False),
+    Index("ix_request_approvals_request", "request_id", "recorded_at"),
+)
+"""The approvals' events of the requests intake knows, one row per event: the envelope as
+approvals stored and published it (personal fields sealed: they open with the shared keys, and
+read as erased once those are destroyed), and its position in approvals' log, which orders two
+recorded at the same instant. The timeline shows them beside the request's own events."""

@@ -16,6 +16,7 @@ from events.persistence import reading
 from events.service.access import ReadScope
 from events.store import SqlEventStore
 from events.vocabulary import Priority
+from intake.adapters.approvals import approval_envelopes
 from intake.adapters.projection import request_row, utc
 from intake.adapters.tables import customers, requests
 from intake.domain.queue import QueueEntry, order_queue
@@ -171,6 +172,10 @@ class IntakeViews:
         if not envelopes or envelopes[0].stream_type != stream_type:
             return None
         return envelopes
+
+    async def approvals(self, request_id: UUID, as_of: datetime | None = None) -> list[Envelope]:
+        """The approvals' events of the request (consumed from approvals), oldest first."""
+        return await approval_envelopes(self.engine, self.store, request_id, as_of)
 
     async def stream_as_of(self, stream_id: UUID, stream_type: str, as_of: datetime) -> list[Envelope] | None:
         """The stream's events recorded at or before ``as_of`` (what the system knew then);

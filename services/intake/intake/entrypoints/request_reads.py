@@ -36,7 +36,7 @@ from intake.entrypoints.request_schemas import (
     RequestRead,
     TimelineRead,
 )
-from intake.entrypoints.request_views import current_request, request_read, timeline_entry
+from intake.entrypoints.request_views import current_request, request_read, timeline_entries
 
 router = APIRouter(tags=["requests"], route_class=AccessRoute)
 READ = [allow(Permission.READ_REQUESTS)]
@@ -192,7 +192,7 @@ async def queue(
 @router.get(
     "/requests/{request_id}/timeline",
     response_model=TimelineRead,
-    summary="Every event of the request, oldest first",
+    summary="Every event of the request, and of its approvals, oldest first",
     description="With `as_of`: only the events recorded by that instant (404 if none). " + AS_OF_ACCESS,
     dependencies=READ,
 )
@@ -209,6 +209,7 @@ async def timeline(
             "request_timeline", customer_id=request["customer_id"], resource=f"request/{request_id}"
         )
         envelopes = await views.stream(request_id, "request")
+        approvals = await views.approvals(request_id)
     else:
         await access_log.read(
             "request_timeline_as_of",
@@ -216,9 +217,8 @@ async def timeline(
             resource=f"request/{request_id}?as_of={as_of.isoformat()}",
         )
         envelopes = await views.stream_as_of(request_id, "request", as_of)
+        approvals = await views.approvals(request_id, as_of)
     if envelopes is None:
         raise NotFound("request", request_id)
     integrity = await integrity_of(runtime, envelopes)
-    return TimelineRead(
-        request_id=request_id, entries=[timeline_entry(e, integrity.get(e.id)) for e in envelopes]
-    )
+    return TimelineRead(request_id=request_id, entries=timeline_entries(envelopes, approvals, integrity))

@@ -258,8 +258,36 @@ class QueueRead(BaseModel):
     items: list[RequestRead] = Field(description="In serving order.")
 
 
+class TimelineApproval(BaseModel):
+    """An approval of the request, as the approvals service recorded it."""
+
+    approval_id: UUID
+    kind: str | None = Field(default=None, description="The kind of content submitted")
+    level: int | None = Field(default=None, description="The level required, or decided at")
+    decision: Literal[
+        "requested",
+        "approve",
+        "reject",
+        "request_changes",
+        "validated",
+        "rejected",
+        "changes_requested",
+        "withdrawn",
+        "expired",
+        "escalated",
+    ]
+    by: list[str] = Field(default_factory=list, description="Who submitted, decided or withdrew")
+    on_behalf_of: list[str] = Field(
+        default_factory=list, description="The absent approvers a substitute decided for"
+    )
+    content_hash: str | None = Field(default=None, description="SHA-256 of the content approved")
+    at: datetime
+
+
 class TimelineEntry(BaseModel):
-    version: int
+    version: int | None = Field(
+        description="The event's version in the request's stream; null for another service's event"
+    )
     type: str
     recorded_at: datetime | None
     actor: str | None
@@ -269,8 +297,12 @@ class TimelineEntry(BaseModel):
         description=(
             "`verified`: in a signed checkpoint of the audit log, its hash and chain check out; "
             "`pending`: newer than the last checkpoint; `tampered`: it no longer matches what "
-            "was signed (or its own hash). Null when the service's audit log is not enabled."
+            "was signed (or its own hash). Null when the service's audit log is not enabled, "
+            "and for another service's event (its own log vouches for it)."
         ),
+    )
+    approval: TimelineApproval | None = Field(
+        default=None, description="For an approvals event: what it says of the request's approval"
     )
 
 
