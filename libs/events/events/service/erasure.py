@@ -14,6 +14,10 @@ the consumer's transaction (so exactly once per cause, with the inbox row):
   :class:`~events.catalogue.retention.ServiceDataErased`) is recorded on a stream of its own
   per (cause, subject), which retention consumes to complete its proof.
 
+Dead letters (``<topic>.dlq``) are copies of the records as published: their sealed fields go
+unreadable with the keys; what was published in clear stays on the topic until the topic's
+retention removes it, as on the topic itself (Kafka records are never rewritten).
+
 A purge names key ids, not subjects: each subject of those keys is blanked, and reported only
 when the service held events sealed under them (a purge touches many subjects; a service
 that held nothing of one has nothing to prove).
