@@ -16,6 +16,7 @@ from events.persistence import reading
 from retention.adapters.projection import mark_erased
 from retention.adapters.tables import (
     retention_access_log,
+    retention_deadline_marks,
     retention_policies,
     retention_purges,
     retention_service_erasures,
@@ -26,6 +27,7 @@ from retention.adapters.tables import (
 )
 from retention.domain.policies import DEFAULT_POLICY, RetentionPolicy
 from retention.domain.purge import SubjectActivity
+from retention.domain.subject_request import deadline_marks
 
 
 @dataclass(frozen=True)
@@ -106,18 +108,16 @@ class RetentionViews:
             ).first()
             if row is None:
                 return None
-            return _row(row) | _service_reports(await _by_service(connection, [request_id]), request_id)
-
-    async def open_requests_due_before(self, moment: datetime) -> list[UUID]:
-        async with reading(self.engine) as connection:
-            rows = await connection.execute(
-                select(retention_subject_requests.c.request_id).where(
-                    retention_subject_requests.c.status == "open",
-                    retention_subject_requests.c.due_at <= moment,
-                    retention_subject_requests.c.overdue.is_(False),
-                )
+            marks = retention_deadline_marks.c
+            found = await connection.execute(
+                select(marks.threshold, marks.due_at).where(marks.request_id == request_id)
             )
-            return [row.request_id for row in rows]
+            warned, overdue = deadline_marks(utc(row.due_at), [(m.threshold, utc(m.due_at)) for m in found])
+            return (
+                _row(row)
+                | {"warned": warned, "overdue": overdue}
+                | _service_reports(await _by_service(connection, [request_id]), request_id)
+            )
 
     async def purges(self, limit: int = 100) -> list[dict[str, Any]]:
         async with reading(self.engine) as connection:
