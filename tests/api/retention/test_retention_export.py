@@ -75,7 +75,19 @@ def register(intake: TestClient, clock: MovableClock, *, language: str = "fr") -
         headers=DESK,
     )
     assert request.status_code == 201, request.text
-    return customer_id, request.json()["request_id"], email
+    request_id: str = request.json()["request_id"]
+    interaction = intake.post(
+        f"/requests/{request_id}/interactions",
+        json={
+            "channel": "phone",
+            "direction": "outbound",
+            "subject": "Rappel facture",
+            "summary": "Avoir de 42 EUR promis à Mme Martin",
+        },
+        headers=DESK | {"If-Match": request.headers["ETag"]},
+    )
+    assert interaction.status_code in (200, 201), interaction.text
+    return customer_id, request_id, email
 
 
 def published_by(api: TestClient, service: str, *events: tuple[UUID, DomainEvent]) -> list[Envelope]:
@@ -186,6 +198,8 @@ def test_the_access_export_opens_every_services_personal_fields_in_json_html_and
     approval = of_type(document, "approvals.ApprovalRequested")
     assert approval["withheld"] == ["author"] and "author" not in approval["personal_data"]
     assert of_type(document, "sla_clock.SlaWarning")["data"]["advice"] == "inform the customer"
+    interaction = of_type(document, "intake.InteractionRecorded")
+    assert interaction["personal_data"]["summary"] == "Avoir de 42 EUR promis à Mme Martin"
     [own_request] = document["subject_requests"]
     assert own_request["identity"] == {"name": "Jeanne Martin", "born": "1970-01-01"}
 

@@ -3,8 +3,10 @@ and retention's own store and read models.
 
 Sealed fields are opened by the same port every reader uses
 (:meth:`events.pii.protector.EncryptedPayloads.reveal`): only while the key exists, erased
-otherwise. Only the fields sealed under the subject's own keys are opened; those of another
-data subject (a member of staff named in an approval) are reported as withheld, unopened.
+otherwise. Only the fields sealed under the subject's keys are opened: the customer's own, and
+those of their requests' streams (an interaction's summary is sealed under its request when
+the event names no customer). Fields sealed under another data subject's keys (an approval's
+stream, whose fields name members of staff) are reported as withheld, unopened.
 With PostgreSQL, retention opens other services' fields only when it shares their key
 database (``GUICHET_KEYS_DATABASE_URL``, docs/adr/0007).
 """
@@ -28,6 +30,7 @@ from events.store import SqlEventStore
 from retention.adapters.tables import (
     retention_access_log,
     retention_purges,
+    retention_request_owners,
     retention_subject_requests,
     utc,
 )
@@ -44,12 +47,13 @@ class KeyringExportSources:
     async def open(self, subject: str, events: Sequence[Mapping[str, Any]]) -> dict[UUID, OpenedEvent]:
         own: list[Envelope] = []
         found: dict[UUID, OpenedEvent] = {}
+        owned = await self._owned_subjects(subject)
         for row in events:
             if row.get("stored") is None or row.get("pii") is None:
                 continue
             envelope = _sealed_envelope(row)
             assert envelope.pii is not None
-            if envelope.pii.subject == subject:
+            if envelope.pii.subject in owned:
                 own.append(envelope)
             else:
                 withheld = sealed_fields(envelope.pii.fields, envelope.data)
@@ -60,6 +64,13 @@ class KeyringExportSources:
         for envelope in await self.payloads.reveal(own):
             found[envelope.id] = _opened(envelope, categories)
         return found
+
+    async def _owned_subjects(self, subject: str) -> set[str]:
+        """``subject`` and the intake requests it owns (their streams are key subjects too)."""
+        owners = retention_request_owners.c
+        async with reading(self.engine) as connection:
+            rows = await connection.execute(select(owners.request_id).where(owners.subject == subject))
+            return {subject, *(str(request_id) for (request_id,) in rows)}
 
     async def destroyed_keys(self, subject: str) -> list[DestroyedKey]:
         return [
