@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from events.catalogue.sla_clock import SubjectDataErased
 from events.consumer import Consumer
 from events.service.declaration import identity_of
+from events.service.erasure import erasure_handlers
 from events.service.runtime import ServiceDefinition, ServiceRuntime
 from sla_clock.app.rules import seed_defaults
 from sla_clock.bootstrap import running, sla_of
@@ -19,7 +21,8 @@ from sla_clock.entrypoints.http import routers
 
 def build_consumer(runtime: ServiceRuntime) -> Consumer:
     sla = sla_of(runtime)
-    return make_consumer(sla.tracker, runtime.engine, sla.records, sla.subject_requests)
+    erasure = erasure_handlers(runtime, SubjectDataErased, None)
+    return make_consumer(sla.tracker, runtime.engine, sla.records, sla.subject_requests, erasure)
 
 
 async def load_policies(runtime: ServiceRuntime) -> None:

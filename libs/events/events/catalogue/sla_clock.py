@@ -19,6 +19,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from events.catalogue import DomainEvent
+from events.catalogue.retention import ServiceDataErased
 
 
 class SlaWarning(DomainEvent, type="sla_clock.SlaWarning"):
@@ -114,3 +115,8 @@ class CalendarDefined(DomainEvent, type="sla_clock.CalendarDefined"):
     calendar: dict[str, Any]
     defined_by: str
     at: datetime
+
+
+class SubjectDataErased(ServiceDataErased, type="sla_clock.SubjectDataErased"):
+    """The SLA clock's report after retention destroyed a data subject's keys: its read models
+    keep no clear personal value (ids, instants, counts), so it blanks nothing and says so."""

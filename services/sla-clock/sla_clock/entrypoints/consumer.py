@@ -1,6 +1,8 @@
 """The consumer entry point: intake and documents events -> the projection, retention's
-data-subject requests -> their one-month deadline, exactly once per event (the platform
-consumer's inbox row commits with the facts and timers)."""
+data-subject requests -> their one-month deadline, retention's erasures and purges -> the SLA
+clock's report (``erasure``: its read models keep no clear personal value, only ids, instants
+and counts), exactly once per event (the platform consumer's inbox row commits with the facts
+and timers)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ def make_consumer(
     engine: AsyncEngine,
     records: Callable[[AsyncConnection], Records],
     subject_tracker: SubjectRequestTracker,
+    erasure: dict[str, Handler] | None = None,
 ) -> Consumer:
     async def handle(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
         facts = await tracker.project(event, records(connection))
@@ -44,4 +47,5 @@ def make_consumer(
 
     handlers: dict[str, Handler] = {m.event_type: handle for m in CONSUMED_EVENTS}
     handlers |= {m.event_type: track_subject_request for m in subject_requests.CONSUMED_EVENTS}
+    handlers |= erasure or {}
     return Consumer(CONSUMER_NAME, engine, handlers, reset=reset)
