@@ -8,9 +8,10 @@ Format ``guichet-audit-bundle/2``, one record per line. First JSON objects told 
   ``witness``);
 * ``checkpoint``: a signed note (``note``), cosignatures included;
 * ``consistency``: a consistency proof between two checkpoint sizes (base64 hashes);
-* ``leaves``: up to 256 consecutive leaves as the log recorded them (a tile): ``start``,
-  ``hashes`` (base64 of the 32-byte hashes end to end) and ``events`` (``[event id,
-  position]`` per leaf);
+* ``leaves``: up to 256 consecutive leaves as the log recorded them (a tile): ``start`` and
+  ``hashes`` (base64 of the 32-byte hashes end to end), followed by ``leaf_events`` with the
+  same ``start`` and ``events`` (``[event id, position]`` per leaf: which event each leaf is,
+  as the log recorded it; read only to name a finding);
 * ``events``: nothing else; every line after it is one stored event, in the store's global
   order.
 
@@ -59,6 +60,8 @@ BUNDLE_FORMAT = "guichet-audit-bundle/2"
 BUNDLE_FILE = "bundle.jsonl"
 EVENTS_MARKER = b'{"kind":"events"}'
 """The line after which every line is an event line."""
+LEAF_EVENTS = b'{"kind":"leaf_events",'
+"""How a ``leaf_events`` line starts (kept unread until a finding needs it)."""
 TAB = b"\t"
 TILE = 256
 LOG = "log"
@@ -233,16 +236,20 @@ class Bundle:
     """Event records in the store's global order (:class:`ReadEvent` when read from a file)."""
     tiles: list[LeafTile] = field(default_factory=list, repr=False)
     """Leaves read but not yet in :attr:`leaves` (see :meth:`parse`)."""
+    tile_events: list[tuple[int, bytes]] = field(default_factory=list, repr=False)
+    """The ``leaf_events`` lines of :attr:`tiles`, not yet read (line number, line)."""
     scope: Scope | None = None
     """None: the whole log."""
     inclusions: list[InclusionRecord] = field(default_factory=list)
 
     def named_leaves(self) -> list[RecordedLeaf]:
-        """:attr:`leaves`, with those of :attr:`tiles` added first."""
+        """:attr:`leaves`, with those of :attr:`tiles` added first (``ValueError`` naming the
+        line when their ``leaf_events`` do not read)."""
         if self.tiles:
+            events = dict(_tile_events(number, line) for number, line in self.tile_events)
             for tile in self.tiles:
-                self.leaves.extend(tile.leaves())
-            self.tiles = []
+                self.leaves.extend(tile.leaves(events.get(tile.start)))
+            self.tiles, self.tile_events = [], []
         return self.leaves
 
     def leaf_hashes(self) -> bytes:
@@ -250,7 +257,7 @@ class Bundle:
         return b"".join([leaf.hash for leaf in self.leaves] + [tile.hashes for tile in self.tiles])
 
     def leaf_count(self) -> int:
-        return len(self.leaves) + sum(len(tile.events) for tile in self.tiles)
+        return len(self.leaves) + sum(len(tile.hashes) // HASH_SIZE for tile in self.tiles)
 
     def lines(self) -> Iterator[bytes]:
         header: dict[str, Any] = {
@@ -275,13 +282,17 @@ class Bundle:
                     "proof": [_b64(hash_) for hash_ in record.proof],
                 }
             )
-        for start in range(0, len(self.leaves), TILE):
-            tile = self.leaves[start : start + TILE]
+        leaves = self.named_leaves()
+        for start in range(0, len(leaves), TILE):
+            tile = leaves[start : start + TILE]
+            first = tile[0].leaf_index
+            yield _line(
+                {"kind": "leaves", "start": first, "hashes": _b64(b"".join(leaf.hash for leaf in tile))}
+            )
             yield _line(
                 {
-                    "kind": "leaves",
-                    "start": tile[0].leaf_index,
-                    "hashes": _b64(b"".join(leaf.hash for leaf in tile)),
+                    "kind": "leaf_events",
+                    "start": first,
                     "events": [[leaf.event_id, leaf.position] for leaf in tile],
                 }
             )
@@ -329,6 +340,9 @@ class Bundle:
                 continue
             if in_events and bundle is not None:
                 bundle.events.append(ReadEvent(raw))
+                continue
+            if bundle is not None and raw.startswith(LEAF_EVENTS):
+                bundle.tile_events.append((number, raw))
                 continue
             try:
                 record = orjson.loads(raw)
@@ -384,26 +398,37 @@ def _header_origin(kind: str, record: dict[str, Any]) -> str:
 
 
 class LeafTile(NamedTuple):
-    """A ``leaves`` record as read: consecutive leaves from ``start``."""
+    """A ``leaves`` record as read: the hashes of consecutive leaves from ``start``."""
 
     start: int
     hashes: bytes
-    events: list[tuple[str, int]]
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> LeafTile:
         hashes = base64.b64decode(record["hashes"])
-        events = record["events"]
-        if not isinstance(events, list) or len(hashes) != HASH_SIZE * len(events):
-            raise ValueError("a leaves record has one hash per event")
-        return cls(int(record["start"]), hashes, events)
+        if len(hashes) % HASH_SIZE:
+            raise ValueError("a leaves record holds 32-byte hashes")
+        return cls(int(record["start"]), hashes)
 
-    def leaves(self) -> list[RecordedLeaf]:
+    def leaves(self, events: list[Any] | None) -> list[RecordedLeaf]:
+        """The leaves, each named by its ``[event id, position]`` in ``events``."""
         hashes, start = self.hashes, self.start
+        if events is None or len(hashes) != HASH_SIZE * len(events):
+            raise ValueError(f"the leaves from {start} have no leaf_events record of one event per hash")
         return [
-            RecordedLeaf(start + i, event_id, position, hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE])
-            for i, (event_id, position) in enumerate(self.events)
+            RecordedLeaf(start + i, str(event_id), int(position), hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE])
+            for i, (event_id, position) in enumerate(events)
         ]
+
+
+def _tile_events(number: int, line: bytes) -> tuple[int, list[Any]]:
+    try:
+        record = orjson.loads(line)
+        if record.get("kind") != "leaf_events" or not isinstance(record["events"], list):
+            raise ValueError("not a leaf_events record")
+        return int(record["start"]), record["events"]
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"bundle line {number}: {error}") from error
 
 
 def _b64(raw: bytes) -> str:
