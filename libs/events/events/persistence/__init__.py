@@ -5,7 +5,15 @@ persistence from here, never from ``events.db``, ``events.sqlutil`` or ``events.
 from events.persistence.clock import SystemClock
 from events.persistence.projectors import Projector, Projectors, no_projection
 from events.persistence.repository import EventSourcedRepository, Tracked
-from events.persistence.sql import Json, Position, insert_if_absent, is_postgres, reading, upsert
+from events.persistence.sql import (
+    Json,
+    Position,
+    insert_if_absent,
+    is_postgres,
+    reading,
+    reading_each,
+    upsert,
+)
 from events.persistence.streams import stream_versions
 from events.persistence.unit_of_work import Projected, SqlUnitOfWork
 
@@ -23,6 +31,7 @@ __all__ = [
     "is_postgres",
     "no_projection",
     "reading",
+    "reading_each",
     "stream_versions",
     "upsert",
 ]

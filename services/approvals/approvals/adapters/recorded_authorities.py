@@ -22,7 +22,7 @@ from approvals.domain.authority import Authority, Decider, DecisionScope, Refusa
 from approvals.domain.habilitations import Habilitation, Scope
 from approvals.domain.substitutes import RecordedRights, Substitution
 from events.catalogue.approvals import Money
-from events.persistence import reading
+from events.persistence import reading_each
 
 DIRECTOR = "director"
 
@@ -103,7 +103,7 @@ class RecordedAuthorities:
 
     async def rights(self, actor: Decider, at: datetime) -> RecordedRights:
         """The actor's habilitations and substitutions as recorded, read at ``at``."""
-        async with reading(self.engine) as connection:
+        async with reading_each(self.engine) as connection:
             held = [
                 substitution_of(row)
                 for row in await connection.execute(_SUBSTITUTIONS, {"substitute": actor.subject})
