@@ -65,3 +65,12 @@ attachments = Table(
     Column("sha256", String(64), primary_key=True),
     Column("data", LargeBinary, nullable=False),
 )
+
+request_teams = Table(
+    "request_teams",
+    metadata,
+    Column("request_id", Uuid, primary_key=True),
+    Column("team", String(64), nullable=False),
+)
+"""The team each request of intake belongs to (``RequestAssigned``, ``RequestTransferred``):
+a document is read by its request's team (``events.service.access.ReadScope``)."""

@@ -1,4 +1,5 @@
 """The consumer entry point: approvals' decisions on content hashes -> the validations view,
+intake's assignments and transfers -> the team of each request (need-to-know reads),
 (``mail_events``) intake's and sla-clock's events that lead to emails, and retention's
 erasures and purges -> documents' clear copies blanked and its report recorded
 (``events.service.erasure``); exactly once per event (the platform consumer's inbox row
@@ -8,7 +9,8 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from documents.adapters.projection import PROJECTORS
-from documents.adapters.tables import validations
+from documents.adapters.request_teams import request_team_handlers
+from documents.adapters.tables import request_teams, validations
 from documents.adapters.validations import STATUS_OF, record_validation
 from documents.entrypoints.mail_events import MailEvents, reset_mail_views
 from events.catalogue import DomainEvent
@@ -37,10 +39,14 @@ def make_consumer(
 
     async def reset(connection: AsyncConnection) -> None:
         await connection.execute(delete(validations))
+        await connection.execute(delete(request_teams))
         if mail is not None:
             await reset_mail_views(connection)
 
     handlers = (
-        {kind.event_type: handle for kind in STATUS_OF} | (mail.handlers() if mail else {}) | (erasure or {})
+        {kind.event_type: handle for kind in STATUS_OF}
+        | request_team_handlers()
+        | (mail.handlers() if mail else {})
+        | (erasure or {})
     )
     return Consumer(CONSUMER_NAME, engine, handlers, reset=reset)

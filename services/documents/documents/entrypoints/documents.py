@@ -5,22 +5,25 @@ import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from documents.app import commands as c
 from documents.app.queries import current_rendering
 from documents.domain.document import DraftContent
 from documents.entrypoints import schemas as s
-from documents.entrypoints.access import AccessRoute, Permission, allow
+from documents.entrypoints.access import AccessRoute, Permission, allow, document_in_reach
 from documents.entrypoints.deps import DocumentsDep
 from events.application.errors import NotFound
 from events.ids import new_id
+from events.service.access import read_scope
+from events.service.auth import CurrentActor
 from events.service.deps import MetadataDep
 from events.service.http import field_problem
 from events.service.problems import problem_response
 
 router = APIRouter(prefix="/documents", tags=["documents"], route_class=AccessRoute)
 READ = [allow(Permission.READ_DOCUMENTS)]
+READ_IN_REACH = [*READ, Depends(document_in_reach)]
 WRITE = [allow(Permission.WRITE_DOCUMENTS)]
 
 
@@ -71,12 +74,14 @@ async def draft_document(
 )
 async def list_documents(
     documents: DocumentsDep,
+    actor: CurrentActor,
     request_id: Annotated[UUID | None, Query()] = None,
     customer_id: Annotated[UUID | None, Query()] = None,
 ) -> s.DocumentList:
     if request_id is None and customer_id is None:
         raise field_problem("request_id", "give request_id or customer_id", "query")
-    rows = await documents.views.listed(request_id=request_id, customer_id=customer_id)
+    scope = read_scope(actor)
+    rows = await documents.views.listed(request_id=request_id, customer_id=customer_id, scope=scope)
     return s.DocumentList(items=[s.DocumentRead(**row) for row in rows])
 
 
@@ -85,7 +90,7 @@ async def list_documents(
     summary="The document as a print-ready PDF (PDF/A-3b), as it stands now",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
-    dependencies=READ,
+    dependencies=READ_IN_REACH,
 )
 async def document_pdf(document_id: UUID, documents: DocumentsDep) -> Response:
     current = await current_rendering(document_id, documents.uow, documents.organisation, documents.renderer)
@@ -98,7 +103,7 @@ async def document_pdf(document_id: UUID, documents: DocumentsDep) -> Response:
     summary="The document as HTML (the canonical rendering the content hash covers)",
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}},
-    dependencies=READ,
+    dependencies=READ_IN_REACH,
 )
 async def document_html(document_id: UUID, documents: DocumentsDep) -> Response:
     current = await current_rendering(document_id, documents.uow, documents.organisation, documents.renderer)
@@ -127,8 +132,8 @@ for _rendering in ("pdf", "html"):
 @router.get(
     "/{document_id}", response_model=s.DocumentRead, summary="A document's metadata", dependencies=READ
 )
-async def get_document(document_id: UUID, documents: DocumentsDep) -> s.DocumentRead:
-    return await read_document(documents, document_id)
+async def get_document(row: Annotated[dict[str, Any], Depends(document_in_reach)]) -> s.DocumentRead:
+    return s.DocumentRead(**row)
 
 
 @router.put(
