@@ -48,10 +48,11 @@ class KeyringExportSources:
         own: list[Envelope] = []
         found: dict[UUID, OpenedEvent] = {}
         owned = await self._owned_subjects(subject)
+        markers: dict[tuple[Any, ...], PiiMarker] = {}
         for row in events:
             if row.get("stored") is None or row.get("pii") is None:
                 continue
-            envelope = _sealed_envelope(row)
+            envelope = _sealed_envelope(row, _marker(row["pii"], markers))
             assert envelope.pii is not None
             if envelope.pii.subject in owned:
                 own.append(envelope)
@@ -170,7 +171,16 @@ class KeyringExportSources:
             ]
 
 
-def _sealed_envelope(row: Mapping[str, Any]) -> Envelope:
+def _marker(stored: Mapping[str, Any], markers: dict[tuple[Any, ...], PiiMarker]) -> PiiMarker:
+    """The marker of a stored row, one instance per distinct marker (most events share one)."""
+    key = (stored.get("subject"), tuple(stored.get("fields") or ()), stored.get("key_id"))
+    marker = markers.get(key)
+    if marker is None:
+        marker = markers[key] = PiiMarker.model_validate(stored)
+    return marker
+
+
+def _sealed_envelope(row: Mapping[str, Any], marker: PiiMarker) -> Envelope:
     """The consumed event as its producer stored it: what the key ring's reveal opens."""
     return Envelope.trusted(
         {
@@ -186,7 +196,7 @@ def _sealed_envelope(row: Mapping[str, Any]) -> Envelope:
             "metadata": EMPTY_METADATA,
             "position": None,
             "recorded_at": None,
-            "pii": PiiMarker.model_validate(row["pii"]),
+            "pii": marker,
             "prev_hash": None,
             "hash": None,
             "specversion": SPEC_VERSION,
@@ -198,17 +208,21 @@ def _sealed_envelope(row: Mapping[str, Any]) -> Envelope:
 
 
 def _opened(envelope: Envelope, categories: Mapping[str, str]) -> OpenedEvent:
-    """The personal fields of an opened envelope (upcast to today's model), and those erased
-    with the category and the key id that sealed them."""
+    """The personal fields of an opened envelope (upcast to today's model when stored under an
+    older schema version), and those erased with the category and the key id that sealed them."""
     assert envelope.pii is not None
-    event = envelope.decode()
-    values = event.model_dump(mode="json")
+    model = REGISTRY.model(envelope.type) if REGISTRY.knows(envelope.type) else None
+    if model is not None and model.schema_version == envelope.schema_version:
+        values, names = envelope.data, envelope.pii.fields
+    else:
+        event = envelope.decode()
+        values, names = event.model_dump(mode="json"), tuple(event.pii_fields)
     erased_names = set(envelope.erased_fields)
     key_of_category = {categories.get(key_id, ""): key_id for key_id in (envelope.pii.key_id or "").split()}
-    field_categories = REGISTRY.model(envelope.type).pii_categories if REGISTRY.knows(envelope.type) else {}
+    field_categories = model.pii_categories if model is not None else {}
     erased = []
     for name in envelope.erased_fields:
         category = field_categories.get(name, "contractual")
         erased.append(ErasedField(name, category, key_of_category.get(category)))
-    personal = {name: values.get(name) for name in event.pii_fields if name not in erased_names}
+    personal = {name: values.get(name) for name in names if name not in erased_names}
     return OpenedEvent(personal=personal, erased=tuple(erased))
