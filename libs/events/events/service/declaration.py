@@ -25,6 +25,7 @@ from events.topics import topic_for
 __all__ = [
     "DECLARATION_FILE",
     "DeclarationError",
+    "DeclaredSecret",
     "DeclaredService",
     "ServiceIdentity",
     "declared",
@@ -49,6 +50,21 @@ class ServiceIdentity(TypedDict):
     default_port: int
 
 
+class DeclaredSecret(BaseModel):
+    """A setting a service alone reads from the ``guichet-secrets`` Secret (``[[service.secrets]]``),
+    optional: the service runs without it. ``example`` is the template's placeholder."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    env: str = Field(pattern=r"^GUICHET_[A-Z0-9_]+$")
+    example: str
+    note: str = ""
+
+    def key(self, service: str) -> str:
+        """Its key in the Secret: ``documents-smtp-host`` for ``GUICHET_SMTP_HOST``."""
+        return f"{service}-{self.env.removeprefix('GUICHET_').lower().replace('_', '-')}"
+
+
 class DeclaredService(BaseModel):
     """One ``[[service]]`` entry of ``services.toml``."""
 
@@ -64,6 +80,10 @@ class DeclaredService(BaseModel):
     max_replicas: int | None = Field(default=None, ge=1)
     """A HorizontalPodAutoscaler scales it from ``replicas`` to this many on CPU (stateless
     services only); ``None``: a fixed number of replicas."""
+    secrets: tuple[DeclaredSecret, ...] = Field(default=(), strict=False)
+    """Settings only this service reads, from the Secret (an SMTP server's, for documents)."""
+    egress_ports: tuple[int, ...] = Field(default=(), strict=False)
+    """TCP ports its pods reach beyond PostgreSQL, Kafka and the OTLP collector (SMTP's)."""
 
     @property
     def topic(self) -> str:
