@@ -10,11 +10,10 @@ the decision's instant, so a revocation or an expiry is refused from the next de
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from approvals.adapters.authorisation_tables import habilitations, substitutions
@@ -26,8 +25,16 @@ from events.persistence import reading_each
 
 DIRECTOR = "director"
 
-_HABILITATIONS = select(habilitations).where(habilitations.c.person.in_(bindparam("persons", expanding=True)))
-_SUBSTITUTIONS = select(substitutions).where(substitutions.c.substitute == bindparam("substitute"))
+_OF_SUBSTITUTE = substitutions.c.substitute == bindparam("substitute")
+_SUBSTITUTIONS = select(substitutions).where(_OF_SUBSTITUTE)
+_HABILITATIONS_OF_SUBSTITUTE = select(habilitations).where(
+    or_(
+        habilitations.c.person == bindparam("substitute"),
+        habilitations.c.person.in_(select(substitutions.c.absent).where(_OF_SUBSTITUTE)),
+    )
+)
+"""The habilitations of a person and of everyone they substitute (no list to expand: the
+statement is compiled once)."""
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -77,13 +84,11 @@ def substitution_of(row: Any) -> Substitution:
     )
 
 
-async def habilitations_of(
-    connection: AsyncConnection, persons: Sequence[str]
-) -> dict[str, list[Habilitation]]:
-    found: dict[str, list[Habilitation]] = {person: [] for person in persons}
-    if persons:
-        for row in await connection.execute(_HABILITATIONS, {"persons": list(persons)}):
-            found[row.person].append(habilitation_of(row))
+async def habilitations_of(connection: AsyncConnection, substitute: str) -> dict[str, list[Habilitation]]:
+    """The habilitations of ``substitute`` and of those they substitute, by person."""
+    found: dict[str, list[Habilitation]] = {substitute: []}
+    for row in await connection.execute(_HABILITATIONS_OF_SUBSTITUTE, {"substitute": substitute}):
+        found.setdefault(row.person, []).append(habilitation_of(row))
     return found
 
 
@@ -108,12 +113,11 @@ class RecordedAuthorities:
                 substitution_of(row)
                 for row in await connection.execute(_SUBSTITUTIONS, {"substitute": actor.subject})
             ]
-            absent = sorted({s.absent for s in held})
-            records = await habilitations_of(connection, [actor.subject, *absent])
+            records = await habilitations_of(connection, actor.subject)
         return RecordedRights(
             actor.subject,
             DIRECTOR in actor.roles,
             tuple(records[actor.subject]),
-            tuple((s, tuple(records[s.absent])) for s in held),
+            tuple((s, tuple(records.get(s.absent, ()))) for s in held),
             at,
         )

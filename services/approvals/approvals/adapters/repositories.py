@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 
 from approvals.adapters.projection import rules_from_document
 from approvals.adapters.tables import approval_rules, approvals
@@ -28,7 +28,7 @@ _OPEN_FOR = select(
     .where(
         approvals.c.request_id == bindparam("request_id"),
         approvals.c.content_hash == bindparam("content_hash"),
-        approvals.c.status.in_((PENDING, VALIDATED)),
+        or_(approvals.c.status == PENDING, approvals.c.status == VALIDATED),  # no list to expand
     )
     .limit(1)
     .scalar_subquery()
