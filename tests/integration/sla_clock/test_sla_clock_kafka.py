@@ -17,6 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from events.bus import KafkaPublisher, partition_of
 from events.catalogue import intake as ev
+from events.catalogue import retention as rt
 from events.db import create_engine
 from events.migrations import upgrade_platform
 from events.relay import OutboxRelay
@@ -24,6 +25,7 @@ from events.service.runtime import ServiceRuntime
 from events.service.settings import ServiceSettings
 from events.store import SqlEventStore
 from events.testing.servers import make_database
+from retention.domain.calendar import one_month_after
 from sla_clock.app.views import explain_request
 from sla_clock.bootstrap import sla_of
 from sla_clock.domain.streams import request_stream
@@ -44,7 +46,9 @@ async def topics(kafka_bootstrap, monkeypatch):
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(name(c), 3, 1) for c in ("intake", "documents", "sla_clock")])
+        await admin.create_topics(
+            [NewTopic(name(c), 3, 1) for c in ("intake", "documents", "retention", "sla_clock")]
+        )
     finally:
         await admin.close()
     return name
@@ -52,9 +56,21 @@ async def topics(kafka_bootstrap, monkeypatch):
 
 @pytest.fixture
 async def intake(postgres_url, kafka_bootstrap, topics):
-    engine = create_engine(await make_database(postgres_url, f"sla_intake_{next(_ids)}_{uuid4().hex[:6]}"))
+    async for send in producer(postgres_url, kafka_bootstrap, "intake", "request"):
+        yield send
+
+
+@pytest.fixture
+async def retention(postgres_url, kafka_bootstrap, topics):
+    async for send in producer(postgres_url, kafka_bootstrap, "retention", "subject_request"):
+        yield send
+
+
+async def producer(postgres_url: str, kafka_bootstrap: str, context: str, stream_type: str):
+    """``send(stream, *events)``: appended to ``context``'s store and relayed to its topic."""
+    engine = create_engine(await make_database(postgres_url, f"sla_{context}_{next(_ids)}_{uuid4().hex[:6]}"))
     await upgrade_platform(engine)
-    store = SqlEventStore(engine, source="/guichet/intake")
+    store = SqlEventStore(engine, source=f"/guichet/{context}")
     publisher = KafkaPublisher(kafka_bootstrap)
     await publisher.start()
     relay = OutboxRelay(store, publisher)
@@ -65,7 +81,7 @@ async def intake(postgres_url, kafka_bootstrap, topics):
         """Append, then relay until it is on the topic: ``read_all`` holds back events while an
         older transaction anywhere on the server (sla-clock's database too) is still open."""
         version = len(await store.read_stream(stream))
-        counts["appended"] += len(await store.append(stream, "request", version, list(events)))
+        counts["appended"] += len(await store.append(stream, stream_type, version, list(events)))
         async with asyncio.timeout(10):
             while counts["published"] < counts["appended"]:
                 counts["published"] += await relay.publish_pending()
@@ -351,3 +367,44 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
     finally:
         await consumer.stop()
     return [r for r in found if r["request_id"]]
+
+
+async def test_a_data_subject_request_is_warned_a_week_before_its_due_date_then_breached(
+    retention, sla_settings, kafka_bootstrap, topics
+):
+    """Retention's events through its relay and Kafka: the SLA clock warns a week before the
+    one-month due date and breaches at it, once each, on its store and its topic."""
+    runtime = await start_sla(sla_settings)
+    try:
+        received = now() - timedelta(days=25)
+        due = one_month_after(received)
+        request_id = uuid4()
+        await retention(
+            request_id,
+            rt.DataSubjectRequestReceived(
+                request_id=request_id,
+                kind="access",
+                identity={"name": "Jeanne Martin"},
+                channel="email",
+                received_by="agent-1",
+                received_at=received,
+                due_at=due,
+            ),
+        )
+        await wait_for(runtime, request_id, ("SlaWarning", "data_subject_request"))
+        await all_fired(runtime)
+        assert await sla_events(runtime, request_id) == [("SlaWarning", "data_subject_request")]
+
+        CLOCK.offset = due - now() + timedelta(seconds=1)
+        await wait_for(runtime, request_id, ("SlaBreached", "data_subject_request"))
+        await all_fired(runtime)
+        assert await sla_events(runtime, request_id) == [
+            ("SlaWarning", "data_subject_request"),
+            ("SlaBreached", "data_subject_request"),
+        ]
+        published = await read_topic(kafka_bootstrap, topics("sla_clock"), expected=2)
+        assert {(r["request_id"], r["kind"]) for r in published} == {
+            (str(request_id), "data_subject_request")
+        }
+    finally:
+        await runtime.stop()

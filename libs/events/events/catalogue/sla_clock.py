@@ -6,10 +6,14 @@ breaches, alerts and relance reminders of that request, each emitted exactly onc
 versions, so every rule change is itself recorded.
 
 ``kind`` names the deadline: ``first_response``, ``next_update``, ``resolution`` or
-``commitment:<commitment id>``. On ``RelanceDue`` / ``EscalationDue`` it names the relance
-schedule instead: ``customer_response`` (the customer missed the date of an
-``AwaitingCustomer``) or ``collection`` (mandatory information was missing at reception,
-docs/domain.md §1.3: the request was accepted and flagged, and the information must be collected).
+``commitment:<commitment id>``; ``data_subject_request`` is the one-month deadline of a
+data-subject request consumed from retention (``request_id`` is then retention's request id,
+the warning a week before its due date, docs/domain.md §16.3). On ``RelanceDue`` /
+``EscalationDue`` it names the relance schedule instead: ``customer_response`` (the customer
+missed the date of an ``AwaitingCustomer``), ``collection`` (mandatory information was missing
+at reception, docs/domain.md §1.3: the request was accepted and flagged, and the information
+must be collected), ``informative`` (the resolution deadline passed: progress news) or
+``validation`` (after the resolution: the customer confirms the solution worked).
 """
 
 from __future__ import annotations
@@ -62,17 +66,21 @@ class SlaAlertRaised(DomainEvent, type="sla_clock.SlaAlertRaised"):
     emitted_at: datetime
 
 
-RelanceKind = Literal["customer_response", "collection"]
+RelanceKind = Literal["customer_response", "collection", "informative", "validation"]
 
 
 class RelanceDue(DomainEvent, type="sla_clock.RelanceDue"):
-    """The customer missed ``customer_due_at``: relance number ``ordinal`` should go out
-    from ``due_at``, at the latest by ``latest_at``.
+    """Relance number ``ordinal`` should go out from ``due_at``, at the latest by
+    ``latest_at``; ``customer_due_at`` is the instant its schedule counts from.
 
     ``kind`` ``customer_response`` (the default, what events stored before the field meant):
-    ``customer_due_at`` is the date set by ``AwaitingCustomer``. ``collection``: mandatory
-    information was missing at reception; ``customer_due_at`` is then the reception instant
-    (when that information was due) and ``missing_fields`` says what to ask for."""
+    the customer missed ``customer_due_at``, the date set by ``AwaitingCustomer``.
+    ``collection``: mandatory information was missing at reception; ``customer_due_at`` is then
+    the reception instant (when that information was due) and ``missing_fields`` says what to
+    ask for. ``informative``: the request takes longer than planned; ``customer_due_at`` is the
+    resolution deadline that passed. ``validation``: the request was resolved and the customer
+    is asked to confirm the solution worked; ``customer_due_at`` is the resolution instant
+    (docs/domain.md §8)."""
 
     request_id: UUID
     ordinal: int
@@ -86,7 +94,8 @@ class RelanceDue(DomainEvent, type="sla_clock.RelanceDue"):
 
 class EscalationDue(DomainEvent, type="sla_clock.EscalationDue"):
     """No answer 10 days after the first relance (and two relances sent): escalate or close.
-    ``kind`` and ``missing_fields`` as in ``RelanceDue``."""
+    ``kind`` and ``missing_fields`` as in ``RelanceDue``; for ``validation``, 10 days after
+    the resolution (the no-answer timeout of docs/domain.md §10.2), two relances sent."""
 
     request_id: UUID
     customer_due_at: datetime
