@@ -4,6 +4,7 @@ is named by event and position, on the fast path's fallback as on the exact veri
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import orjson
@@ -207,3 +208,18 @@ def test_the_command_names_a_changed_byte_of_a_file(
     assert [(f["kind"], f["event_id"], f["position"]) for f in report["findings"]] == [
         (CHANGED, bundle.events[30]["id"], 31)
     ]
+
+
+def test_any_changed_byte_of_an_event_line_is_a_finding_on_both_paths(tmp_path: Path) -> None:
+    """Every byte of the events section is covered: whichever byte changes (leaf, body, tab,
+    line end), the fast path's fallback and the exact verifier report the same findings."""
+    clean = signed().write(tmp_path / "clean.jsonl").read_bytes()
+    events_at = clean.index(EVENTS_MARKER) + len(EVENTS_MARKER) + 1
+    rng = random.Random(15)
+    for offset in sorted(rng.sample(range(events_at, len(clean)), 40)):
+        changed = bytearray(clean)
+        changed[offset] = (changed[offset] + rng.randrange(1, 255)) % 256
+        path = tmp_path / "bundle.jsonl"
+        path.write_bytes(bytes(changed))
+        report = both(path)
+        assert not report.ok, f"byte {offset} ({clean[offset : offset + 1]!r}) changed unnoticed"

@@ -187,6 +187,20 @@ def _problem(parts: int, leaf: dict[str, Any] | None, body: dict[str, Any] | Non
     return f"its leaf and its body disagree on {', '.join(disagree)}" if disagree else None
 
 
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines as :meth:`Bundle.parse` reads them: split at ``\\n`` only, one ``\\r`` before it
+    dropped (a bundle whose line ends were turned into CRLF reads the same)."""
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
+
+
+def _without_line_end(line: bytes) -> bytes:
+    line = line[:-1] if line.endswith(b"\n") else line
+    return line[:-1] if line.endswith(b"\r") else line
+
+
 def _object(raw: bytes) -> dict[str, Any] | None:
     try:
         value = orjson.loads(raw)
@@ -335,7 +349,7 @@ class Bundle:
         bundle: Bundle | None = None
         in_events = False
         for number, line in enumerate(lines, start=1):
-            raw = line.rstrip(b"\r\n")
+            raw = _without_line_end(line)
             if not raw.strip():
                 continue
             if in_events and bundle is not None:

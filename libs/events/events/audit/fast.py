@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import orjson
 
-from events.audit.bundle import BUNDLE_FILE, EVENTS_MARKER, TAB, Bundle, ReadEvent, TrustedKey
+from events.audit.bundle import BUNDLE_FILE, EVENTS_MARKER, TAB, Bundle, ReadEvent, TrustedKey, split_lines
 from events.audit.merkle import HASH_SIZE, LEAF_PREFIX
 from events.audit.verify import Report, require_anchor, verify_bundle, verify_events, verify_log
 
@@ -100,7 +100,7 @@ def check_range(path: str, start: int, end: int) -> Chunk:
     """:func:`check_lines` on the lines of ``path`` between two byte offsets."""
     with open(path, "rb") as source:
         source.seek(start)
-        return check_lines(source.read(end - start).splitlines())
+        return check_lines(split_lines(source.read(end - start)))
 
 
 def _joined(chunks: Iterable[Chunk]) -> tuple[bool, bytes]:
@@ -188,7 +188,7 @@ def verify_path(
         return require_anchor(report)
     with source.open("rb") as reader:
         reader.seek(start)
-        bundle.events = [ReadEvent(line) for line in reader.read().splitlines() if line.strip()]
+        bundle.events = [ReadEvent(line) for line in split_lines(reader.read()) if line.strip()]
     report.events = len(bundle.events)
     verify_events(bundle, report)
     return require_anchor(report)
