@@ -11,6 +11,8 @@ the transparency log costs the appends.
 * appends with checkpointing: single-event appends from 32 tasks on PostgreSQL, alone and
   then with a ``TransparencyLog`` folding them (``catch_up`` every 250 ms, a signed
   checkpoint every 1,000 events or second), each on a fresh database; the ratio of rates.
+  Its detail adds the CPU per event of reading and folding leaves alone (no writes, nothing
+  else running), the figure the ratio depends on and that the machine's noise does not blur.
 """
 
 from __future__ import annotations
@@ -231,6 +233,33 @@ async def _append_rate(ctx: Context, name: str, per_worker: int, audited: bool) 
         await engine.dispose()
 
 
+async def _fold_cpu_per_event(ctx: Context, name: str, count: int) -> float:
+    """Microseconds of this process's CPU per event to read the leaves of ``count`` stored
+    events and fold them into a tree (what the log does per event, without its writes),
+    alone: nothing else runs meanwhile."""
+    from events.audit.leaf_source import leaf_pages
+    from events.audit.merkle import MerkleTree
+    from events.audit.transparency import extend_tree
+    from events.db import create_engine
+    from events.migrations import upgrade_platform
+    from events.store import SqlEventStore
+
+    engine = create_engine(await ctx.database(name), pool_size=8)
+    store = SqlEventStore(engine, source="/guichet/bench")
+    try:
+        await upgrade_platform(engine)
+        for _ in range(count // 100):
+            stream = uuid.uuid4()
+            await store.append(stream, STREAM_TYPE, 0, [noted(stream, v + 1) for v in range(100)])
+        tree = MerkleTree()
+        began = time.process_time()
+        async for page in leaf_pages(store, 0, 5000):
+            extend_tree(tree, page.hashes)
+        return (time.process_time() - began) / tree.size * 1e6
+    finally:
+        await engine.dispose()
+
+
 async def run(ctx: Context) -> list[Result]:
     results = _verification(scaled(200_000, minimum=2_000))
     print(f"  {results[-1].line()}", flush=True)
@@ -245,6 +274,7 @@ async def run(ctx: Context) -> list[Result]:
             rates[audited].append(rate)
             folded = max(folded, size)
     plain, audited_rate = max(rates[False]), max(rates[True])
+    fold_us = await _fold_cpu_per_event(ctx, "bench_audit_fold", scaled(20_000, minimum=1_000))
     results.append(
         Result(
             f"append single (c={SINGLE_C}) with the audit job (fold, sign, CheckpointSigned)",
@@ -255,9 +285,11 @@ async def run(ctx: Context) -> list[Result]:
             count=SINGLE_C * per_worker,
             detail=(
                 f"best of 2 each; without {[round(r) for r in rates[False]]}, "
-                f"with {[round(r) for r in rates[True]]}; log folded {folded} leaves"
+                f"with {[round(r) for r in rates[True]]}; log folded {folded} leaves; "
+                f"reading and folding a leaf alone: {fold_us:.1f} us of CPU"
             ),
             group=GROUP,
+            extra={"fold_cpu_us_per_event": fold_us},
         )
     )
     return results

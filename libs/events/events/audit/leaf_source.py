@@ -15,7 +15,8 @@ same values): the tests hold the two to the same hashes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import struct
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -40,6 +41,8 @@ _PG_AFTER = (
 _PG_FROM_START = (
     f"SELECT {_LEAF_COLUMNS} FROM events WHERE tx_id < {pg.HORIZON} ORDER BY tx_id, position LIMIT $1"
 )
+LeafRow = tuple[int, str, datetime, str, int, str, str | None, str]
+"""position, event id, recorded_at, stream id, stream version, type, prev_hash, hash."""
 _SQLITE_AFTER = text(
     "SELECT position, event_id, recorded_at, stream_id, version, type, prev_hash, hash "
     "FROM events WHERE position > :after ORDER BY position LIMIT :limit"
@@ -48,11 +51,11 @@ _SQLITE_AFTER = text(
 
 @dataclass(slots=True)
 class LeafPage:
-    """Consecutive leaves: each event's position, id (16 bytes each, end to end), type and
-    leaf hash (32 bytes each, end to end)."""
+    """Consecutive leaves: each event's position, id, type and leaf hash (32 bytes each, end
+    to end)."""
 
     positions: list[int] = field(default_factory=list)
-    event_ids: bytearray = field(default_factory=bytearray)
+    ids: list[str] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
     hashes: bytearray = field(default_factory=bytearray)
 
@@ -63,55 +66,57 @@ class LeafPage:
     def last_position(self) -> int:
         return self.positions[-1]
 
+    @property
+    def event_ids(self) -> bytes:
+        """The ids' 16 bytes each, end to end (one conversion for the page)."""
+        return bytes.fromhex("".join(self.ids).replace("-", ""))
 
-def _add_leaf(
-    page: LeafPage,
-    source: str,
-    position: int,
-    event_id: str,
-    recorded_at: datetime,
-    stream_id: str,
-    version: int,
-    type_: str,
-    prev_hash: str | None,
-    hash_: str,
-) -> None:
-    # Keys in sorted order: orjson then writes them as OPT_SORT_KEYS would.
-    data = orjson.dumps(
-        {
-            "format": LEAF_FORMAT,
-            "hash": hash_,
-            "id": event_id,
-            "position": position,
-            "prev_hash": prev_hash,
-            "recorded_at": recorded_at.astimezone(UTC).isoformat(),
-            "source": source,
-            "stream_id": stream_id,
-            "stream_version": version,
-            "type": type_,
-        }
-    )
-    page.positions.append(position)
-    page.event_ids += bytes.fromhex(event_id.replace("-", ""))
-    page.types.append(type_)
-    page.hashes += sha256(LEAF_PREFIX + data).digest()
+    @property
+    def position_bytes(self) -> bytes:
+        """The positions as 8-byte big-endian integers, end to end."""
+        return struct.pack(f">{len(self.positions)}Q", *self.positions)
 
 
-def _sqlite_leaf(page: LeafPage, source: str, row: Any) -> None:
-    position, event_id, recorded_at, stream_id, version, type_, prev_hash, hash_ = row
-    moment = recorded_at if isinstance(recorded_at, datetime) else datetime.fromisoformat(recorded_at)
-    _add_leaf(
-        page,
-        source,
-        position,
-        str(UUID(event_id)),
-        moment if moment.tzinfo else moment.replace(tzinfo=UTC),
-        str(UUID(stream_id)),
-        version,
-        type_,
-        prev_hash,
-        hash_,
-    )
+def _fill(page: LeafPage, source: str, rows: Iterable[LeafRow]) -> None:
+    """Hash each row's leaf into ``page``: the bytes of :func:`events.audit.leaf.leaf_bytes`."""
+    positions, ids, types, hashes = page.positions, page.ids, page.types, page.hashes
+    dumps, utc = orjson.dumps, UTC
+    for position, event_id, recorded_at, stream_id, version, type_, prev_hash, hash_ in rows:
+        # Keys in sorted order: orjson then writes them as OPT_SORT_KEYS would.
+        data = dumps(
+            {
+                "format": LEAF_FORMAT,
+                "hash": hash_,
+                "id": event_id,
+                "position": position,
+                "prev_hash": prev_hash,
+                "recorded_at": recorded_at.astimezone(utc).isoformat(),
+                "source": source,
+                "stream_id": stream_id,
+                "stream_version": version,
+                "type": type_,
+            }
+        )
+        positions.append(position)
+        ids.append(event_id)
+        types.append(type_)
+        hashes += sha256(LEAF_PREFIX + data).digest()
+
+
+def _sqlite_rows(rows: Iterable[Any]) -> Iterator[LeafRow]:
+    """SQLite's rows in PostgreSQL's form: ids as text with dashes, aware timestamps."""
+    for position, event_id, recorded_at, stream_id, version, type_, prev_hash, hash_ in rows:
+        moment = recorded_at if isinstance(recorded_at, datetime) else datetime.fromisoformat(recorded_at)
+        yield (
+            position,
+            str(UUID(event_id)),
+            moment if moment.tzinfo else moment.replace(tzinfo=UTC),
+            str(UUID(stream_id)),
+            version,
+            type_,
+            prev_hash,
+            hash_,
+        )
 
 
 async def leaf_pages(store: SqlEventStore, after_position: int, page_size: int) -> AsyncIterator[LeafPage]:
@@ -123,8 +128,7 @@ async def leaf_pages(store: SqlEventStore, after_position: int, page_size: int) 
             page = LeafPage()
             async with reading(store.engine) as connection:
                 rows = await connection.execute(_SQLITE_AFTER, {"after": after_position, "limit": page_size})
-                for row in rows:
-                    _sqlite_leaf(page, source, row)
+                _fill(page, source, _sqlite_rows(rows))
             if page.positions:
                 yield page
                 after_position = page.last_position
@@ -138,8 +142,7 @@ async def leaf_pages(store: SqlEventStore, after_position: int, page_size: int) 
             else:
                 records = await native.fetch(_PG_FROM_START, page_size)
             page = LeafPage()
-            for record in records:
-                _add_leaf(page, source, *record)
+            _fill(page, source, records)
             if page.positions:
                 yield page
                 after_position = page.last_position

@@ -196,7 +196,7 @@ class TransparencyLog:
         every = self.policy.every_events
         due = list(range(self.checkpoint_size + every, tree.size + 1, every)) if every > 0 else []
         ids = self._open_ids + page.event_ids
-        positions = self._open_positions + b"".join(p.to_bytes(_POSITION) for p in page.positions)
+        positions = self._open_positions + page.position_bytes
         try:
             async with self.store.engine.begin() as connection:
                 await self._write_leaf_tiles(connection, size_before // TILE_WIDTH, ids, positions)
