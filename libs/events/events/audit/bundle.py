@@ -193,6 +193,8 @@ def split_lines(data: bytes) -> list[bytes]:
     lines = data.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
+    if b"\r" not in data:
+        return lines
     return [line[:-1] if line.endswith(b"\r") else line for line in lines]
 
 
