@@ -14,6 +14,7 @@ One process per database should fold (the service's leader, as for the relay).
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -77,13 +78,19 @@ def extend_tree(tree: MerkleTree, leaf_hashes: bytes | bytearray) -> None:
 
 async def _upsert(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows``, replacing those with the same primary key, in one statement."""
-    if not rows:
-        return
-    insert_ = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    if rows:
+        await connection.execute(_upsert_statement(connection.dialect.name, table), rows)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: Table) -> Any:
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert_(table)
     keys = [column.name for column in table.primary_key.columns]
-    replaced = {name: statement.excluded[name] for name in rows[0] if name not in keys}
-    await connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=replaced), rows)
+    replaced = {
+        column.name: statement.excluded[column.name] for column in table.columns if column.name not in keys
+    }
+    return statement.on_conflict_do_update(index_elements=keys, set_=replaced)
 
 
 class StoredLogMismatch(Exception):
