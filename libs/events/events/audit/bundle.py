@@ -8,10 +8,10 @@ Format ``guichet-audit-bundle/2``, one record per line. First JSON objects told 
   ``witness``);
 * ``checkpoint``: a signed note (``note``), cosignatures included;
 * ``consistency``: a consistency proof between two checkpoint sizes (base64 hashes);
-* ``leaves``: up to 256 consecutive leaves as the log recorded them (a tile): ``start`` and
-  ``hashes`` (base64 of the 32-byte hashes end to end), followed by ``leaf_events`` with the
-  same ``start`` and ``events`` (``[event id, position]`` per leaf: which event each leaf is,
-  as the log recorded it; read only to name a finding);
+* ``leaves``: up to 256 consecutive leaves as the log recorded them (a tile): ``start``,
+  ``hashes`` (base64 of the 32-byte hashes end to end), and which event each leaf is as the
+  log recorded it: ``ids`` (base64 of the 16-byte event ids) and ``positions`` (base64 of
+  8-byte big-endian positions), read only to name a finding;
 * ``events``: nothing else; every line after it is one stored event, in the store's global
   order.
 
@@ -46,6 +46,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
+from uuid import UUID
 
 import orjson
 
@@ -60,8 +61,8 @@ BUNDLE_FORMAT = "guichet-audit-bundle/2"
 BUNDLE_FILE = "bundle.jsonl"
 EVENTS_MARKER = b'{"kind":"events"}'
 """The line after which every line is an event line."""
-LEAF_EVENTS = b'{"kind":"leaf_events",'
-"""How a ``leaf_events`` line starts (kept unread until a finding needs it)."""
+ID_SIZE = 16
+POSITION_SIZE = 8
 TAB = b"\t"
 TILE = 256
 LOG = "log"
@@ -252,20 +253,16 @@ class Bundle:
     """Event records in the store's global order (:class:`ReadEvent` when read from a file)."""
     tiles: list[LeafTile] = field(default_factory=list, repr=False)
     """Leaves read but not yet in :attr:`leaves` (see :meth:`parse`)."""
-    tile_events: list[tuple[int, bytes]] = field(default_factory=list, repr=False)
-    """The ``leaf_events`` lines of :attr:`tiles`, not yet read (line number, line)."""
     scope: Scope | None = None
     """None: the whole log."""
     inclusions: list[InclusionRecord] = field(default_factory=list)
 
     def named_leaves(self) -> list[RecordedLeaf]:
-        """:attr:`leaves`, with those of :attr:`tiles` added first (``ValueError`` naming the
-        line when their ``leaf_events`` do not read)."""
+        """:attr:`leaves`, with those of :attr:`tiles` added first."""
         if self.tiles:
-            events = dict(_tile_events(number, line) for number, line in self.tile_events)
             for tile in self.tiles:
-                self.leaves.extend(tile.leaves(events.get(tile.start)))
-            self.tiles, self.tile_events = [], []
+                self.leaves.extend(tile.leaves())
+            self.tiles = []
         return self.leaves
 
     def leaf_hashes(self) -> bytes:
@@ -301,15 +298,13 @@ class Bundle:
         leaves = self.named_leaves()
         for start in range(0, len(leaves), TILE):
             tile = leaves[start : start + TILE]
-            first = tile[0].leaf_index
-            yield _line(
-                {"kind": "leaves", "start": first, "hashes": _b64(b"".join(leaf.hash for leaf in tile))}
-            )
             yield _line(
                 {
-                    "kind": "leaf_events",
-                    "start": first,
-                    "events": [[leaf.event_id, leaf.position] for leaf in tile],
+                    "kind": "leaves",
+                    "start": tile[0].leaf_index,
+                    "hashes": _b64(b"".join(leaf.hash for leaf in tile)),
+                    "ids": _b64(b"".join(UUID(leaf.event_id).bytes for leaf in tile)),
+                    "positions": _b64(b"".join(leaf.position.to_bytes(POSITION_SIZE) for leaf in tile)),
                 }
             )
         for inclusion in self.inclusions:
@@ -356,9 +351,6 @@ class Bundle:
                 continue
             if in_events and bundle is not None:
                 bundle.events.append(ReadEvent(raw))
-                continue
-            if bundle is not None and raw.startswith(LEAF_EVENTS):
-                bundle.tile_events.append((number, raw))
                 continue
             try:
                 record = orjson.loads(raw)
@@ -414,37 +406,39 @@ def _header_origin(kind: str, record: dict[str, Any]) -> str:
 
 
 class LeafTile(NamedTuple):
-    """A ``leaves`` record as read: the hashes of consecutive leaves from ``start``."""
+    """A ``leaves`` record as read: consecutive leaves from ``start``, each a hash, an event
+    id and a position, end to end."""
 
     start: int
     hashes: bytes
+    ids: bytes
+    positions: bytes
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> LeafTile:
         hashes = base64.b64decode(record["hashes"])
-        if len(hashes) % HASH_SIZE:
-            raise ValueError("a leaves record holds 32-byte hashes")
-        return cls(int(record["start"]), hashes)
+        ids = base64.b64decode(record["ids"])
+        positions = base64.b64decode(record["positions"])
+        count = len(hashes) // HASH_SIZE
+        if (len(hashes), len(ids), len(positions)) != (
+            count * HASH_SIZE,
+            count * ID_SIZE,
+            count * POSITION_SIZE,
+        ):
+            raise ValueError("a leaves record has one hash, one id and one position per leaf")
+        return cls(int(record["start"]), hashes, ids, positions)
 
-    def leaves(self, events: list[Any] | None) -> list[RecordedLeaf]:
-        """The leaves, each named by its ``[event id, position]`` in ``events``."""
-        hashes, start = self.hashes, self.start
-        if events is None or len(hashes) != HASH_SIZE * len(events):
-            raise ValueError(f"the leaves from {start} have no leaf_events record of one event per hash")
+    def leaves(self) -> list[RecordedLeaf]:
+        hashes, ids, positions, start = self.hashes, self.ids, self.positions, self.start
         return [
-            RecordedLeaf(start + i, str(event_id), int(position), hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE])
-            for i, (event_id, position) in enumerate(events)
+            RecordedLeaf(
+                start + i,
+                str(UUID(bytes=ids[i * ID_SIZE : (i + 1) * ID_SIZE])),
+                int.from_bytes(positions[i * POSITION_SIZE : (i + 1) * POSITION_SIZE]),
+                hashes[i * HASH_SIZE : (i + 1) * HASH_SIZE],
+            )
+            for i in range(len(hashes) // HASH_SIZE)
         ]
-
-
-def _tile_events(number: int, line: bytes) -> tuple[int, list[Any]]:
-    try:
-        record = orjson.loads(line)
-        if record.get("kind") != "leaf_events" or not isinstance(record["events"], list):
-            raise ValueError("not a leaf_events record")
-        return int(record["start"]), record["events"]
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"bundle line {number}: {error}") from error
 
 
 def _b64(raw: bytes) -> str:
