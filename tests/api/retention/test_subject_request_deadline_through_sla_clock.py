@@ -42,7 +42,7 @@ class Both:
         if envelopes:
             assert self.sla.runtime.consumer is not None
             self.sla.call(self.sla.runtime.consumer.process_many, envelopes)
-            self.published = envelopes[-1].position
+            self.published = envelopes[-1].position or self.published
 
     def sla_clock_to_retention(self, request_id: UUID) -> list[str]:
         """Fire what is due, hand the request's SLA events to retention; their kinds."""

@@ -18,12 +18,13 @@ from events.catalogue import DomainEvent
 from events.catalogue.sla_clock import CalendarDefined, SlaPolicyDefined
 from events.envelope import Metadata
 from sla_clock.app.firing import fire_timers
-from sla_clock.app.ports import Deadlines, FactsRepository
+from sla_clock.app.ports import Deadlines, FactsRepository, SubjectRequestRepository
 from sla_clock.app.projection import RequestTracker
 from sla_clock.app.rules import CurrentRules
 from sla_clock.domain.clock import TimerSpec
 from sla_clock.domain.request_state import RequestState
 from sla_clock.domain.settlement import settled_by_facts
+from sla_clock.domain.subject_requests import SubjectRequestFacts
 from sla_clock.domain.timers import ARMED, CANCELLED, FIRED, DueTimer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
@@ -136,6 +137,22 @@ class FakeFacts(FactsRepository):
         self.deadlines.clear()
 
 
+class FakeSubjectRequests(SubjectRequestRepository):
+    """The data-subject requests' deadline facts in memory."""
+
+    def __init__(self) -> None:
+        self.facts: dict[UUID, SubjectRequestFacts] = {}
+
+    async def get(self, request_id: UUID) -> SubjectRequestFacts | None:
+        return self.facts.get(request_id)
+
+    async def save(self, facts: SubjectRequestFacts, now: datetime) -> None:
+        self.facts[facts.request_id] = facts
+
+    async def clear(self) -> None:
+        self.facts.clear()
+
+
 @dataclass
 class SimStreams:
     events: list[DomainEvent] = field(default_factory=list)
@@ -150,6 +167,7 @@ class SimUnitOfWork:
 
     def __init__(self) -> None:
         self.facts, self.timers, self.streams = FakeFacts(), SimTimers(), SimStreams()
+        self.subject_requests = FakeSubjectRequests()
 
     async def __aenter__(self) -> Self:
         return self

@@ -4,13 +4,16 @@ ended by completion (which records the thresholds it came after)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
+from sla_simulation import NoAlarm, SlaSimulation
 
 from events.catalogue import retention as r
 from events.catalogue import sla_clock as s
+from sla_clock.app.subject_requests import SubjectRequestTracker
 from sla_clock.domain.clock import BREACH, WARNING
 from sla_clock.domain.emission import event_for
 from sla_clock.domain.settlement import ACTUAL_AT, LATE_BY
@@ -165,3 +168,48 @@ def test_the_warning_event_names_the_deadline_and_says_what_to_do() -> None:
     )
     assert "extend" in event.advice and event.policy_version is None
     assert LATE_BY not in warning.explanation
+
+
+class Tracked:
+    """The subject-request tracker over the simulation's in-memory ports."""
+
+    def __init__(self) -> None:
+        self.sim = SlaSimulation()
+        self.tracker = SubjectRequestTracker(self.sim.clock, NoAlarm())
+
+    def consume(self, at: datetime, event: object) -> None:
+        self.sim.clock.at = at
+        asyncio.run(self.tracker.project(event, self.sim.uow))  # type: ignore[arg-type]
+
+    def fire(self, at: datetime) -> list[tuple[str, str, datetime]]:
+        asyncio.run(self.sim.fire(at))
+        return self.sim.thresholds()
+
+
+def test_the_tracker_arms_fires_each_threshold_once_and_records_a_late_completion() -> None:
+    rid = uuid4()
+    t = Tracked()
+    t.consume(RECEIVED, received(rid))
+    assert t.fire(DUE - timedelta(days=7, seconds=1)) == []
+    assert t.fire(DUE - timedelta(days=7)) == [("SlaWarning", DEADLINE, DUE)]
+    t.consume(DUE + timedelta(hours=2), completed(rid, DUE + timedelta(hours=1)))  # before the breach fired
+    assert t.fire(DUE + timedelta(hours=2)) == [("SlaWarning", DEADLINE, DUE), ("SlaBreached", DEADLINE, DUE)]
+    breach = t.sim.log[-1]
+    assert isinstance(breach, s.SlaBreached) and breach.late_by_seconds == 3600
+    t.fire(DUE + timedelta(days=60))
+    assert len(t.sim.log) == 2, "each threshold once"
+
+
+def test_the_tracker_moves_the_timers_with_an_extension_and_a_redelivery_changes_nothing() -> None:
+    rid = uuid4()
+    t = Tracked()
+    t.consume(RECEIVED, received(rid))
+    told = RECEIVED + timedelta(days=5)
+    t.consume(told, extended(rid, 1, told))
+    t.consume(told, extended(rid, 1, told))
+    new_due = datetime(2027, 3, 31, 8, 0, tzinfo=UTC)
+    assert t.fire(DUE + timedelta(days=1)) == []
+    assert t.fire(new_due) == [("SlaWarning", DEADLINE, new_due), ("SlaBreached", DEADLINE, new_due)]
+    assert asyncio.run(t.sim.uow.subject_requests.get(rid)) == SubjectRequestFacts(
+        rid, RECEIVED, DUE, new_due, extended_months=1
+    )

@@ -9,7 +9,7 @@ from typing import Self
 from uuid import UUID, uuid4
 
 import pytest
-from sla_simulation import FakeFacts
+from sla_simulation import FakeFacts, FakeSubjectRequests
 
 from events.catalogue import DomainEvent
 from events.catalogue import intake as ev
@@ -69,6 +69,7 @@ class FakeStreams(SlaStreams):
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, timers: FakeTimers) -> None:
         self._facts, self._timers, self._streams = FakeFacts(), timers, FakeStreams()
+        self._subject_requests = FakeSubjectRequests()
         self.committed = False
 
     @property
@@ -82,6 +83,10 @@ class FakeUnitOfWork(UnitOfWork):
     @property
     def streams(self) -> FakeStreams:
         return self._streams
+
+    @property
+    def subject_requests(self) -> FakeSubjectRequests:
+        return self._subject_requests
 
     async def __aenter__(self) -> Self:
         return self
