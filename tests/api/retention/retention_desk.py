@@ -1,5 +1,5 @@
 """Retention API helpers on the embedded default (SQLite, in-process bus), with a clock the
-tests move and no background job (tests run the purge and the due-date sweep themselves).
+tests move and no background job (tests run the purge themselves).
 Imported by name (``from retention_desk import …``): a ``conftest`` import would find
 another directory's when several test directories run in one session."""
 
