@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import socket
 import sys
 import time
 import uuid
@@ -69,6 +70,12 @@ class Acceptances:
         return "250 Message accepted for delivery"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def serve() -> None:
     """The server process: ``ready <port> <cpu>`` once listening, then ``<monotonic> <cpu>
     <Message-ID>`` per accepted message; stops when its stdin closes."""
@@ -116,9 +123,9 @@ class SmtpSink:
                 at = time.monotonic()
                 loop.call_soon_threadsafe(self._accepted, at, 0.0, message_id)
 
-            self._controller = Controller(Acceptances(report), hostname="127.0.0.1", port=0)
+            self.port = free_port()
+            self._controller = Controller(Acceptances(report), hostname="127.0.0.1", port=self.port)
             self._controller.start()
-            self.port = self._controller.server.sockets[0].getsockname()[1]
             return
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
