@@ -21,8 +21,11 @@ NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 
 
 class Clock:
+    def __init__(self) -> None:
+        self.at = NOW
+
     def now(self) -> datetime:
-        return NOW
+        return self.at
 
 
 def mails(count: int) -> list[Claimed]:
@@ -124,9 +127,11 @@ class UnitOfWork:
         self._committed = True
 
 
-def worker(queue: Queue, sender: GatedSender, book: Book, parallel: int) -> MailWorker:
+def worker(
+    queue: Queue, sender: GatedSender, book: Book, parallel: int, clock: Clock | None = None
+) -> MailWorker:
     return MailWorker(
-        queue, sender, lambda: cast(Any, UnitOfWork(book)), Clock(), Backoff(), parallel=parallel
+        queue, sender, lambda: cast(Any, UnitOfWork(book)), clock or Clock(), Backoff(), parallel=parallel
     )
 
 
@@ -197,3 +202,17 @@ async def test_a_stop_leaves_the_unsent_rest_due_at_once() -> None:
     assert await draining == 4
     assert book.delivered == [ids(0)]
     assert queue.postponed == [(ids(1, 2, 3), NOW)]
+
+
+async def test_no_message_starts_in_the_last_quarter_of_the_lease() -> None:
+    """Another worker may claim the rows once the lease ends: none may still be in flight here."""
+    queue, sender, book, clock = Queue(mails(4)), GatedSender(), Book(), Clock()
+    mail_worker = worker(queue, sender, book, parallel=1, clock=clock)
+    draining = asyncio.create_task(mail_worker.drain())
+    await until(lambda: sender.started)
+    clock.at = NOW + mail_worker.lease * 3 / 4
+    sender.open(0, 1, 2, 3)
+    assert await draining == 4
+    assert sender.started == ids(0)
+    assert book.delivered == [ids(0)]
+    assert queue.postponed == [(ids(1, 2, 3), clock.at)]

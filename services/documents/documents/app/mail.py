@@ -306,9 +306,10 @@ class MailWorker:
         server at a time; meanwhile the outcomes known so far are recorded, each group in one
         transaction, so the database work overlaps the hand-over. A crash before a group's
         commit sends its messages again (same Message-IDs) once the lease has passed."""
-        claimed = await self.queue.claim(self.clock.now(), self.lease, self.batch)
+        now = self.clock.now()
+        claimed = await self.queue.claim(now, self.lease, self.batch)
         if claimed:
-            await _Delivery(self, claimed).run()
+            await _Delivery(self, claimed, start_before=now + self.lease * 3 / 4).run()
         return len(claimed)
 
     async def attempt(self, item: Claimed) -> Outcome:
@@ -372,12 +373,14 @@ class _Delivery:
     recorder commits the outcomes that arrived during its previous commit.
 
     No message is started once the server is unreachable (the rest wait for the retry's
-    time), the worker stops (the rest are due again at once), a sender fails or a record
-    fails (the rest wait for the lease). The messages in flight always finish; an error is
-    raised once every outcome that could be recorded was."""
+    time), the worker stops or the last quarter of the lease has begun (the rest are due again
+    at once: another worker may claim them once the lease ends, and must not find one of them
+    still being sent), a sender fails or a record fails (the rest wait for the lease). The
+    messages in flight always finish; an error is raised once every outcome that could be
+    recorded was."""
 
-    def __init__(self, worker: MailWorker, claimed: Sequence[Claimed]) -> None:
-        self.worker, self.claimed = worker, claimed
+    def __init__(self, worker: MailWorker, claimed: Sequence[Claimed], start_before: datetime) -> None:
+        self.worker, self.claimed, self.start_before = worker, claimed, start_before
         self.next = 0
         self.outcomes: list[Outcome] = []
         self.arrived = asyncio.Event()
@@ -386,6 +389,8 @@ class _Delivery:
 
     def _take(self) -> Claimed | None:
         if self.next >= len(self.claimed) or self.down or self.error or self.worker._stopping:
+            return None
+        if self.worker.clock.now() >= self.start_before:
             return None
         self.next += 1
         return self.claimed[self.next - 1]
