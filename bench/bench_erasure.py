@@ -248,6 +248,7 @@ async def run(ctx: Context) -> list[Result]:
     desk = _bearer("alice", "agent", "manager", level=2)
     dpo = _bearer("dpo-1", "dpo")
     latencies: list[float] = []
+    calls: list[float] = []
     failures = 0
     affected = ""
     engines = {name: create_engine(url) for name, url in urls.items()}
@@ -279,6 +280,7 @@ async def run(ctx: Context) -> list[Result]:
                     began = time.perf_counter()
                     erased = retention.post(f"/subject-requests/{request_id}/erase", headers=dpo)
                     assert erased.status_code == 200, erased.text
+                    calls.append((time.perf_counter() - began) * 1000)
                     if await wait_erased(engines, request_id, customer_id):
                         latencies.append((time.perf_counter() - began) * 1000)
                     else:
@@ -310,7 +312,8 @@ async def run(ctx: Context) -> list[Result]:
             unit="ms",
             target=TARGET_MS,
             count=len(latencies),
-            detail=f"p50 {p50:.0f} ms, max {max(latencies):.0f} ms, {subjects} subjects one after the other, "
+            detail=f"p50 {p50:.0f} ms, max {max(latencies):.0f} ms (of which the erase call: p50 "
+            f"{_percentile(calls, 0.5):.0f} ms), {subjects} subjects one after the other, "
             f"5 services in one process, Kafka between them; events made unreadable: {affected}",
             group=GROUP,
             lower_is_better=True,
