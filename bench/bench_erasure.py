@@ -314,7 +314,8 @@ async def run(ctx: Context) -> list[Result]:
             count=len(latencies),
             detail=f"p50 {p50:.0f} ms, max {max(latencies):.0f} ms (of which the erase call: p50 "
             f"{_percentile(calls, 0.5):.0f} ms), {subjects} subjects one after the other, "
-            f"5 services in one process, Kafka between them; events made unreadable: {affected}",
+            f"5 services in one process, Kafka between them; events made unreadable: {affected}; "
+            f"each (ms): {', '.join(f'{value:.0f}' for value in latencies)}",
             group=GROUP,
             lower_is_better=True,
         )
