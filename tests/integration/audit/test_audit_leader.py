@@ -28,6 +28,7 @@ AT = datetime(2026, 3, 2, tzinfo=UTC)
 @dataclass
 class _Definition:
     name: str = "leader-test"
+    consumer_factory: Any = None
 
 
 @dataclass
@@ -37,6 +38,7 @@ class _Process:
     definition: _Definition = field(default_factory=_Definition)
     state: dict[str, Any] = field(default_factory=dict)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    bus: Any = None
 
     @property
     def audit(self) -> ServiceAudit:

@@ -123,16 +123,16 @@ async def run_witness(runtime: ServiceRuntime, audit: ServiceAudit, stopping: as
     """A service with a log and no consumer of its own (intake) consumes ``guichet.audit``
     with a consumer of its own, ``<service>-audit``: it witnesses the other logs and keeps
     their cosignatures of its checkpoints."""
+    bootstrap, bus = runtime.settings.kafka_bootstrap, runtime.bus
+    if not bootstrap and bus is None:
+        return
     consumer = Consumer(f"{runtime.definition.name}-audit", runtime.engine, witness_handlers(runtime, audit))
     runner: KafkaConsumerRunner | InProcessConsumerRunner
-    if runtime.settings.kafka_bootstrap:
-        runner = KafkaConsumerRunner(
-            consumer, bootstrap=runtime.settings.kafka_bootstrap, topics=[AUDIT_TOPIC]
-        )
-    elif runtime.bus is not None:
-        runner = InProcessConsumerRunner(consumer, bus=runtime.bus, topics=[AUDIT_TOPIC])
+    if bootstrap:
+        runner = KafkaConsumerRunner(consumer, bootstrap=bootstrap, topics=[AUDIT_TOPIC])
     else:
-        return
+        assert bus is not None
+        runner = InProcessConsumerRunner(consumer, bus=bus, topics=[AUDIT_TOPIC])
     while not stopping.is_set():
         try:
             await runner.start()
