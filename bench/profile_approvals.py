@@ -1,7 +1,7 @@
 """Where an approvals submit-and-decide round trip spends its CPU: process CPU per round trip,
 statements per round trip, and (``PROFILE=1``) cProfile's top functions.
 
-    .venv/bin/python -m bench.profile_approvals [round_trips]
+    [UVLOOP=1] [PROFILE=1] .venv/bin/python -m bench.profile_approvals [round_trips]
 
 Starts its own PostgreSQL (or uses ``GUICHET_TEST_DATABASE_URL``), runs the round trips of
 ``bench_approvals`` (16 tasks, ``SubmitForApproval`` then ``DecideApproval`` as a director)
@@ -83,13 +83,13 @@ PACKAGES = (
 )
 
 
-def by_package(stats: pstats.Stats) -> Counter[str]:
-    """cProfile's own time (no waiting: a coroutine's time is counted while it runs) summed
-    per package; C functions under the name cProfile gives them."""
+def by_package(stats: pstats.Stats, *, own_time: bool = True) -> Counter[str]:
+    """cProfile's own time (no waiting: a coroutine's time is counted while it runs), or its
+    number of calls, summed per package; C functions under the name cProfile gives them."""
     totals: Counter[str] = Counter()
     for (path, _, name), entry in stats.stats.items():  # type: ignore[attr-defined]
         owner = next((p for p in PACKAGES if p in path), None)
-        totals[owner or (name if path == "~" else path.rsplit("/", 1)[-1])] += entry[2]
+        totals[owner or (name if path == "~" else path.rsplit("/", 1)[-1])] += entry[2 if own_time else 1]
     return totals
 
 
@@ -150,26 +150,31 @@ async def main(round_trips: int) -> None:
             await run(WRITERS)
         per_trip = {name: n / WRITERS for name, n in sorted(statements.items())}
         profiler = cProfile.Profile(time.process_time) if os.environ.get("PROFILE") else None
-        cpu, wall = time.process_time(), time.perf_counter()
+        cpu, wall, times = time.process_time(), time.perf_counter(), os.times()
         if profiler:
             profiler.enable()
         await run(round_trips)
         if profiler:
             profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        user, system = os.times().user - times.user, os.times().system - times.system
         print(
             f"{round_trips} round trips in {wall:.2f} s = {round_trips / wall:,.0f}/s"
             f"{' (profiled)' if profiler else ''}; process CPU {1000 * cpu / round_trips:.2f} ms "
-            f"per round trip ({100 * cpu / wall:.0f}% of one core); load {os.getloadavg()[0]:.2f}"
+            f"per round trip (user {1000 * user / round_trips:.2f}, system {1000 * system / round_trips:.2f}; "
+            f"{100 * cpu / wall:.0f}% of one core); load {os.getloadavg()[0]:.2f}"
         )
         print("statements per round trip:", ", ".join(f"{k} {v:g}" for k, v in per_trip.items()))
         if profiler:
             stats = pstats.Stats(profiler)
             calls = sum(entry[1] for entry in stats.stats.values())  # type: ignore[attr-defined]
             print(f"Python function calls per round trip: {calls / round_trips:,.0f}")
-            print("own time per round trip, by package (µs):")
-            for package, seconds in by_package(stats).most_common(int(os.environ.get("PACKAGES", "20"))):
-                print(f"  {1e6 * seconds / round_trips:8.0f}  {package}")
+            shown = int(os.environ.get("PACKAGES", "20"))
+            calls_by_package = by_package(stats, own_time=False)
+            print("own CPU time (µs) and calls per round trip, by package:")
+            for package, seconds in by_package(stats).most_common(shown):
+                calls_per_trip = calls_by_package[package] / round_trips
+                print(f"  {1e6 * seconds / round_trips:8.0f}  {calls_per_trip:6.0f}  {package}")
             top = int(os.environ.get("TOP", "40"))
             stats.sort_stats("tottime").print_stats(top)
             stats.sort_stats("cumulative").print_stats(top)
@@ -179,4 +184,8 @@ async def main(round_trips: int) -> None:
 
 
 if __name__ == "__main__":
+    if os.environ.get("UVLOOP"):  # the loop uvicorn runs the service on when uvloop is installed
+        import uvloop
+
+        uvloop.install()
     asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 800))

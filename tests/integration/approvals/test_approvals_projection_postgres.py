@@ -14,6 +14,7 @@ from itertools import count
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from sqlalchemy import Table, select
 
 from approvals.adapters.authorisation_tables import approval_deadlines
@@ -25,6 +26,7 @@ from approvals.app import commands as c
 from approvals.app.bus import approvals_bus
 from approvals.domain.approval import Approval, Submission
 from approvals.domain.authority import Decider
+from approvals.domain.errors import AlreadySubmitted
 from approvals.domain.levels import DEFAULT_RULES, ApprovalRules
 from approvals.domain.rules_book import RulesBook
 from approvals.service import DEFINITION
@@ -145,6 +147,9 @@ async def commands_projected_by(postgres_url: str, projectors: Projectors) -> di
         validated = await submit(bus, "tariff_derogation")
         assert await decide(bus, validated, Decider("ann", ("manager",), 2)) == "pending"
         assert await decide(bus, validated, Decider("ben", ("manager",), 2)) == "validated"
+        same_content = Submission(UUID(int=7), f"{7:064x}", "tariff_derogation", "alice")
+        with pytest.raises(AlreadySubmitted, match=str(validated)):
+            await bus.handle(c.SubmitForApproval(uuid4(), same_content, META))
 
         return await read_model(store)
     finally:

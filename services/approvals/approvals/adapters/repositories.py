@@ -20,7 +20,7 @@ from approvals.domain.approval import PENDING, VALIDATED, Approval
 from approvals.domain.levels import DEFAULT_RULES, ApprovalRules
 from approvals.domain.rules_book import RULES_STREAM, RulesBook
 from events.application.errors import NotFound
-from events.persistence import EventSourcedRepository, Tracked
+from events.persistence import EventSourcedRepository, Tracked, postgres_driver
 from events.store import SqlEventStore, Transaction
 
 _OPEN_FOR = select(
@@ -35,6 +35,13 @@ _OPEN_FOR = select(
     .label("approval_id"),
     select(func.max(approval_rules.c.rules_version)).scalar_subquery().label("rules_version"),
 )
+
+
+_OPEN_FOR_POSTGRES = (
+    "SELECT (SELECT approval_id FROM approvals WHERE request_id = $1 AND content_hash = $2 "
+    f"AND status IN ('{PENDING}', '{VALIDATED}') LIMIT 1), (SELECT max(rules_version) FROM approval_rules)"
+)
+"""``_OPEN_FOR`` on the asyncpg connection: a submission's first statement, run on every one."""
 
 
 @dataclass
@@ -52,14 +59,17 @@ class SqlApprovalRepository(EventSourcedRepository[Approval]):
         self.rules_in_force = rules_in_force or RulesInForce()
 
     async def open_for(self, request_id: UUID, content_hash: str) -> UUID | None:
-        row = (
-            await self.tx.connection.execute(
+        connection = self.tx.connection
+        if connection.dialect.name == "postgresql":
+            native = await postgres_driver(connection)
+            approval_id, version = await native.fetchrow(_OPEN_FOR_POSTGRES, request_id, content_hash)
+        else:
+            found = await connection.execute(
                 _OPEN_FOR, {"request_id": request_id, "content_hash": content_hash}
             )
-        ).one()
-        self.rules_in_force.read, self.rules_in_force.version = True, row.rules_version
-        approval_id: UUID | None = row.approval_id
-        return approval_id
+            approval_id, version = found.one()
+        self.rules_in_force.read, self.rules_in_force.version = True, version
+        return UUID(str(approval_id)) if approval_id is not None else None
 
 
 _CURRENT_RULES = (
