@@ -14,7 +14,7 @@ from events.pii.keyring import Keyring, LiveKey, Pair
 from events.pii.sealing import (
     SEALED,
     associated_data,
-    category_key_id,
+    category_keys,
     event_identity,
     nonces,
     open_category,
@@ -66,7 +66,7 @@ class _Sealer:
             values = []
             for (category, group), nonce in zip(groups.items(), nonces(len(groups)), strict=True):
                 key = self.keys[(subject, category)]
-                values.append(seal_category(key.cipher, key.key_id, group, identity, nonce))
+                values.append(seal_category(key.cipher, group, identity, nonce))
                 key_ids.append(key.key_id)
             sealed[SEALED] = values
         fields = tuple(categories)
@@ -124,8 +124,8 @@ def opened(envelope: Envelope, ciphers: Mapping[str, AESGCM | None]) -> Envelope
     else:
         data = {name: value for name, value in stored.items() if name != SEALED}
         identity = event_identity(envelope.id, envelope.stream_id)
-        for value in categories:
-            cipher = ciphers.get(category_key_id(value))
+        for key_id, value in category_keys(categories, envelope.pii.key_id):
+            cipher = ciphers.get(key_id)
             if cipher is not None:
                 data.update(open_category(cipher, value, identity))
         erased = [field for field in envelope.pii.fields if field not in data]

@@ -1,13 +1,15 @@
 """Personal fields sealed with AES-GCM, bound to the event they belong to.
 
 Stored form (``docs/adr/0007-personal-data-keys-per-subject.md``): the sealed fields leave the
-payload and each data category's fields travel as one sealed value under ``"$pii"``::
+payload and each data category's fields travel as one sealed value under ``"$pii"``, in the
+order of the ``pii`` marker's key ids (the i-th value is sealed under the i-th key)::
 
-    {"customer_id": "…", "channel": "phone", "$pii": ["<key id>.<nonce + ciphertext + tag, base64>", …]}
+    {"customer_id": "…", "channel": "phone", "$pii": ["<nonce + ciphertext + tag, base64>", …]}
 
 One value per category: its plaintext is the JSON object of that category's fields, its
 associated data the event's identity (the 16 bytes of the event id, the 16 of the stream id,
-then ``$pii``). A ciphertext copied into another event or stream no longer authenticates.
+then ``$pii``). A ciphertext copied into another event or stream no longer authenticates. A
+value may also name its key itself, ``"<key id>.<base64>"`` (base64 has no ``.``).
 
 Events stored before, one sealed value per field (``{"$pii": {"k": key id, "n": nonce, "c":
 ciphertext}}`` in the field's place, the field name in the associated data), still open:
@@ -42,20 +44,25 @@ def event_identity(event_id: UUID, stream_id: UUID) -> bytes:
     return event_id.bytes + stream_id.bytes + _BUNDLE_AAD
 
 
-def seal_category(
-    cipher: AESGCM, key_id: str, values: Mapping[str, Any], identity: bytes, nonce: bytes
-) -> str:
-    """One category's fields of one event as one sealed value: ``<key id>.<base64>``."""
+def seal_category(cipher: AESGCM, values: Mapping[str, Any], identity: bytes, nonce: bytes) -> str:
+    """One category's fields of one event as one sealed value (base64 of nonce, ciphertext, tag)."""
     sealed = cipher.encrypt(nonce, orjson.dumps(values), identity)
-    return key_id + "." + binascii.b2a_base64(nonce + sealed, newline=False).decode("ascii")
+    return binascii.b2a_base64(nonce + sealed, newline=False).decode("ascii")
 
 
-def category_key_id(value: str) -> str:
-    return value.partition(".")[0]
+def category_keys(values: list[str], key_ids: str | None) -> list[tuple[str, str]]:
+    """Each sealed value with the id of its key: named in the value, else the marker's key id
+    at the same position."""
+    names = (key_ids or "").split()
+    paired = []
+    for position, value in enumerate(values):
+        key_id, dot, _ = value.partition(".")
+        paired.append((key_id if dot else (names[position] if position < len(names) else ""), value))
+    return paired
 
 
 def open_category(cipher: AESGCM, value: str, identity: bytes) -> dict[str, Any]:
-    raw = base64.b64decode(value.partition(".")[2])
+    raw = base64.b64decode(value.rpartition(".")[2])
     try:
         opened = orjson.loads(cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], identity))
     except InvalidTag as error:

@@ -311,14 +311,17 @@ def subject_of(event: DomainEvent, stream_id: UUID) -> str:
 def _subject_categories(
     batches: Sequence[tuple[UUID, str, int, Sequence[DomainEvent]]],
 ) -> set[tuple[str, str]]:
-    return {
-        (subject_of(event, stream_id), category)
-        for stream_id, _, _, events in batches
-        for event in events
-        if event.pii_fields
-        for field, category in event.pii_categories.items()
-        if getattr(event, field) is not None
-    }
+    pairs: set[tuple[str, str]] = set()
+    for stream_id, _, _, events in batches:
+        for event in events:
+            if event.pii_fields:
+                subject = subject_of(event, stream_id)
+                pairs.update(
+                    (subject, category)
+                    for field, category in event.pii_categories.items()
+                    if getattr(event, field) is not None
+                )
+    return pairs
 
 
 class _EnvelopeWriter:
