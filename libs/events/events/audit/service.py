@@ -4,14 +4,17 @@
 :meth:`~ServiceAudit.step` folds the events stored since the last one into the service's
 :class:`TransparencyLog`, signs checkpoints as the policy says, and records each new one as
 a ``CheckpointSigned`` event (with the consistency proof from the previous one), which the
-relay publishes on the service's topic. :meth:`~ServiceAudit.verify` checks the stored events
-against the stored log and checkpoints and raises the alarm on a mismatch: the
-``guichet_audit_integrity_alarm`` gauge, an error log, ``/readyz`` ``audit: integrity alarm``
-and an ``IntegrityAlarmRaised`` event naming the events.
+relay publishes on ``guichet.audit``. :meth:`~ServiceAudit.verify_pass` is the background
+verifier's pass: most check only what was signed since the last verified checkpoint
+(:meth:`~ServiceAudit.verify_new`, :mod:`events.audit.recheck`), every ``full_every``-th the
+whole stored log against the stored checkpoints (:meth:`~ServiceAudit.verify`). A finding
+raises the alarm: the ``guichet_audit_integrity_alarm`` gauge, an error log, ``/readyz``
+``audit: integrity alarm`` and an ``IntegrityAlarmRaised`` event naming the events.
 
-:class:`Witness` is what a service consuming another's topic runs on its ``CheckpointSigned``
-events: the note's signature by the log's key (configured, else pinned on first sight), the consistency proof
-from the checkpoint it last cosigned; then it cosigns and records ``CheckpointWitnessed``.
+:class:`Witness` is what every other service with a log runs on the ``CheckpointSigned``
+events it consumes from ``guichet.audit``: the note's signature by the log's key (configured,
+else pinned on first sight), the consistency proof from the checkpoint it last cosigned; then
+it cosigns and records ``CheckpointWitnessed``.
 A fork raises ``IntegrityAlarmRaised`` in the witness's store instead.
 
 The log's own bookkeeping events (``CheckpointSigned``, ``CheckpointWitnessed``) are leaves
