@@ -13,14 +13,23 @@ submit-and-decide round trips.
 * round trips: with the default circuit back in force, 16 concurrent tasks each submit a
   200 EUR gesture (``SubmitForApproval``) then approve it as a director
   (``DecideApproval``, authority from the recorded habilitations adapter): two transactions
-  per round trip, each appending its events and projecting them.
+  per round trip, each appending its events and projecting them. The main figure is one
+  process (this one); the same work is then run by two service processes on the same
+  database (8 tasks each, still 16 in flight: the service is stateless and scales out), a
+  line of its own.
+
+``python -m bench.bench_approvals URL COUNT WRITERS`` is one such service process: it warms
+up, prints ``ready``, waits for a line on stdin, runs COUNT round trips with WRITERS tasks and
+prints its start, end and CPU time as JSON.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -165,9 +174,12 @@ async def run(ctx: Context) -> list[Result]:
                 )
                 assert decided.status == "validated"
 
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(round_tripper() for _ in range(WRITERS)))
         rate = round_trips / (time.perf_counter() - began)
+        cpu_per_trip = (time.process_time() - cpu) / round_trips
+        load = os.getloadavg()[0]
+        two = await in_service_processes(ctx_url(engine), round_trips, processes=2)
     finally:
         await engine.dispose()
 
@@ -191,7 +203,135 @@ async def run(ctx: Context) -> list[Result]:
             unit="round trips/s",
             target=ROUND_TRIP_TARGET,
             count=round_trips,
-            detail="two transactions each: ApprovalRequested, then ApprovalStepDecided + ResponseValidated",
+            detail=(
+                "two transactions each: ApprovalRequested, then ApprovalStepDecided + ResponseValidated; "
+                f"one process, {1000 * cpu_per_trip:.2f} ms of its CPU per round trip; load {load:.1f}"
+            ),
+            group=GROUP,
+        ),
+        Result(
+            f"approvals: submit-and-decide round trips, 2 service processes (c={WRITERS}, PostgreSQL)",
+            two.rate,
+            unit="round trips/s",
+            count=two.count,
+            detail=(
+                f"{WRITERS // 2} tasks in each process, same database; {1000 * two.cpu_per_trip:.2f} ms "
+                f"of the processes' CPU per round trip; load {two.load:.1f}"
+            ),
             group=GROUP,
         ),
     ]
+
+
+def ctx_url(engine: Any) -> str:
+    """The engine's database URL, password included, for another process."""
+    url: str = engine.url.render_as_string(hide_password=False)
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+class Spread:
+    """Round trips run by several processes: the rate over the span from the first start to
+    the last end."""
+
+    def __init__(self, reports: list[dict[str, float]]) -> None:
+        self.count = int(sum(r["count"] for r in reports))
+        span = max(r["end"] for r in reports) - min(r["start"] for r in reports)
+        self.rate = self.count / span
+        self.cpu_per_trip = sum(r["cpu"] for r in reports) / self.count
+        self.load = os.getloadavg()[0]
+
+
+async def in_service_processes(url: str, round_trips: int, processes: int) -> Spread:
+    """``round_trips`` split over ``processes`` service processes started together."""
+    share, writers = round_trips // processes, WRITERS // processes
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.bench_approvals",
+            url,
+            str(share),
+            str(writers),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for child in children:
+            assert child.stdout is not None
+            line = await asyncio.wait_for(child.stdout.readline(), 300)
+            if line.strip() != b"ready":
+                raise RuntimeError(f"a service process did not start: {line!r}")
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write(b"go\n")
+            await child.stdin.drain()
+        reports = []
+        for child in children:
+            out, _ = await asyncio.wait_for(child.communicate(), 600)
+            if child.returncode != 0:
+                raise RuntimeError(f"a service process failed ({child.returncode})")
+            reports.append(json.loads(out.decode().strip().splitlines()[-1]))
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
+    return Spread(reports)
+
+
+async def serve_round_trips(url: str, count: int, writers: int) -> dict[str, float]:
+    """One service process: its own engine and bus on the bench's database."""
+    from approvals.adapters.recorded_authorities import RecordedAuthorities
+    from approvals.adapters.unit_of_work import SqlUnitOfWork
+    from approvals.app import commands as c
+    from approvals.app.bus import approvals_bus
+    from approvals.domain.approval import Submission
+    from approvals.domain.authority import Decider
+    from events.catalogue.approvals import Money
+    from events.db import create_engine
+    from events.envelope import Metadata
+    from events.store import SqlEventStore
+
+    class Clock:
+        def now(self) -> datetime:
+            return datetime.now(UTC)
+
+    engine = create_engine(url, pool_size=writers + 2)
+    try:
+        store = SqlEventStore(engine, source="/guichet/approvals")
+        clock = Clock()
+        bus = approvals_bus(
+            lambda: SqlUnitOfWork(store, clock, lambda: None), clock, RecordedAuthorities(engine)
+        )
+        metadata = Metadata(actor="bench")
+        gesture = (Money(amount=Decimal(200), currency="EUR"),)
+        director = Decider("director-bench", ("director",), 3)
+
+        async def round_trips(number: int) -> None:
+            for n in range(number):
+                submission = Submission(
+                    uuid.uuid4(), uuid.uuid4().hex * 2, "commercial_gesture", f"agent-{n % 40}", gesture
+                )
+                approval = await bus.handle(c.SubmitForApproval(uuid.uuid4(), submission, metadata))
+                decided = await bus.handle(
+                    c.DecideApproval(approval.id, "approve", director, metadata=metadata)
+                )
+                assert decided.status == "validated"
+
+        await asyncio.gather(*(round_trips(4) for _ in range(writers)))  # warm-up
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        start, cpu = time.time(), time.process_time()
+        await asyncio.gather(*(round_trips(count // writers) for _ in range(writers)))
+        end = time.time()
+        done = count // writers * writers
+        return {"count": done, "start": start, "end": end, "cpu": time.process_time() - cpu}
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    report = asyncio.run(serve_round_trips(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+    print(json.dumps(report), flush=True)
