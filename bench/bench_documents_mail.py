@@ -240,7 +240,9 @@ async def measure(ctx: Context, count: int, latency_count: int, separate_process
             uow, clock, DEFAULT_ORGANISATION, DocumentRenderer(), SandboxedTemplates(), transmitters
         )
         settings = MailSettings(smtp_host="127.0.0.1", smtp_port=sink.port, smtp_tls="none")
-        worker = MailWorker(SqlMailQueue(engine), SmtpPool(settings), uow, clock)
+        worker = MailWorker(
+            SqlMailQueue(engine), SmtpPool(settings), uow, clock, parallel=settings.smtp_connections
+        )
         metadata = Metadata(actor="bench")
 
         async def submitted() -> Any:
@@ -312,6 +314,7 @@ async def measure(ctx: Context, count: int, latency_count: int, separate_process
             "server_cpu_ms": server_cpu * 1000 / count,
             "load": load,
             "seeding_s": seeding,
+            "connections": settings.smtp_connections,
             "latencies": latencies,
         }
     finally:
@@ -342,7 +345,8 @@ async def run(ctx: Context) -> list[Result]:
             target=THROUGHPUT_TARGET,
             count=m["count"],
             detail=(
-                f"{m['sent']} accepted by aiosmtpd in {where}, DocumentSent recorded for each, "
+                f"{m['sent']} accepted by aiosmtpd in {where} over {m['connections']} connections, "
+                "DocumentSent recorded for each, "
                 f"HTML + PDF attached; CPU per email: worker {m['cpu_ms']:.2f} ms{server}; "
                 f"load average {m['load']:.1f}; seeding {m['seeding_s']:.0f} s (not timed)"
             ),

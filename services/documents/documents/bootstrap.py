@@ -90,7 +90,12 @@ def bootstrap(runtime: ServiceRuntime) -> Documents:
             return SqlUnitOfWork(runtime.store, clock, committed)
 
         worker = MailWorker(
-            SqlMailQueue(runtime.engine), sender, uow, clock, extra.get("mail_backoff") or Backoff()
+            SqlMailQueue(runtime.engine),
+            sender,
+            uow,
+            clock,
+            extra.get("mail_backoff") or Backoff(),
+            parallel=settings.smtp_connections,
         )
         mail = Mailroom(worker, identity, destination, survey_links(runtime, settings))
         runtime.state.setdefault("readiness", {})[destination] = lambda: worker.health

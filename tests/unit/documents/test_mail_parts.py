@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from documents.adapters.maildir import MaildirSender
-from documents.adapters.smtp import MailSettings
+from documents.adapters.smtp import MailSettings, SmtpPool
 from documents.app.mail import Backoff, Mail, MailIdentity, RequestFacts, compose
 from documents.app.relances import prepare_relance, relance_id_of
 from events.catalogue import sla_clock as s
@@ -30,6 +30,13 @@ def test_tls_none_with_credentials_is_refused() -> None:
 def test_a_username_without_password_is_refused() -> None:
     with pytest.raises(ValidationError, match="go together"):
         MailSettings(smtp_host="mail.local", smtp_username="u")
+
+
+def test_the_pool_opens_as_many_connections_as_set_and_at_least_one() -> None:
+    settings = MailSettings(smtp_host="mail.local", smtp_connections=7)
+    assert len(SmtpPool(settings)._senders) == 7
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        MailSettings(smtp_host="mail.local", smtp_connections=0)
 
 
 def test_ports_follow_the_tls_mode_unless_given() -> None:

@@ -3,10 +3,10 @@
 Settings (``GUICHET_SMTP_*``): ``HOST`` (unset: the embedded default, a maildir), ``PORT``,
 ``TLS`` = ``starttls`` (the default; port 587), ``implicit`` (port 465) or ``none`` (a relay
 on a trusted network only: refused with credentials, which would travel in clear),
-``USERNAME`` / ``PASSWORD`` (both or neither), ``TIMEOUT`` seconds;
-``GUICHET_MAIL_FROM``; ``GUICHET_SURVEY_URL`` (intake's public base URL).
-Each connection is kept open and reused, and opened again after a failure; ``SmtpPool``
-keeps several."""
+``USERNAME`` / ``PASSWORD`` (both or neither), ``TIMEOUT`` seconds, ``CONNECTIONS`` (messages
+handed over at once, default 4); ``GUICHET_MAIL_FROM``; ``GUICHET_SURVEY_URL`` (intake's public
+base URL). Each connection is kept open and reused, and opened again after a failure;
+``SmtpPool`` keeps ``CONNECTIONS`` of them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import ssl
 from typing import Literal
 
 import aiosmtplib
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from documents.app.mail import DeliveryDeferred, DeliveryRefused, Mail
@@ -30,6 +30,7 @@ class MailSettings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout: float = 10.0
+    smtp_connections: int = Field(default=4, ge=1, le=32)
     mail_from: str = "service-client@guichet.localhost"
     survey_url: str | None = None
     """Where customers answer surveys (intake's base URL); default: intake on this host."""
@@ -108,11 +109,12 @@ class SmtpSender:
 
 
 class SmtpPool:
-    """``connections`` SMTP connections, each message sent on a free one: the worker hands
-    several messages over at once."""
+    """``connections`` SMTP connections (default: the settings'), each message sent on a free
+    one: the worker hands several messages over at once."""
 
-    def __init__(self, settings: MailSettings, connections: int = 4) -> None:
-        self._senders = [SmtpSender(settings) for _ in range(connections)]
+    def __init__(self, settings: MailSettings, connections: int | None = None) -> None:
+        count = settings.smtp_connections if connections is None else connections
+        self._senders = [SmtpSender(settings) for _ in range(count)]
         self._free: asyncio.Queue[SmtpSender] = asyncio.Queue()
         for sender in self._senders:
             self._free.put_nowait(sender)
