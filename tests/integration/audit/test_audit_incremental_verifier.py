@@ -33,7 +33,7 @@ def fixed_clock() -> datetime:
     return datetime(2026, 3, 1, 9, tzinfo=UTC)
 
 
-def audit_of(store: SqlEventStore, full_every: int = 3) -> ServiceAudit:
+def audit_of(store: SqlEventStore, full_every: int = 3, window: int = 0) -> ServiceAudit:
     return ServiceAudit(
         store,
         origin=ORIGIN,
@@ -42,6 +42,7 @@ def audit_of(store: SqlEventStore, full_every: int = 3) -> ServiceAudit:
         every_seconds=3600,
         clock=fixed_clock,
         full_every=full_every,
+        window=window,
     )
 
 
@@ -199,3 +200,31 @@ async def test_an_edit_to_an_old_event_is_found_by_the_next_full_pass(audited_st
     assert (await audit.verify_pass()) is not None and audit.alarm.raised
     cleared = await audit.verify_pass()
     assert cleared is not None and cleared.ok and not audit.alarm.raised and alarm_metric() == 0
+
+
+async def test_a_rolling_window_finds_an_old_edit_between_full_passes(audited_store: SqlEventStore) -> None:
+    audit = audit_of(audited_store, full_every=100, window=8)
+    streams = [uuid4(), uuid4()]
+    stored = await append(audited_store, 20, streams)
+    await audit.step()
+    assert (await audit.verify_pass()) is not None  # pass 1: full
+    verified = audit.verified.size
+    assert verified >= 20
+    old = stored[12]
+    await tamper(
+        audited_store,
+        (
+            "UPDATE events SET data = :data WHERE event_id = :id",
+            {"data": '{"text": "origimal 12"}', "id": param(audited_store, old.id)},
+        ),
+    )
+    await append(audited_store, 10, streams)
+    await audit.step()
+    second = await audit.verify_pass()  # new leaves, then old leaves 0..7
+    assert second is not None and second.ok and not audit.alarm.raised
+    assert second.events == audit.verified.size - verified + 8
+    third = await audit.verify_pass()  # nothing new, old leaves 8..15
+    assert third is not None and third.events == 8
+    assert [(f.kind, f.event_id, f.leaf_index) for f in third.findings] == [(CHANGED, str(old.id), 12)]
+    assert audit.alarm.raised and audit.alarm.event_ids == [str(old.id)] and alarm_metric() == 1
+    assert audit.window_start == 16

@@ -11,9 +11,11 @@ pass checks only:
   the store wherever it is), its leaf hash against the recorded one.
 
 The events are fetched by their recorded positions rather than in ``read_all`` order, so a
-deleted event is named as such instead of stopping the walk. An edit to an event older than
-the last verified checkpoint is the full pass's to find: the service runs one every few
-incremental passes (:class:`events.audit.service.ServiceAudit`).
+deleted event is named as such instead of stopping the walk. :func:`check_leaves` checks any
+range of leaves the same way: the service also re-checks a rolling window of older leaves on
+each incremental pass, and re-reads the whole log every few passes
+(:class:`events.audit.service.ServiceAudit`), so an edit to an event verified before is found
+too.
 """
 
 from __future__ import annotations

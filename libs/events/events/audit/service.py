@@ -138,6 +138,7 @@ class ServiceAudit:
         every_seconds: float = 5.0,
         clock: Clock = utc_now,
         full_every: int = 10,
+        window: int = 10_000,
     ) -> None:
         self.store = store
         self.origin = origin
@@ -156,6 +157,9 @@ class ServiceAudit:
         """Background verification passes so far (see :meth:`verify_pass`)."""
         self.verified = VerifiedCheckpoint()
         """The last checkpoint whose leaves a pass verified against the stored events."""
+        self.window = window
+        """Older leaves an incremental pass checks again (0: none)."""
+        self.window_start = 0
         self.loaded = False
         self._published_size = 0
         self._published_root: bytes | None = None
@@ -255,9 +259,11 @@ class ServiceAudit:
 
     async def verify_new(self) -> Report:
         """The checkpoints signed since the last verified one and the leaves they add, each
-        against its stored event (:mod:`events.audit.recheck`); raises the alarm naming what
-        it finds. Moves on to the newest checkpoint only when nothing is found, so a finding
-        is found again by the next pass; only a clean full pass clears the alarm."""
+        against its stored event (:mod:`events.audit.recheck`), then the next ``window``
+        older leaves (a rolling window over the verified range, from its start again once
+        past its end); raises the alarm naming what it finds. Moves on to the newest
+        checkpoint only when nothing new is found, so a finding there is found again by the
+        next pass; only a clean full pass clears the alarm."""
         async with self._lock:
             report = Report(self.origin, signed_size=self.verified.size)
             if not await self._loaded_or_alarm():
@@ -268,9 +274,19 @@ class ServiceAudit:
             if report.ok:
                 self.verified = last
                 report.signed_size = last.size
-            else:
+            await self._check_window(verified.size, report)
+            if not report.ok:
                 await self._alarm_on(report)
             return report
+
+    async def _check_window(self, verified_size: int, report: Report) -> None:
+        """The next ``window`` leaves of the range verified before this pass."""
+        if not self.window or not verified_size:
+            return
+        start = self.window_start if self.window_start < verified_size else 0
+        end = min(start + self.window, verified_size)
+        await check_leaves(self.log, start, end, report)
+        self.window_start = end
 
     async def _loaded_or_alarm(self) -> bool:
         if self.loaded:

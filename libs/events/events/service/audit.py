@@ -74,6 +74,7 @@ def install_audit(runtime: ServiceRuntime) -> None:
         every_events=runtime.settings.audit_every_events,
         every_seconds=runtime.settings.audit_every_seconds,
         full_every=runtime.settings.audit_verify_full_every,
+        window=runtime.settings.audit_verify_window,
     )
     runtime.state[AUDIT_STATE] = audit
     runtime.state.setdefault("readiness", {})[AUDIT_STATE] = lambda: audit.readiness

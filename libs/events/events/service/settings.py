@@ -119,6 +119,8 @@ class ServiceSettings(BaseSettings):
     #: Every this many verification passes one re-reads the whole log; the others check what
     #: was signed since the last verified checkpoint.
     audit_verify_full_every: int = Field(default=10, ge=1)
+    #: Older leaves each of those passes checks again, a rolling window over the verified log.
+    audit_verify_window: int = Field(default=10_000, ge=0)
     #: The other services' log keys by origin (JSON: ``{"guichet/intake": "<verifier key>"}``):
     #: a witness refuses a checkpoint of such a log not signed by that key. A log not named
     #: here is trusted on the key of its first checkpoint seen.
