@@ -28,8 +28,8 @@ async def postgres_driver(connection: AsyncConnection) -> asyncpg.Connection:
     """The asyncpg connection under ``connection`` (PostgreSQL only), its transaction open on
     the server: for a service's hot statements, run as the event store runs its own, with no
     SQLAlchemy work per execution (~100 µs of CPU each; asyncpg prepares a statement once per
-    connection). Parameters are positional (``$1``); JSON parameters are passed as text (the
-    codec SQLAlchemy registered on the connection), JSON results come back as text. The
+    connection). Parameters are positional (``$1``); JSON goes in as text and comes back
+    decoded (the codecs SQLAlchemy registered on the connection). The
     transaction stays SQLAlchemy's: it commits or rolls back what these statements did."""
     return await driver(connection, in_transaction=True)
 

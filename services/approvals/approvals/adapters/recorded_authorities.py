@@ -11,6 +11,7 @@ the decision's instant, so a revocation or an expiry is refused from the next de
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
@@ -21,7 +22,7 @@ from approvals.domain.authority import Authority, Decider, DecisionScope, Refusa
 from approvals.domain.habilitations import Habilitation, Scope
 from approvals.domain.substitutes import RecordedRights, Substitution
 from events.catalogue.approvals import Money
-from events.persistence import reading_each
+from events.persistence import postgres_driver, reading_each
 
 DIRECTOR = "director"
 
@@ -92,6 +93,28 @@ async def habilitations_of(connection: AsyncConnection, substitute: str) -> dict
     return found
 
 
+_SUBSTITUTIONS_POSTGRES = "SELECT * FROM substitutions WHERE substitute = $1"
+_HABILITATIONS_POSTGRES = (
+    "SELECT * FROM habilitations "
+    "WHERE person = $1 OR person IN (SELECT absent FROM substitutions WHERE substitute = $1)"
+)
+
+
+async def recorded_on_postgres(
+    connection: AsyncConnection, substitute: str
+) -> tuple[list[Substitution], dict[str, list[Habilitation]]]:
+    """What :meth:`RecordedAuthorities.rights` reads, on the asyncpg connection (the same two
+    statements, without SQLAlchemy's work per execution: a decision runs them each time)."""
+    native = await postgres_driver(connection)
+    held = [
+        substitution_of(SimpleNamespace(**r)) for r in await native.fetch(_SUBSTITUTIONS_POSTGRES, substitute)
+    ]
+    found: dict[str, list[Habilitation]] = {substitute: []}
+    for record in await native.fetch(_HABILITATIONS_POSTGRES, substitute):
+        found.setdefault(record["person"], []).append(habilitation_of(SimpleNamespace(**record)))
+    return held, found
+
+
 class RecordedAuthorities:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -109,11 +132,14 @@ class RecordedAuthorities:
     async def rights(self, actor: Decider, at: datetime) -> RecordedRights:
         """The actor's habilitations and substitutions as recorded, read at ``at``."""
         async with reading_each(self.engine) as connection:
-            held = [
-                substitution_of(row)
-                for row in await connection.execute(_SUBSTITUTIONS, {"substitute": actor.subject})
-            ]
-            records = await habilitations_of(connection, actor.subject)
+            if connection.dialect.name == "postgresql":
+                held, records = await recorded_on_postgres(connection, actor.subject)
+            else:
+                held = [
+                    substitution_of(row)
+                    for row in await connection.execute(_SUBSTITUTIONS, {"substitute": actor.subject})
+                ]
+                records = await habilitations_of(connection, actor.subject)
         return RecordedRights(
             actor.subject,
             DIRECTOR in actor.roles,
