@@ -201,6 +201,8 @@ class ServiceAudit:
             return folded
 
     async def _publish_signed(self) -> None:
+        if self.log.checkpoint_size <= self._published_size:
+            return  # nothing signed since the last one published (only the leader signs)
         async with reading(self.store.engine) as connection:
             rows = await connection.execute(
                 select(audit_checkpoints.c.size, audit_checkpoints.c.root, audit_checkpoints.c.note)
