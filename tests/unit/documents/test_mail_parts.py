@@ -116,3 +116,25 @@ async def test_the_maildir_receives_the_message_as_sent(tmp_path: Path) -> None:
     )
     (stored,) = list(mailbox.Maildir(tmp_path / "maildir", create=False))
     assert stored["Message-ID"] == "<m1@guichet.localhost>"
+
+
+def test_an_english_informative_relance_expects_nothing_and_dates_the_next_news() -> None:
+    event = relance_due("informative")
+    mail = prepare_relance(event, facts(event), MailIdentity(), NOW)
+    assert mail is not None and mail.details["kind"] == "informative"
+    body = message_from_bytes(mail.message, policy=default).get_content()
+    assert "taking longer than planned" in body and "nothing you need to do" in body
+    assert "news of it by 2026-12-02" in body and "still waiting" not in body
+
+
+def test_a_validation_relance_asks_to_confirm_before_the_no_answer_closure() -> None:
+    event = relance_due("validation", 2)  # resolved the day before NOW: closed without answer 10 days after
+    mail = prepare_relance(event, facts(event, "fr"), MailIdentity(), NOW)
+    assert mail is not None and mail.details["kind"] == "validation"
+    body = message_from_bytes(mail.message, policy=default).get_content()
+    assert "Le 28/11/2026, nous vous avons apporté une solution" in body
+    assert "confirmer avant le 08/12/2026" in body and "nous clôturerons la demande" in body
+    assert "Nous vous avons déjà écrit à ce sujet." in body
+    english = prepare_relance(event, facts(event), MailIdentity(), NOW)
+    assert english is not None
+    assert "Please confirm by 2026-12-08" in message_from_bytes(english.message, policy=default).get_content()
