@@ -36,6 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "Aucune",
         "category": "Catégorie",
         "status": "État",
+        "colon": " : ",
     },
     "en": {
         "title": "Copy of your personal data",
@@ -63,6 +64,7 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "None",
         "category": "Category",
         "status": "Status",
+        "colon": ": ",
     },
 }
 
@@ -83,7 +85,7 @@ def _fields(event: Mapping[str, Any], t: Mapping[str, str]) -> list[tuple[str, s
     shown = [(name, _value(value)) for name, value in event["data"].items() if value is not None]
     shown += [(name, _value(value)) for name, value in event["personal_data"].items() if value is not None]
     for gone in event["erased"]:
-        shown.append((gone["field"], f"[{t['erased_field']} — {t['why']} : {gone['why']}]"))
+        shown.append((gone["field"], f"[{t['erased_field']} — {t['why']}{t['colon']}{gone['why']}]"))
     shown += [(name, f"[{t['withheld']}]") for name in event["withheld"]]
     return shown
 
@@ -106,7 +108,7 @@ def render_html(document: Mapping[str, Any]) -> str:
         f"<h2>{escape(t['categories'])}</h2><ul>",
     ]
     for category, state in document["categories"].items():
-        out.append(f"<li>{escape(category)} : {escape(t.get(state, state))}</li>")
+        out.append(f"<li>{escape(category)}{escape(t['colon'])}{escape(t.get(state, state))}</li>")
     out.append("</ul>")
     if document["erasures"]:
         out.append(f"<h2>{escape(t['erasures'])}</h2><ul>")
@@ -124,7 +126,8 @@ def render_html(document: Mapping[str, Any]) -> str:
     )
     for event in document["events"]:
         values = "".join(
-            f"<li><strong>{escape(name)}</strong> : {escape(value)}</li>" for name, value in _fields(event, t)
+            f"<li><strong>{escape(name)}</strong>{escape(t['colon'])}{escape(value)}</li>"
+            for name, value in _fields(event, t)
         )
         out.append(
             f"<tr><td>{escape(event['at'] or '')}</td><td>{escape(event['service'])}</td>"
@@ -155,19 +158,21 @@ def render_text(document: Mapping[str, Any]) -> str:
         "=" * len(t["title"]),
         t["intro"],
         "",
-        f"{t['subject']} : {document['subject']}",
-        f"{t['exported_at']} : {document['exported_at']}",
+        f"{t['subject']}{t['colon']}{document['subject']}",
+        f"{t['exported_at']}{t['colon']}{document['exported_at']}",
         "",
         t["categories"],
     ]
-    lines += [f"- {category} : {t.get(state, state)}" for category, state in document["categories"].items()]
+    lines += [
+        f"- {category}{t['colon']}{t.get(state, state)}" for category, state in document["categories"].items()
+    ]
     if document["erasures"]:
         lines += ["", t["erasures"]]
         lines += [f"- {e['category']} — {e['erased_at']} — {e['why']}" for e in document["erasures"]]
     lines += ["", t["events"]]
     for event in document["events"]:
         lines.append(f"* {event['at']} — {event['service']} — {event['type']}")
-        lines += [f"    {name} : {value}" for name, value in _fields(event, t)]
+        lines += [f"    {name}{t['colon']}{value}" for name, value in _fields(event, t)]
     lines += ["", t["requests"]]
     lines += [
         f"- {r['received_at']} — {r['kind']} — {r['status']}" for r in document["subject_requests"]
