@@ -18,6 +18,13 @@ Failures:
   once the cause is fixed. Events of other streams go on. A transport record that is no
   event at all parks its stream too when its key names one (released, it is dropped);
   an event type absent from the catalogue is only copied to the dead-letter topic.
+
+Personal fields travel sealed (Kafka, parked events). A consumer given an ``opener`` (the
+service's payload protector, :class:`~events.integrity.PayloadProtector`: its key ring) opens
+those of a whole batch in one call before handlers run: handlers see clear values while the
+key exists, erased values once it is destroyed, as when reading the store. What is parked keeps
+the sealed form it was received in. A value whose seal does not open (moved to another event,
+tampered with) parks its event.
 """
 
 from __future__ import annotations
@@ -41,7 +48,9 @@ from events.catalogue import DomainEvent, UnknownEventType
 from events.checkpoints import save_consumer_checkpoint
 from events.db import reading
 from events.envelope import Envelope
+from events.integrity import PayloadProtector
 from events.observability.metrics import CONSUMED
+from events.pii.sealing import SealBroken
 from events.sqlutil import insert_absent
 from events.tables import consumer_checkpoints, inbox, parked_events
 
@@ -87,12 +96,16 @@ class Consumer:
         *,
         reset: Callable[[AsyncConnection], Awaitable[None]] | None = None,
         max_backoff: float = 5.0,
+        opener: PayloadProtector | None = None,
     ) -> None:
         self.name = name
         self.engine = engine
         self.handlers = handlers
         self._reset = reset
         self.max_backoff = max_backoff
+        self.opener = opener
+        """Opens sealed personal fields before handlers run; without one they decode as erased.
+        A service's runtime gives its consumer the store's protector."""
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -109,12 +122,18 @@ class Consumer:
         """Handle events in order in ONE transaction (one commit, one fsync, for a whole
         poll). Handlers first run without savepoints; if one fails for good, the batch is
         rolled back and run again with a savepoint per handler, so the poison event is
-        parked alone. A transient failure rolls the whole batch back and retries it."""
+        parked alone. A transient failure rolls the whole batch back and retries it.
+        Sealed personal fields are opened once for the batch, before the first try."""
         delay = 0.05
         isolate = len(envelopes) == 1
+        opened: tuple[list[Envelope], dict[UUID, str]] | None = None
         while True:
             try:
-                outcomes = await self._process_batch(envelopes, checkpoint, isolate=isolate)
+                if opened is None:
+                    opened = await self._opened(envelopes)
+                outcomes = await self._process_batch(
+                    opened[0], checkpoint, isolate=isolate, unopened=opened[1]
+                )
             except _HandlerFailed:
                 isolate = True
                 continue
@@ -133,8 +152,47 @@ class Consumer:
                 CONSUMED.labels(self.name, outcome.value).inc()
             return outcomes
 
+    async def _opened(self, envelopes: list[Envelope]) -> tuple[list[Envelope], dict[UUID, str]]:
+        """``envelopes`` with the sealed fields of those this consumer handles opened (one
+        :meth:`PayloadProtector.reveal` for the batch, none when nothing handled is sealed), and
+        the reason of each whose seal does not open: those stay as received, to be parked."""
+        if self.opener is None:
+            return envelopes, {}
+        handled = self.handlers
+        places = [
+            place
+            for place, envelope in enumerate(envelopes)
+            if envelope.pii is not None
+            and envelope.pii.key_id is not None
+            and envelope.sealed is None
+            and envelope.type in handled
+        ]
+        if not places:
+            return envelopes, {}
+        opened = list(envelopes)
+        unopened: dict[UUID, str] = {}
+        try:
+            revealed = await self.opener.reveal([envelopes[place] for place in places])
+        except SealBroken:
+            revealed = []
+            for place in places:
+                try:
+                    [one] = await self.opener.reveal([envelopes[place]])
+                except SealBroken as error:
+                    one = envelopes[place]
+                    unopened[one.id] = repr(error)
+                revealed.append(one)
+        for place, envelope in zip(places, revealed, strict=True):
+            opened[place] = envelope
+        return opened, unopened
+
     async def _process_batch(
-        self, envelopes: list[Envelope], checkpoint: Checkpoint | None, *, isolate: bool
+        self,
+        envelopes: list[Envelope],
+        checkpoint: Checkpoint | None,
+        *,
+        isolate: bool,
+        unopened: dict[UUID, str],
     ) -> list[Outcome]:
         """Two statements for the whole batch (which streams are parked; the inbox rows, whose
         insert tells which events are new), then each new event's handler (in a savepoint when
@@ -164,40 +222,38 @@ class Consumer:
                     outcomes.append(Outcome.DUPLICATE)
                 else:
                     new.discard(envelope.id)  # the same event twice in one poll: once
-                    outcomes.append(await self._handle(connection, envelope, parked, isolate))
+                    outcomes.append(
+                        await self._handle(connection, envelope, parked, isolate, unopened.get(envelope.id))
+                    )
             return outcomes
 
     async def _handle(
-        self, connection: AsyncConnection, envelope: Envelope, parked: set[str], isolate: bool
+        self,
+        connection: AsyncConnection,
+        envelope: Envelope,
+        parked: set[str],
+        isolate: bool,
+        unopened: str | None,
     ) -> Outcome:
         stream_key = str(envelope.stream_id)
         if stream_key in parked:
             error = "an earlier event of this stream is parked"
         else:
-            try:
-                event = envelope.decode()
-                handler = self.handlers[envelope.type]
-                if isolate:
-                    async with connection.begin_nested():
-                        await handler(envelope, event, connection)
-                else:
-                    await handler(envelope, event, connection)
+            failure = (
+                unopened if unopened is not None else await self._run_handler(connection, envelope, isolate)
+            )
+            if failure is None:
                 return Outcome.PROCESSED
-            except TRANSIENT_ERRORS:
-                raise
-            except (ValidationError, UnknownEventType, Exception) as failure:
-                if not isolate:
-                    raise _HandlerFailed from failure
-                error = repr(failure)
-                parked.add(stream_key)
-                log.error(
-                    "consumer.parked",
-                    consumer=self.name,
-                    event_id=str(envelope.id),
-                    stream_id=stream_key,
-                    type=envelope.type,
-                    error=error,
-                )
+            error = failure
+            parked.add(stream_key)
+            log.error(
+                "consumer.parked",
+                consumer=self.name,
+                event_id=str(envelope.id),
+                stream_id=stream_key,
+                type=envelope.type,
+                error=error,
+            )
         # The savepoint undid the handler's effects; the inbox row goes too, so that releasing
         # the stream later processes this event for real.
         await connection.execute(
@@ -205,6 +261,26 @@ class Consumer:
         )
         await self._park(connection, envelope, error)
         return Outcome.PARKED
+
+    async def _run_handler(
+        self, connection: AsyncConnection, envelope: Envelope, isolate: bool
+    ) -> str | None:
+        """Decode and handle ``envelope``: ``None`` when handled, else why it failed for good."""
+        try:
+            event = envelope.decode()
+            handler = self.handlers[envelope.type]
+            if isolate:
+                async with connection.begin_nested():
+                    await handler(envelope, event, connection)
+            else:
+                await handler(envelope, event, connection)
+            return None
+        except TRANSIENT_ERRORS:
+            raise
+        except (ValidationError, UnknownEventType, Exception) as failure:
+            if not isolate:
+                raise _HandlerFailed from failure
+            return repr(failure)
 
     async def _parked_streams(self, connection: AsyncConnection, stream_keys: set[str]) -> set[str]:
         rows = await connection.execute(

@@ -159,6 +159,9 @@ class ServiceRuntime:
         """Start the consumer runner, retrying until it starts (True) or the service stops."""
         assert self.definition.consumer_factory is not None
         self.consumer = self.definition.consumer_factory(self)
+        if self.consumer.opener is None:
+            # Kafka carries personal fields sealed: opened with the key ring this store seals with.
+            self.consumer.opener = self.store.protector
         add_witness_handlers(self)
         topics = [topic_for(context) for context in self.definition.consumes] + audit_topics(self)
         if self.settings.kafka_bootstrap:
