@@ -21,6 +21,12 @@ retention removes it, as on the topic itself (Kafka records are never rewritten)
 A purge names key ids, not subjects: each subject of those keys is blanked, and reported only
 when the service held events sealed under them (a purge touches many subjects; a service
 that held nothing of one has nothing to prove).
+
+An erasure's key ids include those of the subject's requests (an event naming no customer is
+sealed under its request's stream): the events sealed under them are counted, and the parked
+events of those request subjects blanked, in the one report of the erased subject. The read
+models' hooks run for the erased subject only: each blanks the rows of that customer's
+requests itself.
 """
 
 from __future__ import annotations
@@ -82,11 +88,15 @@ def erasure_handlers(
         at: datetime,
         *,
         record_none: bool = True,
+        related: dict[str, list[str]] | None = None,
     ) -> None:
         erased = frozenset(categories)
         rows = await read_models.erase_subject(connection, subject, erased) if read_models else 0
         parked = await blank_parked_events(connection, subject, erased)
         affected = await count_sealed_events_in(connection, subject, key_ids)
+        for other, other_key_ids in (related or {}).items():
+            parked += await blank_parked_events(connection, other, erased)
+            affected += await count_sealed_events_in(connection, other, other_key_ids)
         if not affected and not record_none:
             return
         record = report(
@@ -106,8 +116,16 @@ def erasure_handlers(
 
     async def on_erased(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
         assert isinstance(event, SubjectErased)
+        by_subject = await subjects_of_keys(runtime.keyring, event.key_ids) if event.key_ids else {}
         await blank(
-            connection, "erasure", event.request_id, event.subject, event.categories, event.key_ids, event.at
+            connection,
+            "erasure",
+            event.request_id,
+            event.subject,
+            event.categories,
+            event.key_ids,
+            event.at,
+            related={other: ids for other, ids in by_subject.items() if other != event.subject},
         )
 
     async def on_purged(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:

@@ -4,11 +4,16 @@ One erasure goes through :func:`events.pii.erasure.destroy_keys` (keys destroyed
 counted in ``event_engines``, read models blanked by their ``on_subject_erased`` hooks). A
 purge destroys many subjects' keys of one category at once (:func:`events.pii.purge.destroy_category`),
 then runs the same hooks per subject.
+
+A customer's data is sealed under their own keys and under those of their requests (an event
+naming no customer, an interaction's summary or a satisfaction comment, is sealed under its
+request's stream, docs/adr/0007): both destroy the requests' keys with the customer's, in the
+same categories, and report them as the customer's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,31 +36,48 @@ class KeyringShredder:
         self.event_engines = tuple(event_engines)
         self.read_models = tuple(read_models)
 
-    async def destroy(self, subject: str, categories: Collection[str]) -> ShredReport:
-        erasure = await destroy_keys(
-            self.keyring,
-            subject,
-            categories,
-            event_engines=self.event_engines,
-            read_models=self.read_models,
-        )
-        return ShredReport(subject, erasure.key_ids, erasure.events_affected)
+    async def destroy(
+        self, subject: str, categories: Collection[str], requests: Sequence[str] = ()
+    ) -> ShredReport:
+        key_ids: list[str] = []
+        affected = 0
+        for each in dict.fromkeys((subject, *requests)):
+            erasure = await destroy_keys(
+                self.keyring,
+                each,
+                categories,
+                event_engines=self.event_engines,
+                read_models=self.read_models,
+            )
+            key_ids.extend(erasure.key_ids)
+            affected += erasure.events_affected
+        return ShredReport(subject, tuple(key_ids), affected)
 
-    async def destroy_many(self, subjects: Sequence[str], category: str) -> list[ShredReport]:
-        destroyed = await destroy_category(self.keyring, subjects, category)
+    async def destroy_many(
+        self,
+        subjects: Sequence[str],
+        category: str,
+        requests: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[ShredReport]:
+        owned = requests or {}
+        every = list(dict.fromkeys([*subjects, *(r for s in subjects for r in owned.get(s, ()))]))
+        destroyed = await destroy_category(self.keyring, every, category)
         reports: list[ShredReport] = []
         wanted = frozenset({category})
         for subject in subjects:
-            key_ids = tuple(sorted(destroyed.get(subject, ())))
+            key_ids: list[str] = []
             affected = 0
-            if key_ids:
-                for engine in self.event_engines:
-                    affected += await count_sealed_events(engine, subject, key_ids)
-            for engine, hooks in self.read_models:
-                async with engine.begin() as connection:
-                    for hook in hooks:
-                        await hook(connection, subject, wanted)
-            reports.append(ShredReport(subject, key_ids, affected))
+            for each in dict.fromkeys((subject, *owned.get(subject, ()))):
+                destroyed_here = tuple(sorted(destroyed.get(each, ())))
+                key_ids.extend(destroyed_here)
+                if destroyed_here:
+                    for engine in self.event_engines:
+                        affected += await count_sealed_events(engine, each, destroyed_here)
+                for engine, hooks in self.read_models:
+                    async with engine.begin() as connection:
+                        for hook in hooks:
+                            await hook(connection, each, wanted)
+            reports.append(ShredReport(subject, tuple(key_ids), affected))
         return reports
 
     async def categories_of(self, subject: str) -> dict[str, bool]:

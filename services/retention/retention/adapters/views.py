@@ -19,6 +19,7 @@ from retention.adapters.tables import (
     retention_deadline_marks,
     retention_policies,
     retention_purges,
+    retention_request_owners,
     retention_service_erasures,
     retention_subject_events,
     retention_subject_requests,
@@ -28,6 +29,8 @@ from retention.adapters.tables import (
 from retention.domain.policies import DEFAULT_POLICY, RetentionPolicy
 from retention.domain.purge import SubjectActivity
 from retention.domain.subject_request import deadline_marks
+
+OWNER_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,22 @@ class RetentionViews:
         async with self.engine.begin() as connection:
             for subject in subjects:
                 await mark_erased(connection, subject, [category])
+
+    async def requests_of(self, subjects: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        owners = retention_request_owners.c
+        wanted = sorted(set(subjects))
+        found: dict[str, list[str]] = {}
+        async with reading(self.engine) as connection:
+            for start in range(0, len(wanted), OWNER_BATCH):
+                rows = await connection.execute(
+                    select(owners.subject, owners.request_id)
+                    .where(owners.subject.in_(wanted[start : start + OWNER_BATCH]))
+                    .order_by(owners.subject, owners.request_id)
+                )
+                for subject, request_id in rows:
+                    if str(request_id) != subject:
+                        found.setdefault(subject, []).append(str(request_id))
+        return {subject: tuple(requests) for subject, requests in found.items()}
 
     async def hold(self, subject: str) -> str | None:
         async with reading(self.engine) as connection:

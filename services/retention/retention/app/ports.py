@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -15,7 +15,8 @@ from retention.domain.subject_request import SubjectRequest
 
 @dataclass(frozen=True)
 class ShredReport:
-    """Keys destroyed for one subject, and how many stored events they sealed."""
+    """Keys destroyed for one subject (their own and their requests'), and how many stored
+    events they sealed."""
 
     subject: str
     key_ids: tuple[str, ...]
@@ -25,12 +26,22 @@ class ShredReport:
 class KeyShredder(Protocol):
     """Crypto-shredding over the platform's key ring (``events.pii``)."""
 
-    async def destroy(self, subject: str, categories: Collection[str]) -> ShredReport:
-        """Destroy ``subject``'s live keys in ``categories`` and blank the read models."""
+    async def destroy(
+        self, subject: str, categories: Collection[str], requests: Sequence[str] = ()
+    ) -> ShredReport:
+        """Destroy the live keys in ``categories`` of ``subject`` and of ``requests`` (the
+        subject's requests, whose streams are key subjects of the events naming no customer),
+        and blank the read models."""
         ...
 
-    async def destroy_many(self, subjects: Sequence[str], category: str) -> list[ShredReport]:
-        """The same for many subjects in one category (a purge): batched."""
+    async def destroy_many(
+        self,
+        subjects: Sequence[str],
+        category: str,
+        requests: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[ShredReport]:
+        """The same for many subjects in one category (a purge), ``requests`` the requests of
+        each subject: batched."""
         ...
 
     async def categories_of(self, subject: str) -> dict[str, bool]:
@@ -48,6 +59,11 @@ class RetentionReads(Protocol):
     async def activity(self, subject: str) -> SubjectActivity | None: ...
 
     async def subject_events(self, subject: str) -> list[dict[str, Any]]: ...
+
+    async def requests_of(self, subjects: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The intake requests each of ``subjects`` owns (a request that is its own subject, a
+        sender who is not a customer, is not listed)."""
+        ...
 
     async def mark_erased(self, subjects: Sequence[str], category: str) -> None:
         """Record that ``category`` of ``subjects`` is erased (a purge): not selected again."""

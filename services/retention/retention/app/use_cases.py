@@ -7,11 +7,16 @@ event appended after it is sealed under a fresh key (the key ring creates one) a
 readable, and its anchor restarts the subject's period. An event sealed by another process
 under the destroyed key while its key ring still caches it (``seal_ttl``) reads as erased:
 the purge wins over an event racing it within that window.
+
+A customer's data is sealed under their keys and under their requests' (an event of a request
+naming no customer is sealed under the request's stream, docs/adr/0007): an erasure and a
+purge expand the customer to the requests retention knows they own (``requests_of``) and
+destroy those keys too, in the same categories; a legal hold on the customer keeps them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,7 +108,11 @@ class RetentionUseCases:
         for period in policy.periods:
             selection = select_for_purge(activities, period, now)
             reports = (
-                await self.shredder.destroy_many(selection.due, period.category) if selection.due else []
+                await self.shredder.destroy_many(
+                    selection.due, period.category, await self.views.requests_of(selection.due)
+                )
+                if selection.due
+                else []
             )
             key_ids = tuple(k for r in reports for k in r.key_ids)
             events_affected = sum(r.events_affected for r in reports)
@@ -186,7 +195,8 @@ class RetentionUseCases:
             request: SubjectRequest = await uow.requests.get(request_id)
             subject = request.check_erasable()
             activity = await self.views.activity(subject)
-            keys = await self.shredder.categories_of(subject)
+            requests = (await self.views.requests_of([subject])).get(subject, ())
+            keys = await self._categories_of((subject, *requests))
             if activity is None or (activity.last_activity is None and not activity.erased):
                 raise UnknownSubject(f"no service has recorded personal data of subject {subject}")
             erasable = sorted(set(PII_CATEGORIES) - set(KEPT_BY_LAW))
@@ -194,7 +204,7 @@ class RetentionUseCases:
             live = [c for c in erasable if keys.get(c)]
             if not live and (shredded or (activity is not None and set(erasable) <= activity.erased)):
                 raise AlreadyErased(f"subject {subject} is already erased")
-            report = await self.shredder.destroy(subject, erasable)
+            report = await self.shredder.destroy(subject, erasable, requests)
             kept = tuple(
                 KeptCategory(category=c, reason=reason) for c, reason in KEPT_BY_LAW.items() if keys.get(c)
             )
@@ -208,6 +218,14 @@ class RetentionUseCases:
             )
             await uow.commit(metadata)
         return request
+
+    async def _categories_of(self, subjects: Sequence[str]) -> dict[str, bool]:
+        """Each category any of ``subjects`` has a key in, live when one of them is."""
+        found: dict[str, bool] = {}
+        for subject in subjects:
+            for category, live in (await self.shredder.categories_of(subject)).items():
+                found[category] = found.get(category, False) or live
+        return found
 
     async def complete(self, request_id: UUID, metadata: Metadata) -> SubjectRequest:
         async with self.uow() as uow:
