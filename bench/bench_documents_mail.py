@@ -107,7 +107,7 @@ class SmtpSink:
         self.at: dict[str, float] = {}
         self.cpu_start = self.cpu_last = 0.0
         self.separate_process = True
-        self._arrived = asyncio.Condition()
+        self._arrived = asyncio.Event()
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._controller: Any = None
@@ -152,23 +152,22 @@ class SmtpSink:
         self.cpu_last = max(self.cpu_last, cpu)
         found = _DOCUMENT_ID.search(message_id)
         self.at[found.group(0) if found else message_id] = at
+        self._arrived.set()
 
-        async def notify() -> None:
-            async with self._arrived:
-                self._arrived.notify_all()
-
-        asyncio.ensure_future(notify())
+    async def _until(self, condition: Callable[[], bool], timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            while not condition():
+                self._arrived.clear()
+                await self._arrived.wait()
 
     async def accepted_at(self, document_id: uuid.UUID, timeout: float) -> float:
         """When the server accepted the document's message (waits for it)."""
         key = str(document_id)
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: key in self.at), timeout)
+        await self._until(lambda: key in self.at, timeout)
         return self.at[key]
 
     async def until(self, count: int, timeout: float) -> None:
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: self.count >= count), timeout)
+        await self._until(lambda: self.count >= count, timeout)
 
     @property
     def cpu(self) -> float:
