@@ -6,6 +6,9 @@ CloudEvent (or an event this code cannot decode) goes to ``<topic>.dlq`` with th
 its headers, and consumption continues. A poll that fails for any other reason (the broker
 or the database gone, offsets refused after a rebalance) is retried with backoff from the
 last committed offsets: the runner never stops on its own, and ``failing`` tells /readyz.
+Records carry personal fields sealed: the consumer opens a poll's in one call
+(:attr:`Consumer.opener <events.consumer.Consumer.opener>`); dead letters keep the record as
+received.
 """
 
 from __future__ import annotations
