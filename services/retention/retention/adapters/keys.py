@@ -5,10 +5,10 @@ counted in ``event_engines``, read models blanked by their ``on_subject_erased``
 purge destroys many subjects' keys of one category at once (:func:`events.pii.purge.destroy_category`),
 then runs the same hooks per subject.
 
-A customer's data is sealed under their own keys and under those of their requests (an event
-naming no customer, an interaction's summary or a satisfaction comment, is sealed under its
-request's stream, docs/adr/0007): both destroy the requests' keys with the customer's, in the
-same categories, and report them as the customer's.
+A customer's data is sealed under their own keys and under those of their streams (an event
+naming no customer, an interaction's summary, a satisfaction comment or a relance's content,
+is sealed under its stream, docs/adr/0007): both destroy the streams' keys with the
+customer's, in the same categories, and report them as the customer's.
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ class KeyringShredder:
         self.read_models = tuple(read_models)
 
     async def destroy(
-        self, subject: str, categories: Collection[str], requests: Sequence[str] = ()
+        self, subject: str, categories: Collection[str], streams: Sequence[str] = ()
     ) -> ShredReport:
         key_ids: list[str] = []
         affected = 0
-        for each in dict.fromkeys((subject, *requests)):
+        for each in dict.fromkeys((subject, *streams)):
             erasure = await destroy_keys(
                 self.keyring,
                 each,
@@ -57,9 +57,9 @@ class KeyringShredder:
         self,
         subjects: Sequence[str],
         category: str,
-        requests: Mapping[str, Sequence[str]] | None = None,
+        streams: Mapping[str, Sequence[str]] | None = None,
     ) -> list[ShredReport]:
-        owned = requests or {}
+        owned = streams or {}
         every = list(dict.fromkeys([*subjects, *(r for s in subjects for r in owned.get(s, ()))]))
         destroyed = await destroy_category(self.keyring, every, category)
         reports: list[ShredReport] = []

@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from events.catalogue.documents import RelanceSent
 from events.catalogue.retention import RetentionPeriod
 from events.persistence import reading
 from retention.adapters.projection import mark_erased
@@ -31,6 +32,10 @@ from retention.domain.purge import SubjectActivity
 from retention.domain.subject_request import deadline_marks
 
 OWNER_BATCH = 500
+CUSTOMER_DATA_ON_STREAM = (RelanceSent.event_type,)
+"""Events kept under a customer whose personal fields are the customer's yet sealed under
+their own stream (a relance's stream): intake's are on the customer's requests' streams,
+known from their owner; approvals' name members of staff and are not the customer's."""
 
 
 @dataclass(frozen=True)
@@ -82,21 +87,33 @@ class RetentionViews:
             for subject in subjects:
                 await mark_erased(connection, subject, [category])
 
-    async def requests_of(self, subjects: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        owners = retention_request_owners.c
+    async def streams_of(self, subjects: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        owners, kept = retention_request_owners.c, retention_subject_events.c
         wanted = sorted(set(subjects))
-        found: dict[str, list[str]] = {}
+        found: dict[str, dict[str, None]] = {}
         async with reading(self.engine) as connection:
             for start in range(0, len(wanted), OWNER_BATCH):
-                rows = await connection.execute(
+                batch = wanted[start : start + OWNER_BATCH]
+                requests = await connection.execute(
                     select(owners.subject, owners.request_id)
-                    .where(owners.subject.in_(wanted[start : start + OWNER_BATCH]))
+                    .where(owners.subject.in_(batch))
                     .order_by(owners.subject, owners.request_id)
                 )
-                for subject, request_id in rows:
-                    if str(request_id) != subject:
-                        found.setdefault(subject, []).append(str(request_id))
-        return {subject: tuple(requests) for subject, requests in found.items()}
+                for subject, request_id in requests:
+                    found.setdefault(subject, {})[str(request_id)] = None
+                sealed_on_streams = await connection.execute(
+                    select(kept.subject, kept.pii)
+                    .where(kept.subject.in_(batch), kept.event_type.in_(CUSTOMER_DATA_ON_STREAM))
+                    .order_by(kept.subject, kept.occurred_at)
+                )
+                for subject, pii in sealed_on_streams:
+                    if isinstance(pii, dict) and isinstance(pii.get("subject"), str):
+                        found.setdefault(subject, {})[pii["subject"]] = None
+        return {
+            subject: tuple(stream for stream in streams if stream != subject)
+            for subject, streams in found.items()
+            if set(streams) - {subject}
+        }
 
     async def hold(self, subject: str) -> str | None:
         async with reading(self.engine) as connection:

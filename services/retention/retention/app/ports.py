@@ -15,7 +15,7 @@ from retention.domain.subject_request import SubjectRequest
 
 @dataclass(frozen=True)
 class ShredReport:
-    """Keys destroyed for one subject (their own and their requests'), and how many stored
+    """Keys destroyed for one subject (their own and their streams'), and how many stored
     events they sealed."""
 
     subject: str
@@ -27,20 +27,20 @@ class KeyShredder(Protocol):
     """Crypto-shredding over the platform's key ring (``events.pii``)."""
 
     async def destroy(
-        self, subject: str, categories: Collection[str], requests: Sequence[str] = ()
+        self, subject: str, categories: Collection[str], streams: Sequence[str] = ()
     ) -> ShredReport:
-        """Destroy the live keys in ``categories`` of ``subject`` and of ``requests`` (the
-        subject's requests, whose streams are key subjects of the events naming no customer),
-        and blank the read models."""
+        """Destroy the live keys in ``categories`` of ``subject`` and of ``streams`` (the
+        subject's requests and relances: the data subject of their events that name no
+        customer), and blank the read models."""
         ...
 
     async def destroy_many(
         self,
         subjects: Sequence[str],
         category: str,
-        requests: Mapping[str, Sequence[str]] | None = None,
+        streams: Mapping[str, Sequence[str]] | None = None,
     ) -> list[ShredReport]:
-        """The same for many subjects in one category (a purge), ``requests`` the requests of
+        """The same for many subjects in one category (a purge), ``streams`` the streams of
         each subject: batched."""
         ...
 
@@ -60,9 +60,11 @@ class RetentionReads(Protocol):
 
     async def subject_events(self, subject: str) -> list[dict[str, Any]]: ...
 
-    async def requests_of(self, subjects: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """The intake requests each of ``subjects`` owns (a request that is its own subject, a
-        sender who is not a customer, is not listed)."""
+    async def streams_of(self, subjects: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The streams whose personal fields are those of each of ``subjects`` without naming
+        them: the intake requests they own and the documents' relances of those requests (a
+        request that is its own subject, a sender who is not a customer, is not listed; an
+        approval's stream, whose fields name members of staff, is not either)."""
         ...
 
     async def mark_erased(self, subjects: Sequence[str], category: str) -> None:

@@ -8,10 +8,10 @@ readable, and its anchor restarts the subject's period. An event sealed by anoth
 under the destroyed key while its key ring still caches it (``seal_ttl``) reads as erased:
 the purge wins over an event racing it within that window.
 
-A customer's data is sealed under their keys and under their requests' (an event of a request
-naming no customer is sealed under the request's stream, docs/adr/0007): an erasure and a
-purge expand the customer to the requests retention knows they own (``requests_of``) and
-destroy those keys too, in the same categories; a legal hold on the customer keeps them all.
+A customer's data is sealed under their keys and under their streams' (an event naming no
+customer, on a request or a relance, is sealed under its stream, docs/adr/0007): an erasure
+and a purge expand the customer to the streams retention knows are theirs (``streams_of``)
+and destroy those keys too, in the same categories; a legal hold on the customer keeps them all.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class RetentionUseCases:
             selection = select_for_purge(activities, period, now)
             reports = (
                 await self.shredder.destroy_many(
-                    selection.due, period.category, await self.views.requests_of(selection.due)
+                    selection.due, period.category, await self.views.streams_of(selection.due)
                 )
                 if selection.due
                 else []
@@ -195,8 +195,8 @@ class RetentionUseCases:
             request: SubjectRequest = await uow.requests.get(request_id)
             subject = request.check_erasable()
             activity = await self.views.activity(subject)
-            requests = (await self.views.requests_of([subject])).get(subject, ())
-            keys = await self._categories_of((subject, *requests))
+            streams = (await self.views.streams_of([subject])).get(subject, ())
+            keys = await self._categories_of((subject, *streams))
             if activity is None or (activity.last_activity is None and not activity.erased):
                 raise UnknownSubject(f"no service has recorded personal data of subject {subject}")
             erasable = sorted(set(PII_CATEGORIES) - set(KEPT_BY_LAW))
@@ -204,7 +204,7 @@ class RetentionUseCases:
             live = [c for c in erasable if keys.get(c)]
             if not live and (shredded or (activity is not None and set(erasable) <= activity.erased)):
                 raise AlreadyErased(f"subject {subject} is already erased")
-            report = await self.shredder.destroy(subject, erasable, requests)
+            report = await self.shredder.destroy(subject, erasable, streams)
             kept = tuple(
                 KeptCategory(category=c, reason=reason) for c, reason in KEPT_BY_LAW.items() if keys.get(c)
             )
