@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.bus import KafkaPublisher, from_kafka_record, to_kafka_record
 from events.catalogue import ERASED, DomainEvent
-from events.consumer import Consumer, Outcome
+from events.consumer import Consumer, Handler, Outcome
 from events.db import create_engine
 from events.envelope import Envelope
 from events.migrations import upgrade_platform
@@ -76,8 +76,8 @@ class Seen:
 def consumer(
     store: SqlEventStore, seen: Seen, opener: EncryptedPayloads | None, name: str = "opening"
 ) -> Consumer:
-    handlers = {"openertest.ClientWrote": seen, "openertest.Counted": seen}
-    return Consumer(name, store.engine, handlers, opener=opener)  # type: ignore[dict-item]
+    handlers: dict[str, Handler] = {"openertest.ClientWrote": seen, "openertest.Counted": seen}
+    return Consumer(name, store.engine, handlers, opener=opener)
 
 
 def keyring(store: SqlEventStore) -> Keyring:
