@@ -171,6 +171,17 @@ def test_an_erasure_destroys_the_keys_of_the_customers_request_and_relance_strea
     [relance] = stream(documents, relance_id)
     assert relance.erased_fields and relance.data["content"] == ERASED
 
+    access = api.post("/subject-requests", json=body | {"kind": "access"}, headers=DPO).json()["request_id"]
+    api.post(f"/subject-requests/{access}/identity-verified", json={"method": "ID card"}, headers=DPO)
+    exported = api.post(f"/subject-requests/{access}/export", headers=DPO)
+    assert exported.status_code == 200, exported.text
+    document = exported.json()["data"]
+    [interaction] = [e for e in document["events"] if e["type"] == "intake.InteractionRecorded"]
+    erased = {e["field"]: e for e in interaction["erased"]}
+    assert "summary" not in interaction["personal_data"]
+    assert erased["summary"]["why"].startswith("erased at the person's request")
+    assert SUMMARY not in exported.text and RELANCE not in exported.text
+
     hand_to_intake(api, intake)
     [report] = reports(intake)
     assert (report.subject, str(report.cause_id)) == (customer_id, erasure)

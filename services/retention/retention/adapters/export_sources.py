@@ -4,9 +4,10 @@ and retention's own store and read models.
 Sealed fields are opened by the same port every reader uses
 (:meth:`events.pii.protector.EncryptedPayloads.reveal`): only while the key exists, erased
 otherwise. Only the fields sealed under the subject's keys are opened: the customer's own, and
-those of their requests' streams (an interaction's summary is sealed under its request when
-the event names no customer). Fields sealed under another data subject's keys (an approval's
-stream, whose fields name members of staff) are reported as withheld, unopened.
+those of their streams (an interaction's summary is sealed under its request, a relance's
+content under the relance, when the event names no customer). Fields sealed under another
+data subject's keys (an approval's stream, whose fields name members of staff) are reported
+as withheld, unopened.
 With PostgreSQL, retention opens other services' fields only when it shares their key
 database (``GUICHET_KEYS_DATABASE_URL``, docs/adr/0007).
 """
@@ -30,10 +31,10 @@ from events.store import SqlEventStore
 from retention.adapters.tables import (
     retention_access_log,
     retention_purges,
-    retention_request_owners,
     retention_subject_requests,
     utc,
 )
+from retention.adapters.views import RetentionViews
 from retention.app.export import DestroyedKey, ErasedField, OpenedEvent
 
 
@@ -61,22 +62,26 @@ class KeyringExportSources:
                 found[envelope.id] = OpenedEvent(withheld=tuple(withheld))
         if not own:
             return found
-        categories = {record.key_id: record.category for record in await self.keyring.keys_of(subject)}
+        categories = {
+            record.key_id: record.category
+            for each in sorted(owned)
+            for record in await self.keyring.keys_of(each)
+        }
         for envelope in await self.payloads.reveal(own):
             found[envelope.id] = _opened(envelope, categories)
         return found
 
     async def _owned_subjects(self, subject: str) -> set[str]:
-        """``subject`` and the intake requests it owns (their streams are key subjects too)."""
-        owners = retention_request_owners.c
-        async with reading(self.engine) as connection:
-            rows = await connection.execute(select(owners.request_id).where(owners.subject == subject))
-            return {subject, *(str(request_id) for (request_id,) in rows)}
+        """``subject`` and its streams (its intake requests and their relances: key subjects of
+        its events that name no customer, :meth:`RetentionViews.streams_of`)."""
+        streams = (await RetentionViews(self.engine).streams_of([subject])).get(subject, ())
+        return {subject, *streams}
 
     async def destroyed_keys(self, subject: str) -> list[DestroyedKey]:
         return [
             DestroyedKey(record.key_id, record.category, utc(record.destroyed_at))  # type: ignore[arg-type]
-            for record in await self.keyring.keys_of(subject)
+            for owned in sorted(await self._owned_subjects(subject))
+            for record in await self.keyring.keys_of(owned)
             if record.destroyed_at is not None
         ]
 
