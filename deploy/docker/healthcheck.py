@@ -29,7 +29,7 @@ def main() -> int:
     path = sys.argv[1] if len(sys.argv) > 1 else "/healthz"
     url = f"http://127.0.0.1:{service_port()}{path}"
     try:
-        with urllib.request.urlopen(url, timeout=4) as response:  # noqa: S310 - fixed local URL
+        with urllib.request.urlopen(url, timeout=4) as response:
             return 0 if 200 <= response.status < 300 else 1
     except Exception as error:  # noqa: BLE001 - any failure means unhealthy
         print(f"unhealthy: {url}: {error}", file=sys.stderr)
