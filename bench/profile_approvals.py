@@ -161,7 +161,8 @@ async def main(round_trips: int) -> None:
         print(
             f"{round_trips} round trips in {wall:.2f} s = {round_trips / wall:,.0f}/s"
             f"{' (profiled)' if profiler else ''}; process CPU {1000 * cpu / round_trips:.2f} ms "
-            f"per round trip (user {1000 * user / round_trips:.2f}, system {1000 * system / round_trips:.2f}; "
+            f"per round trip (user {1000 * user / round_trips:.2f}, "
+            f"system {1000 * system / round_trips:.2f}; "
             f"{100 * cpu / wall:.0f}% of one core); load {os.getloadavg()[0]:.2f}"
         )
         print("statements per round trip:", ", ".join(f"{k} {v:g}" for k, v in per_trip.items()))
