@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -49,6 +48,7 @@ from events.envelope import Envelope
 from events.integrity import chain_hash
 from events.store import postgres as pg
 from events.store.records import stored_envelope
+from events.store.sql import sqlite_envelope
 from events.tables import audit_checkpoints, audit_leaf_tiles
 
 CHUNK = 2000
@@ -283,7 +283,7 @@ async def _events_at(log: TransparencyLog, positions: list[int]) -> dict[int, En
             for start in range(0, len(positions), _SQLITE_BATCH):
                 batch = positions[start : start + _SQLITE_BATCH]
                 rows = await connection.execute(_SQLITE_AT, {"positions": batch})
-                envelopes += [_sqlite_envelope(source, row) for row in rows]
+                envelopes += [sqlite_envelope(source, row) for row in rows]
     return {envelope.position or 0: envelope for envelope in envelopes}
 
 
@@ -315,30 +315,3 @@ async def _previous_hashes(log: TransparencyLog, envelopes: Any) -> dict[tuple[s
                 )
                 links.update({(str(UUID(stream)), version): hash_ for stream, version, hash_ in result})
     return links
-
-
-def _aware(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _sqlite_envelope(source: str, row: Any) -> Envelope:
-    position, event_id, stream_id, stream_type, version, type_, schema_version, time, recorded_at, *rest = row
-    data, metadata, pii, prev_hash, hash_ = rest
-    return stored_envelope(
-        source,
-        position,
-        UUID(event_id),
-        UUID(stream_id),
-        stream_type,
-        version,
-        type_,
-        schema_version,
-        _aware(time),
-        _aware(recorded_at),
-        data,
-        metadata,
-        pii,
-        prev_hash,
-        hash_,
-    )

@@ -439,39 +439,30 @@ class SqliteRows:
         return [self._envelope(row) for row in result]
 
     def _envelope(self, row: Any) -> Envelope:
-        (
-            position,
-            event_id,
-            stream_id,
-            stream_type,
-            version,
-            type_,
-            schema_version,
-            time,
-            recorded_at,
-            data,
-            metadata,
-            pii,
-            prev_hash,
-            hash_,
-        ) = row
-        return stored_envelope(
-            self.source,
-            position,
-            UUID(event_id),
-            UUID(stream_id),
-            stream_type,
-            version,
-            type_,
-            schema_version,
-            _aware(time),
-            _aware(recorded_at),
-            data,
-            metadata,
-            pii,
-            prev_hash,
-            hash_,
-        )
+        return sqlite_envelope(self.source, row)
+
+
+def sqlite_envelope(source: str, row: Any) -> Envelope:
+    """An envelope from a row of the SQLite events table, in its column order."""
+    position, event_id, stream_id, stream_type, version, type_, schema_version, time, recorded_at, *rest = row
+    data, metadata, pii, prev_hash, hash_ = rest
+    return stored_envelope(
+        source,
+        position,
+        UUID(event_id),
+        UUID(stream_id),
+        stream_type,
+        version,
+        type_,
+        schema_version,
+        _aware(time),
+        _aware(recorded_at),
+        data,
+        metadata,
+        pii,
+        prev_hash,
+        hash_,
+    )
 
 
 def _aware(value: Any) -> datetime:
