@@ -29,7 +29,18 @@ from events.service.auth import CurrentActor
 from events.service.http import problem_route
 from events.service.problems import Problem, answers
 
-__all__ = ["POLICY", "router"]
+__all__ = [
+    "BUNDLE_READ",
+    "BUNDLE_RESPONSES",
+    "POLICY",
+    "READ_AUDIT",
+    "AccessLogDep",
+    "AllowedDep",
+    "AuditDep",
+    "bundle_response",
+    "router",
+    "streams_bundle_of",
+]
 
 READ_AUDIT = "platform:read-audit-log"
 POLICY = AccessPolicy(
@@ -180,7 +191,7 @@ async def consistency_proof(
     )
 
 
-def _bundle_response(bundle: Bundle) -> Response:
+def bundle_response(bundle: Bundle) -> Response:
     return Response(b"".join(bundle.lines()), media_type=BUNDLE_MEDIA_TYPE)
 
 
@@ -192,7 +203,7 @@ def _bundle_response(bundle: Bundle) -> Response:
 )
 async def bundle(_: AllowedDep, audit: AuditDep, access_log: AccessLogDep) -> Response:
     await access_log.read(BUNDLE_READ, customer_id=None, resource="audit/bundle")
-    return _bundle_response(await audit.log.export_bundle())
+    return bundle_response(await audit.log.export_bundle())
 
 
 StreamIds = Annotated[
@@ -231,13 +242,19 @@ async def streams_bundle(
         customer_id=customer_id,
         resource="audit/bundle/streams?" + "&".join(f"stream={stream_id}" for stream_id in streams),
     )
+    return bundle_response(await streams_bundle_of(audit, streams))
+
+
+async def streams_bundle_of(audit: ServiceAudit, streams: list[UUID]) -> Bundle:
+    """Every stored event of ``streams`` (distinct, in the given order) in the log's order,
+    those not in the log yet last; a :data:`STREAMS` scope naming the streams."""
     events: list[tuple[Envelope, int | None]] = []
     for stream_id in streams:
         for envelope in await audit.log.store.read_stream(stream_id):
             events.append((envelope, await _leaf_index(audit, envelope)))
     events.sort(key=lambda pair: (pair[1] is None, pair[1] or 0, pair[0].position or 0))
     scope = Scope(STREAMS, tuple(str(stream_id) for stream_id in streams))
-    return _bundle_response(await _scoped(audit, events, scope))
+    return await _scoped(audit, events, scope)
 
 
 @router.get(
@@ -269,7 +286,7 @@ async def period_bundle(
     )
     events, leaves = await _period(audit, since, until)
     scope = Scope(PERIOD, since=since.isoformat(), until=until.isoformat(), leaves=leaves)
-    return _bundle_response(await _scoped(audit, events, scope))
+    return bundle_response(await _scoped(audit, events, scope))
 
 
 def _utc(moment: datetime) -> datetime:

@@ -210,6 +210,26 @@ class IntakeViews:
         )  # merge order
         return rows[0] | {"merged_ids": [row["customer_id"] for row in merged]}
 
+    async def customer_streams(self, customer_id: UUID) -> list[UUID] | None:
+        """The customer's streams: their record, the records merged into it (through chains
+        of merges), then their requests' (oldest first); None if the customer is unknown."""
+        if not await self._rows(
+            select(customers.c.customer_id).where(customers.c.customer_id == customer_id)
+        ):
+            return None
+        records = await self._rows(
+            select(customers.c.customer_id)
+            .where(_of_customer(customers.c.customer_id, customer_id))
+            .order_by(customers.c.created_at, customers.c.customer_id)
+        )
+        owned = await self._rows(
+            select(requests.c.request_id)
+            .where(_of_customer(requests.c.customer_id, customer_id))
+            .order_by(requests.c.recorded_at, requests.c.request_id)
+        )
+        merged = [row["customer_id"] for row in records if row["customer_id"] != customer_id]
+        return [customer_id, *merged, *(row["request_id"] for row in owned)]
+
     async def customers(
         self,
         q: str | None,
