@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from approvals.app.ports import UnitOfWork
 from approvals.domain.authority import Authority, Decider, DecisionScope, Reach, Refusal, right_to_decide
 
 ROLES_BY_LEVEL: dict[int, frozenset[str]] = {
@@ -69,8 +70,10 @@ class TokenAuthorities:
         scope: DecisionScope,
         at: datetime,
         on_behalf_of: str | None = None,
+        *,
+        within: UnitOfWork | None = None,
     ) -> Authority | Refusal:
         return TokenRights(actor).authority(level, scope, on_behalf_of)
 
-    async def rights(self, actor: Decider, at: datetime) -> TokenRights:
+    async def rights(self, actor: Decider, at: datetime, *, within: UnitOfWork | None = None) -> TokenRights:
         return TokenRights(actor)

@@ -18,11 +18,12 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from approvals.adapters.authorisation_tables import habilitations, substitutions
+from approvals.app.ports import UnitOfWork
 from approvals.domain.authority import Authority, Decider, DecisionScope, Refusal
 from approvals.domain.habilitations import Habilitation, Scope
 from approvals.domain.substitutes import RecordedRights, Substitution
 from events.catalogue.approvals import Money
-from events.persistence import postgres_driver, reading_each
+from events.persistence import SqlUnitOfWork, postgres_driver, reading_each
 
 DIRECTOR = "director"
 
@@ -115,6 +116,19 @@ async def recorded_on_postgres(
     return held, found
 
 
+async def recorded(
+    connection: AsyncConnection, substitute: str
+) -> tuple[list[Substitution], dict[str, list[Habilitation]]]:
+    """The substitutions ``substitute`` holds, and the habilitations of them and of those they
+    substitute, by person."""
+    if connection.dialect.name == "postgresql":
+        return await recorded_on_postgres(connection, substitute)
+    held = [
+        substitution_of(row) for row in await connection.execute(_SUBSTITUTIONS, {"substitute": substitute})
+    ]
+    return held, await habilitations_of(connection, substitute)
+
+
 class RecordedAuthorities:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -126,20 +140,23 @@ class RecordedAuthorities:
         scope: DecisionScope,
         at: datetime,
         on_behalf_of: str | None = None,
+        *,
+        within: UnitOfWork | None = None,
     ) -> Authority | Refusal:
-        return (await self.rights(actor, at)).authority(level, scope, on_behalf_of)
+        return (await self.rights(actor, at, within=within)).authority(level, scope, on_behalf_of)
 
-    async def rights(self, actor: Decider, at: datetime) -> RecordedRights:
-        """The actor's habilitations and substitutions as recorded, read at ``at``."""
-        async with reading_each(self.engine) as connection:
-            if connection.dialect.name == "postgresql":
-                held, records = await recorded_on_postgres(connection, actor.subject)
-            else:
-                held = [
-                    substitution_of(row)
-                    for row in await connection.execute(_SUBSTITUTIONS, {"substitute": actor.subject})
-                ]
-                records = await habilitations_of(connection, actor.subject)
+    async def rights(
+        self, actor: Decider, at: datetime, *, within: UnitOfWork | None = None
+    ) -> RecordedRights:
+        """The actor's habilitations and substitutions as recorded, read at ``at``: in the
+        transaction of ``within`` when it is a SQL unit of work (the decision's), else on a
+        connection of their own. Under READ COMMITTED each statement reads what is committed
+        when it runs, so a revocation committed before the decision's read is seen either way."""
+        if isinstance(within, SqlUnitOfWork):
+            held, records = await recorded(within.tx.connection, actor.subject)
+        else:
+            async with reading_each(self.engine) as connection:
+                held, records = await recorded(connection, actor.subject)
         return RecordedRights(
             actor.subject,
             DIRECTOR in actor.roles,

@@ -39,7 +39,9 @@ async def decide_approval(
         if step is None:
             raise ApprovalClosed(approval.status)
         scope = DecisionScope(approval.kind, approval.team, approval.amounts)
-        answer = await authorities.can_decide(command.decider, step.level, scope, now, command.on_behalf_of)
+        answer = await authorities.can_decide(
+            command.decider, step.level, scope, now, command.on_behalf_of, within=uow
+        )
         if isinstance(answer, Refusal):
             raise DecisionRefused(answer.reason, answer.missing)
         approval.decide(command.decision, answer, command.reason, now)

@@ -35,7 +35,11 @@ class RulesRepository(Protocol):
 
 
 class Authorities(Protocol):
-    """Who may decide a step of ``level`` on ``scope`` at instant ``at``."""
+    """Who may decide a step of ``level`` on ``scope`` at instant ``at``.
+
+    ``within``: the unit of work open for the decision; what the authorities read, they may
+    read in its transaction (a decision then takes one connection, not two). Without it they
+    read on their own."""
 
     async def can_decide(
         self,
@@ -44,12 +48,16 @@ class Authorities(Protocol):
         scope: DecisionScope,
         at: datetime,
         on_behalf_of: str | None = None,
+        *,
+        within: UnitOfWork | None = None,
     ) -> Authority | Refusal:
         """The authority ``actor`` decides with (their own, or ``on_behalf_of`` an absent
         approver they substitute), or a refusal naming the missing right."""
         ...
 
-    async def rights(self, actor: Decider, at: datetime) -> DecisionRights:
+    async def rights(
+        self, actor: Decider, at: datetime, *, within: UnitOfWork | None = None
+    ) -> DecisionRights:
         """What ``actor`` may decide at ``at`` (their own right, and that of the absent approvers
         they substitute then): ``can_decide`` answers from them, and so does the inbox."""
         ...
