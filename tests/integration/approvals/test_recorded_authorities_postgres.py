@@ -13,8 +13,18 @@ import pytest
 
 from approvals.adapters.authorisations import SqlAuthorisationsUnitOfWork
 from approvals.adapters.recorded_authorities import RecordedAuthorities
-from approvals.app.authorisations import AppointSubstitute, GrantHabilitation, authorisations_bus
+from approvals.adapters.unit_of_work import SqlUnitOfWork
+from approvals.app import commands as c
+from approvals.app.authorisations import (
+    AppointSubstitute,
+    GrantHabilitation,
+    RevokeHabilitation,
+    authorisations_bus,
+)
+from approvals.app.bus import approvals_bus
+from approvals.domain.approval import Submission
 from approvals.domain.authority import Authority, Decider, DecisionScope, Refusal
+from approvals.domain.errors import DecisionRefused
 from approvals.domain.habilitations import Grant, Scope
 from approvals.service import DEFINITION
 from events.catalogue.approvals import Money
@@ -77,5 +87,44 @@ async def test_own_and_substituted_rights_are_read_alike_on_both_databases(datab
         assert isinstance(
             await authorities.can_decide(Decider("tom", ("agent",), 1), 2, gesture, NOW), Refusal
         )
+    finally:
+        await engine.dispose()
+
+
+async def test_a_decision_reads_the_rights_in_its_own_transaction_and_sees_a_revocation_at_once(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade_platform(engine)
+        assert DEFINITION.migrations is not None
+        await upgrade(engine, DEFINITION.migrations, "alembic_version_approvals")
+        store = SqlEventStore(engine, source="/guichet/approvals")
+        clock = Clock()
+        grants = authorisations_bus(lambda: SqlAuthorisationsUnitOfWork(store, clock, lambda: None), clock)
+        decisions = approvals_bus(
+            lambda: SqlUnitOfWork(store, clock, lambda: None), clock, RecordedAuthorities(engine)
+        )
+        scope = Scope(frozenset({"support"}), frozenset({"commercial_gesture"}), None)
+        grant = Grant(uuid4(), "ann", 2, scope, NOW - timedelta(days=1))
+        await grants.handle(GrantHabilitation(grant, DIRECTOR, META))
+        ann = Decider("ann", ("manager",), 2)
+
+        async def submitted() -> c.SubmitForApproval:
+            gesture = (Money(amount=Decimal(200), currency="EUR"),)
+            submission = Submission(uuid4(), uuid4().hex * 2, "commercial_gesture", "al", gesture, "support")
+            command = c.SubmitForApproval(uuid4(), submission, META)
+            approval = await decisions.handle(command)
+            assert approval.pending_step is not None and approval.pending_step.level == 2
+            return command
+
+        first = await submitted()
+        approved = await decisions.handle(c.DecideApproval(first.approval_id, "approve", ann, metadata=META))
+        assert approved.status == "validated"
+
+        second = await submitted()
+        await grants.handle(RevokeHabilitation(grant.habilitation_id, DIRECTOR, "left the team", META))
+        with pytest.raises(DecisionRefused):
+            await decisions.handle(c.DecideApproval(second.approval_id, "approve", ann, metadata=META))
     finally:
         await engine.dispose()
