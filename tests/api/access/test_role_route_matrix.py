@@ -164,3 +164,10 @@ def test_a_route_credentialed_by_its_path_refuses_a_forged_token_whatever_the_be
             assert response.status_code == 401, (headers, response.text)
             assert response.headers["content-type"] == "application/problem+json"
             assert response.json()["type"].endswith("/survey-token-refused")
+
+
+def test_the_probe_reaches_the_audit_bundles_by_request_and_customer(intake: TestClient) -> None:
+    """Intake declares whose streams are whose, so the matrix probes its request and customer
+    bundles with every persona."""
+    paths = {path for _, path, _ in protected(intake)}
+    assert {"/audit/bundle/request/{request_id}", "/audit/bundle/customer/{customer_id}"} <= paths
