@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.persistence.projectors import SubjectErasedHook
@@ -78,7 +78,7 @@ async def count_sealed_events_in(connection: AsyncConnection, subject: str, key_
     count = 0
     streams = set()
     rows = await connection.execute(
-        select(events.c.stream_id, events.c.pii).where(events.c.pii["subject"].as_string() == subject)
+        select(events.c.stream_id, events.c.pii).where(marker_subject(connection.dialect.name) == subject)
     )
     for stream_id, pii in rows:
         marker = orjson.loads(pii) if isinstance(pii, str | bytes) else pii
@@ -88,3 +88,12 @@ async def count_sealed_events_in(connection: AsyncConnection, subject: str, key_
     if streams:
         await connection.execute(delete(snapshots).where(snapshots.c.stream_id.in_(sorted(streams))))
     return count
+
+
+def marker_subject(dialect: str) -> ColumnElement[str]:
+    """The data subject of an event's ``pii`` marker, written as the index
+    ``ix_events_pii_subject`` (platform migration 0004) is: a literal path, not a bound one,
+    or the planner reads the whole log."""
+    if dialect == "postgresql":
+        return events.c.pii.op("->>")(literal_column("'subject'"))
+    return func.json_extract(events.c.pii, literal_column("'$.subject'"))
