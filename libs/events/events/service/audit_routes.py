@@ -6,7 +6,8 @@ verifier (``python -m events.audit verify``) checks: the whole log's, or a scope
 streams: a request's, a customer's; or a period), each event with its inclusion proof. For
 the ``auditor`` and ``dpo`` roles; every bundle read is recorded in the archive access log
 before it is served (bundles hold the stored payloads); 404 on a service whose log is not
-enabled.
+enabled. A service that knows whose streams are whose also serves bundles by request and by
+customer (:mod:`events.service.audit_scope`).
 """
 
 from __future__ import annotations
