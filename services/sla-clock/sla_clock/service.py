@@ -15,6 +15,7 @@ from events.service.erasure import erasure_handlers
 from events.service.runtime import ServiceDefinition, ServiceRuntime
 from sla_clock.app.rules import seed_defaults
 from sla_clock.bootstrap import running, sla_of
+from sla_clock.entrypoints import audit_scope
 from sla_clock.entrypoints.consumer import make_consumer
 from sla_clock.entrypoints.http import routers
 
@@ -45,7 +46,7 @@ async def stop_scheduler(runtime: ServiceRuntime) -> None:
 DEFINITION = ServiceDefinition(
     **identity_of("sla_clock"),
     title="SLA clock",
-    routers=routers,
+    routers=(*routers, audit_scope.router),
     migrations=Path(__file__).parent / "migrations",
     consumes=("intake", "documents", "retention"),
     consumer_factory=build_consumer,

@@ -25,7 +25,7 @@ from events.service.auth import issue_token
 from events.service.runtime import ServiceRuntime
 from events.service.settings import ServiceSettings
 from intake.service import DEFINITION
-from sla_clock.service import DEFINITION as SLA_CLOCK
+from retention.service import DEFINITION as RETENTION
 
 KEY = Signer.generate("guichet-intake")
 
@@ -228,7 +228,7 @@ def test_the_openapi_document_lists_them_with_their_answers(client: TestClient) 
 
 
 def test_a_service_that_declares_no_resolver_does_not_expose_them(tmp_path: Path) -> None:
-    with TestClient(create_service_app(SLA_CLOCK, settings(tmp_path, "sla-clock"))) as started:
+    with TestClient(create_service_app(RETENTION, settings(tmp_path, "retention"))) as started:
         paths = started.get("/openapi.json").json()["paths"]
         assert "/audit/bundle/streams" in paths
         assert not [

@@ -44,14 +44,16 @@ class FakeClock:
 class Harness:
     """``with Harness(tmp_path) as h:`` — ``h.send(stream, *events)``, ``h.fire()``, ``h.get()``."""
 
-    def __init__(self, data_dir: Any, clock: FakeClock | None = None, scheduler: bool = False):
+    def __init__(
+        self, data_dir: Any, clock: FakeClock | None = None, scheduler: bool = False, **settings: Any
+    ):
         self.clock = clock or FakeClock()
         self.bus = InProcessBus()
         definition = dataclasses.replace(
             DEFINITION, extra={"now": self.clock, "scheduler": scheduler, "refill_interval": 0.1}
         )
-        settings = ServiceSettings(service="sla-clock", data_dir=data_dir, log_json=False)
-        self.app = create_service_app(definition, settings, self.bus)
+        service_settings = ServiceSettings(service="sla-clock", data_dir=data_dir, log_json=False, **settings)
+        self.app = create_service_app(definition, service_settings, self.bus)
         # Reads need a token: the client sends a level-1 agent's unless a test sends another.
         self.client = TestClient(self.app, headers=bearer(1))
         self.intake_url = f"sqlite:///{data_dir / 'intake.db'}"
