@@ -1,7 +1,12 @@
 """Retention's read models: its own aggregates on commit, and the events it consumes.
 
 From intake it keeps, per data subject (a customer id), the anchors of the retention periods
-(contract end, last interaction, last call, last closure and open requests, last activity).
+(contract end, last interaction, last call, last closure and open requests, last activity),
+and which subject each request belongs to: its customer, or the request itself while its
+sender is not identified. A request follows its customer when it becomes known or changes
+(``RequestDetailsCompleted``) and when that customer is merged into another
+(``CustomerAbsorbed``): its anchors and kept events move with it, so an erasure or a purge of
+the customer reaches the keys of the request's stream.
 From every producer it keeps the events concerning a customer: their fields without the
 personal ones, and the payload as stored, personal fields sealed (retention never holds a
 clear copy, so an erasure has nothing to blank here; the access export opens them through the
@@ -14,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.catalogue import DomainEvent
@@ -165,6 +170,8 @@ async def _owner(connection: AsyncConnection, request_id: UUID) -> tuple[str, bo
 def _subject_of(envelope: Envelope, event: DomainEvent) -> str | None:
     if isinstance(event, i.CustomerRegistered | i.CustomerUpdated):
         return str(event.customer_id)
+    if isinstance(event, i.CustomerAbsorbed):
+        return str(event.survivor_id)
     if isinstance(event, i.RequestReceived):
         return str(event.customer_id) if event.customer_id else str(envelope.stream_id)
     return None
@@ -173,6 +180,10 @@ def _subject_of(envelope: Envelope, event: DomainEvent) -> str | None:
 async def project_intake(envelope: Envelope, event: DomainEvent, connection: AsyncConnection) -> None:
     """Fold one intake event into its subject's anchors and consumed events."""
     at = envelope.time
+    if isinstance(event, i.RequestDetailsCompleted) and event.customer_id is not None:
+        await _follow_customer(connection, event.request_id, str(event.customer_id))
+    elif isinstance(event, i.CustomerAbsorbed):
+        await _absorb(connection, str(event.merged_id), str(event.survivor_id))
     subject = _subject_of(envelope, event)
     request_id: UUID | None = getattr(event, "request_id", None)
     if subject is None and request_id is not None:
@@ -226,6 +237,71 @@ async def project_intake(envelope: Envelope, event: DomainEvent, connection: Asy
         update(retention_subjects).where(retention_subjects.c.subject == subject).values(**values)
     )
     await _keep_event(connection, envelope, event, subject)
+
+
+async def _follow_customer(connection: AsyncConnection, request_id: UUID, customer: str) -> None:
+    """The request now belongs to ``customer``: a request whose sender was not identified (its
+    own subject) or one moved to another customer."""
+    owner = await _owner(connection, request_id)
+    if owner is not None and owner[0] != customer:
+        await _move_requests(connection, owner[0], customer, [request_id])
+
+
+async def _absorb(connection: AsyncConnection, merged: str, survivor: str) -> None:
+    """The merged record's requests follow the survivor (the merged record's own events stay
+    under its id: an erasure of the merged id still erases them)."""
+    owners = retention_request_owners.c
+    moved = (await connection.execute(select(owners.request_id).where(owners.subject == merged))).scalars()
+    requests = list(moved)
+    if requests and merged != survivor:
+        await _move_requests(connection, merged, survivor, requests)
+
+
+async def _move_requests(connection: AsyncConnection, old: str, new: str, requests: list[UUID]) -> None:
+    """Move ``requests`` from subject ``old`` to ``new``: their ownership, their open count,
+    the events kept under ``old`` from their streams (all of ``old``'s when it is the request
+    itself) and, for a request that was its own subject, its anchors (then the subject itself,
+    unless held or already erased in part: that record stays)."""
+    owners, kept = retention_request_owners.c, retention_subject_events.c
+    await _ensure_subject(connection, new)
+    opened = (
+        await connection.execute(
+            select(owners.request_id).where(owners.request_id.in_(requests), owners.open.is_(True))
+        )
+    ).all()
+    await connection.execute(
+        update(retention_request_owners).where(owners.request_id.in_(requests)).values(subject=new)
+    )
+    own_subject = [old] == [str(r) for r in requests]
+    events_of = kept.subject == old if own_subject else kept.stream_id.in_(requests)
+    await connection.execute(
+        update(retention_subject_events).where(kept.subject == old, events_of).values(subject=new)
+    )
+    rows = {
+        row.subject: row
+        for row in await connection.execute(
+            select(retention_subjects).where(retention_subjects.c.subject.in_([old, new]))
+        )
+    }
+    source, target = rows.get(old), rows[new]
+    values: dict[str, Any] = {"open_requests": target.open_requests + len(opened)}
+    if source is not None and own_subject:
+        for anchor in ("last_interaction", "last_call", "last_closure", "last_activity"):
+            if getattr(source, anchor) is not None:
+                values[anchor] = _later(getattr(target, anchor), getattr(source, anchor))
+    await connection.execute(
+        update(retention_subjects).where(retention_subjects.c.subject == new).values(**values)
+    )
+    if source is None:
+        return
+    if own_subject and not source.on_hold and not source.erased:
+        await connection.execute(delete(retention_subjects).where(retention_subjects.c.subject == old))
+    elif opened:
+        await connection.execute(
+            update(retention_subjects)
+            .where(retention_subjects.c.subject == old)
+            .values(open_requests=max(0, source.open_requests - len(opened)))
+        )
 
 
 async def _keep_event(
@@ -317,7 +393,9 @@ async def project_service_erasure(
 INTAKE_EVENTS: tuple[type[DomainEvent], ...] = (
     i.CustomerRegistered,
     i.CustomerUpdated,
+    i.CustomerAbsorbed,
     i.RequestReceived,
+    i.RequestDetailsCompleted,
     i.RequestAcknowledged,
     i.RequestQualified,
     i.RequestAssigned,
