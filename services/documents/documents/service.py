@@ -11,7 +11,7 @@ from pathlib import Path
 from documents.adapters.maildir import maildir_path
 from documents.adapters.smtp import MailSettings
 from documents.bootstrap import bootstrap, running
-from documents.entrypoints import documents, templates
+from documents.entrypoints import audit_scope, documents, templates
 from documents.entrypoints.consumer import erasure, make_consumer
 from documents.entrypoints.mail_events import MailEvents
 from events.consumer import Consumer
@@ -47,7 +47,7 @@ def mail_banner(settings: ServiceSettings) -> str:
 DEFINITION = ServiceDefinition(
     **identity_of("documents"),
     title="Documents",
-    routers=(documents.router, templates.router),
+    routers=(documents.router, templates.router, audit_scope.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",
     consumes=("approvals", "intake", "sla_clock", "retention"),
     consumer_factory=build_consumer,

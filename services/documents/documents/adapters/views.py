@@ -60,6 +60,20 @@ class DocumentViews:
         async with reading(self.engine) as connection:
             return [aware(row) for row in await connection.execute(_scoped(query, scope))]
 
+    async def document_streams(
+        self, *, request_id: UUID | None = None, customer_id: UUID | None = None
+    ) -> list[tuple[UUID, UUID]]:
+        """Every document of the request or customer (no page), oldest first: its id, which is
+        its stream's, and its customer."""
+        c = documents.c
+        query = select(c.document_id, c.customer_id).order_by(c.drafted_at, c.document_id)
+        if request_id is not None:
+            query = query.where(c.request_id == request_id)
+        if customer_id is not None:
+            query = query.where(c.customer_id == customer_id)
+        async with reading(self.engine) as connection:
+            return [(row.document_id, row.customer_id) for row in await connection.execute(query)]
+
     async def template_versions(
         self, kind: DocumentKind, language: Language, profile: Profile
     ) -> list[dict[str, Any]]:
