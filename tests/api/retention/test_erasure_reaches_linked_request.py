@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from fastapi.testclient import TestClient
 from retention_desk import DPO, MovableClock, feed, runtime_of
@@ -14,6 +15,7 @@ from test_erasure_reaches_intake import DESK, PERSON, intake, published
 from test_erasure_reaches_request_keys import keys_of, past_the_key_cache, stream
 
 from events.catalogue import ERASED
+from events.catalogue.intake import CustomerAbsorbed
 from events.catalogue.retention import SubjectErased
 from retention.adapters.views import RetentionViews
 from retention.domain.purge import SubjectActivity
@@ -103,3 +105,39 @@ def test_a_request_linked_to_its_customer_later_is_erased_with_the_customer(
     [received] = [e for e in stream(intake, request_id) if e.type == "intake.RequestReceived"]
     assert {"contact", "description", "subject"} <= set(received.erased_fields)
     assert received.data["subject"] == ERASED or received.data["subject"] is None
+
+
+def absorb(intake: TestClient, survivor_id: str, merged_id: str) -> None:
+    """Intake's record of a merge on the survivor's stream (its merge is decided at registration)."""
+    event = CustomerAbsorbed(survivor_id=UUID(survivor_id), merged_id=UUID(merged_id), reason="same person")
+    store = runtime_of(intake).store
+    version = len(stream(intake, survivor_id))
+    assert intake.portal is not None
+    intake.portal.call(store.append, UUID(survivor_id), "customer", version, [event])
+
+
+def test_a_merged_customers_request_follows_the_survivor(
+    api: TestClient, intake: TestClient, clock: MovableClock
+) -> None:
+    request = anonymous_request(intake, clock)
+    request_id = request["request_id"]
+    [request_key] = keys_of(intake, request_id)
+    merged = intake.post("/customers", json=PERSON, headers=DESK)
+    assert merged.status_code == 201, merged.text
+    merged_id: str = merged.json()["customer_id"]
+    link(intake, request, merged_id)
+    other = PERSON | {"first_name": "Jeanne-Marie", "email": "jm.martin@exemple.fr"}
+    survivor = intake.post("/customers", json=other, headers=DESK)
+    assert survivor.status_code == 201, survivor.text
+    survivor_id: str = survivor.json()["customer_id"]
+    absorb(intake, survivor_id, merged_id)
+    feed(api, published(intake))
+    kept, absorbing = activity(api, merged_id), activity(api, survivor_id)
+    assert kept is not None and kept.open_requests == 0
+    assert absorbing is not None and absorbing.open_requests == 1
+
+    proof = erase(api, survivor_id)
+
+    assert request_key.key_id in proof.key_ids
+    past_the_key_cache(intake)
+    assert received_fields(intake, request_id) == (None, None)
