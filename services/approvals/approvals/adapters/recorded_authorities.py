@@ -94,24 +94,25 @@ async def habilitations_of(connection: AsyncConnection, substitute: str) -> dict
     return found
 
 
-_SUBSTITUTIONS_POSTGRES = "SELECT * FROM substitutions WHERE substitute = $1"
-_HABILITATIONS_POSTGRES = (
-    "SELECT * FROM habilitations "
-    "WHERE person = $1 OR person IN (SELECT absent FROM substitutions WHERE substitute = $1)"
+_RECORDED_POSTGRES = (
+    "SELECT ARRAY(SELECT s FROM substitutions s WHERE s.substitute = $1) AS held, "
+    "ARRAY(SELECT h FROM habilitations h WHERE h.person = $1 "
+    "OR h.person IN (SELECT absent FROM substitutions WHERE substitute = $1)) AS found"
 )
+"""Both reads of the rights in one statement (one round trip): the rows come back as arrays of
+the tables' row types, which asyncpg decodes into records by column name."""
 
 
 async def recorded_on_postgres(
     connection: AsyncConnection, substitute: str
 ) -> tuple[list[Substitution], dict[str, list[Habilitation]]]:
-    """What :meth:`RecordedAuthorities.rights` reads, on the asyncpg connection (the same two
-    statements, without SQLAlchemy's work per execution: a decision runs them each time)."""
+    """What :meth:`RecordedAuthorities.rights` reads, on the asyncpg connection (the same rows,
+    without SQLAlchemy's work per execution: a decision reads them each time)."""
     native = await postgres_driver(connection)
-    held = [
-        substitution_of(SimpleNamespace(**r)) for r in await native.fetch(_SUBSTITUTIONS_POSTGRES, substitute)
-    ]
+    row = await native.fetchrow(_RECORDED_POSTGRES, substitute)
+    held = [substitution_of(SimpleNamespace(**r)) for r in row["held"]]
     found: dict[str, list[Habilitation]] = {substitute: []}
-    for record in await native.fetch(_HABILITATIONS_POSTGRES, substitute):
+    for record in row["found"]:
         found.setdefault(record["person"], []).append(habilitation_of(SimpleNamespace(**record)))
     return held, found
 
