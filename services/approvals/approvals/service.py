@@ -7,7 +7,7 @@ retention's erasures and purges, and sweeps the step deadlines in the background
 
 from pathlib import Path
 
-from approvals.entrypoints import authorisations, routes
+from approvals.entrypoints import audit_scope, authorisations, routes
 from approvals.entrypoints.consumer import build_consumer
 from approvals.entrypoints.deadline_worker import run_deadline_worker, stop_deadline_worker
 from events.service.declaration import identity_of
@@ -16,7 +16,7 @@ from events.service.runtime import ServiceDefinition
 DEFINITION = ServiceDefinition(
     **identity_of("approvals"),
     title="Approvals",
-    routers=(routes.router, authorisations.router),
+    routers=(routes.router, authorisations.router, audit_scope.router),
     migrations=Path(__file__).parent / "adapters" / "migrations",
     consumes=("sla_clock", "documents", "retention"),
     consumer_factory=build_consumer,

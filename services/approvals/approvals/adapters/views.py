@@ -155,6 +155,15 @@ class ApprovalViews:
             row = (await connection.execute(_APPROVAL, {"approval_id": approval_id})).first()
         return aware(row) if row else None
 
+    async def approval_streams(self, request_id: UUID) -> list[UUID]:
+        """The approvals of the request, oldest first: their ids, which are their streams'."""
+        c = approvals.c
+        query = (
+            select(c.approval_id).where(c.request_id == request_id).order_by(c.requested_at, c.approval_id)
+        )
+        async with reading(self.engine) as connection:
+            return [row.approval_id for row in await connection.execute(query)]
+
     async def validation(
         self, request_id: UUID, content_hash: str
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
