@@ -51,6 +51,7 @@ retention_request_owners = Table(
     Column("request_id", Uuid, primary_key=True),
     Column("subject", String(64), nullable=False),
     Column("open", Boolean, nullable=False),
+    Index("ix_retention_request_owners_subject", "subject"),
 )
 
 retention_subject_events = Table(
