@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID
 
+import msgspec
 import orjson
 
 from events.audit.leaf import LEAF_FORMAT, event_record, leaf_bytes, record_leaf_hash
@@ -141,6 +142,55 @@ class Scope:
         return f"period [{self.since}, {self.until}){held}"
 
 
+class EventNames(msgspec.Struct):
+    """What the body of an event line states about its event (and must agree with the leaf
+    on): read without building the rest of the body, which is still checked to be JSON."""
+
+    id: Any
+    type: Any
+    stream_id: Any
+    stream_version: Any
+
+
+class LeafFields(msgspec.Struct, forbid_unknown_fields=True):
+    """Leaf bytes as the fast verifier reads them: every field of ``guichet-event-leaf/1``
+    with its type, and nothing else (a leaf that does not read so goes to the exact verifier)."""
+
+    format: str
+    hash: str
+    id: str
+    position: int
+    prev_hash: str | None
+    recorded_at: str
+    source: str
+    stream_id: str
+    stream_version: int
+    type: str
+
+
+read_names = msgspec.json.Decoder(EventNames).decode
+read_leaf = msgspec.json.Decoder(LeafFields).decode
+
+
+def body_names(raw: bytes) -> EventNames | None:
+    """What a body states about its event; None when it is not a UTF-8 JSON object stating
+    its id, type, stream and version. The one rule both verifiers apply to a body."""
+    try:
+        names = read_names(raw)
+    except msgspec.DecodeError:
+        return None
+    return names if raw.isascii() or _is_utf8(raw) else None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """Whether ``raw`` is UTF-8 throughout (the JSON reader checks only the strings it keeps)."""
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class ReadEvent(dict[str, Any]):
     """An event read from an event line: the record its bytes read as (the fields of
     :func:`events.audit.leaf.event_record`), with the bytes themselves.
@@ -160,7 +210,7 @@ class ReadEvent(dict[str, Any]):
         self.body_bytes = TAB.join(parts[1:])
         leaf = _object(self.leaf_bytes)
         body = _object(self.body_bytes)
-        self.problem: str | None = _problem(len(parts), leaf, body)
+        self.problem: str | None = _problem(len(parts), leaf, body_names(self.body_bytes))
         if leaf is not None and _names_the_event(leaf):
             self.update(leaf)
             self.pop("format", None)
@@ -176,15 +226,15 @@ def _names_the_event(leaf: dict[str, Any]) -> bool:
     )
 
 
-def _problem(parts: int, leaf: dict[str, Any] | None, body: dict[str, Any] | None) -> str | None:
+def _problem(parts: int, leaf: dict[str, Any] | None, names: EventNames | None) -> str | None:
     """Why an event line does not read as one event (None: it does)."""
     if parts != 2:
         return "not a leaf and a body separated by one tab"
     if leaf is None or not _names_the_event(leaf):
         return "the leaf is not a JSON object naming the event"
-    if body is None or any(name not in body for name in SHARED_FIELDS):
+    if names is None:
         return "the body is not a JSON object naming the event"
-    disagree = [name for name in SHARED_FIELDS if body[name] != leaf[name]]
+    disagree = [name for name in SHARED_FIELDS if getattr(names, name) != leaf[name]]
     return f"its leaf and its body disagree on {', '.join(disagree)}" if disagree else None
 
 

@@ -26,16 +26,26 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
-import orjson
+import msgspec
 
-from events.audit.bundle import BUNDLE_FILE, EVENTS_MARKER, TAB, Bundle, ReadEvent, TrustedKey, split_lines
+from events.audit.bundle import (
+    BUNDLE_FILE,
+    EVENTS_MARKER,
+    TAB,
+    Bundle,
+    ReadEvent,
+    TrustedKey,
+    body_names,
+    read_leaf,
+    split_lines,
+)
 from events.audit.merkle import HASH_SIZE, LEAF_PREFIX
 from events.audit.verify import Report, require_anchor, verify_bundle, verify_events, verify_log
 
 CHUNK_BYTES = 16 * 2**20
 _ZERO = bytes(32)
-_UNCLEAN = (ValueError, KeyError, TypeError)
-"""What reading a line that is not one event raises (``orjson.JSONDecodeError`` is a ValueError)."""
+_UNCLEAN = (ValueError, KeyError, TypeError, msgspec.DecodeError)
+"""What reading a line that is not one event raises."""
 
 StreamEnds = dict[str, tuple[int, str | None, int, str]]
 """Per stream in a chunk: first version, its ``prev_hash``, last version, its hash."""
@@ -57,28 +67,22 @@ def check_lines(lines: Iterable[bytes]) -> Chunk:
 
 
 def _check_lines(lines: Iterable[bytes]) -> Chunk:
-    loads, sha256, fromhex, leaf_seed = orjson.loads, hashlib.sha256, bytes.fromhex, LEAF_PREFIX
+    sha256, fromhex, leaf_seed = hashlib.sha256, bytes.fromhex, LEAF_PREFIX
     ends: StreamEnds = {}
     leaves: list[bytes] = []
     add_leaf = leaves.append
     unclean = Chunk(False, b"", {})
     for line in lines:
         leaf_raw, body_raw = line.split(TAB)
-        leaf, body = loads(leaf_raw), loads(body_raw)
-        stream, version, prev_hash, hash_ = (
-            leaf["stream_id"],
-            leaf["stream_version"],
-            leaf["prev_hash"],
-            leaf["hash"],
-        )
+        leaf = read_leaf(leaf_raw)
+        names = body_names(body_raw)
+        stream, version, prev_hash, hash_ = leaf.stream_id, leaf.stream_version, leaf.prev_hash, leaf.hash
         if (
-            body["stream_id"] != stream
-            or body["stream_version"] != version
-            or body["id"] != leaf["id"]
-            or body["type"] != leaf["type"]
-            or type(stream) is not str
-            or type(version) is not int
-            or "position" not in leaf
+            names is None
+            or names.stream_id != stream
+            or names.stream_version != version
+            or names.id != leaf.id
+            or names.type != leaf.type
         ):
             return unclean
         digest = sha256(fromhex(prev_hash) if prev_hash else _ZERO)
