@@ -30,7 +30,16 @@ async def postgres_driver(connection: AsyncConnection) -> asyncpg.Connection:
     SQLAlchemy work per execution (~100 µs of CPU each; asyncpg prepares a statement once per
     connection). Parameters are positional (``$1``); JSON goes in as text and comes back
     decoded (the codecs SQLAlchemy registered on the connection). The
-    transaction stays SQLAlchemy's: it commits or rolls back what these statements did."""
+    transaction stays SQLAlchemy's: it commits or rolls back what these statements did.
+
+    Once the transaction is open on the server (a service's usual case: the store's first
+    statement opened it), the asyncpg connection is taken from the SQLAlchemy connection
+    directly, without ``get_raw_connection``'s greenlet hop (~25 µs of CPU each time)."""
+    sync = connection.sync_connection
+    if sync is not None and not sync.closed and not sync.invalidated:
+        native: asyncpg.Connection = sync.connection.driver_connection
+        if native.is_in_transaction():
+            return native
     return await driver(connection, in_transaction=True)
 
 
