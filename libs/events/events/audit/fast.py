@@ -168,19 +168,28 @@ def verify_path(
     if source.is_dir():
         source = source / BUNDLE_FILE
     head, start, end = _head(source)
-    bundle = Bundle.parse(head, name_leaves=False)
-    if bundle.scope is not None:  # a few events: the exact verifier
-        return verify_bundle(Bundle.read(source), trusted=trusted, min_witnesses=min_witnesses)
     workers = workers or os.cpu_count() or 1
     pieces = max(workers, -(-(end - start) // CHUNK_BYTES))
     ranges = _ranges(source, start, end, pieces)
     if workers == 1 or len(ranges) <= 1:
+        bundle = Bundle.parse(head, name_leaves=False)
+        if bundle.scope is not None:
+            return _exact(source, trusted, min_witnesses)
         report = verify_log(bundle, trusted=trusted, min_witnesses=min_witnesses)
         clean, computed = _joined(check_range(str(source), a, b) for a, b in ranges)
     else:
         with ProcessPoolExecutor(workers) as pool:
             chunks = pool.map(check_range, *zip(*((str(source), a, b) for a, b in ranges), strict=True))
-            # The signed roots are checked here while the workers check the events.
+            # The workers check the events while this process reads the head and checks the
+            # signed roots.
+            try:
+                bundle = Bundle.parse(head, name_leaves=False)
+            except ValueError:
+                pool.shutdown(cancel_futures=True)
+                raise
+            if bundle.scope is not None:
+                pool.shutdown(cancel_futures=True)
+                return _exact(source, trusted, min_witnesses)
             report = verify_log(bundle, trusted=trusted, min_witnesses=min_witnesses)
             clean, computed = _joined(chunks)
     events = len(computed) // HASH_SIZE
@@ -196,3 +205,8 @@ def verify_path(
     report.events = len(bundle.events)
     verify_events(bundle, report)
     return require_anchor(report)
+
+
+def _exact(source: Path, trusted: Iterable[TrustedKey] | None, min_witnesses: int) -> Report:
+    """The exact verifier on the whole file (a scoped bundle holds few events)."""
+    return verify_bundle(Bundle.read(source), trusted=trusted, min_witnesses=min_witnesses)
