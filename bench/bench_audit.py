@@ -4,7 +4,8 @@ the transparency log costs the appends.
 * offline verification: ``verify_path`` of a bundle file of 200,000 stored events (7 streams
   per 1,000 events, the bench's ~300-byte payload) with a signed checkpoint every 10,000,
   one worker process per CPU (also printed: one process, and its CPU per event, which the
-  machine's noise blurs less), best of 3 runs each;
+  machine's noise blurs less; the CPU per event of all processes of the parallel run), best of
+  3 runs each;
 * inclusion proof at 10M leaves: a tree of 10,000,000 leaf hashes in memory
   (``MerkleTree.from_concatenated``), then ``inclusion_proof`` + ``verify_inclusion`` of
   1,000 random leaves (mean and slowest); the process's peak RSS is printed;
