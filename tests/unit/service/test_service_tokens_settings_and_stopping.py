@@ -56,7 +56,7 @@ def test_a_verified_token_is_remembered_only_until_it_expires() -> None:
     with pytest.raises(Problem) as refused:  # the same token, checked with another key
         verify_token(
             token,
-            settings.model_copy(update={"jwt_secret": "another-secret-0123456789abcdef"}),
+            settings.model_copy(update={"jwt_secret": "another-secret-0123456789abcdef-32"}),
             now=lambda: expires - 0.5,
         )
     assert "Signature" in str(refused.value.detail)
