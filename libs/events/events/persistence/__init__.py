@@ -3,7 +3,13 @@ projector registry, the system clock, and the SQL helpers adapters may use. Serv
 persistence from here, never from ``events.db``, ``events.sqlutil`` or ``events.tables``."""
 
 from events.persistence.clock import SystemClock
-from events.persistence.projectors import Projector, Projectors, no_projection
+from events.persistence.projectors import (
+    Projector,
+    Projectors,
+    erased_subject_id,
+    erasure_reaches,
+    no_projection,
+)
 from events.persistence.repository import EventSourcedRepository, Tracked
 from events.persistence.sql import (
     Json,
@@ -28,6 +34,8 @@ __all__ = [
     "SqlUnitOfWork",
     "SystemClock",
     "Tracked",
+    "erased_subject_id",
+    "erasure_reaches",
     "insert_if_absent",
     "is_postgres",
     "no_projection",

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.aggregate_base import Aggregate
 
-__all__ = ["Projector", "Projectors", "SubjectErasedHook", "no_projection"]
+__all__ = [
+    "Projector",
+    "Projectors",
+    "SubjectErasedHook",
+    "erasure_reaches",
+    "erased_subject_id",
+    "no_projection",
+]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -23,6 +31,20 @@ SubjectErasedHook = Callable[[AsyncConnection, str, frozenset[str] | None], Awai
 """``async def blank(connection, subject, categories)``: removes or blanks what a read model
 keeps in clear of a data subject whose keys were destroyed (``categories``; ``None``: all),
 and may say how many rows it blanked or removed (reported in the erasure's proof)."""
+
+
+def erasure_reaches(category: str, categories: frozenset[str] | None) -> bool:
+    """Whether an erasure of ``categories`` (``None``: all) reaches values of ``category``."""
+    return categories is None or category in categories
+
+
+def erased_subject_id(subject: str) -> UUID | None:
+    """The erased subject as the id read models key their rows by; ``None`` when it is not a
+    UUID (no row of theirs can be that subject's)."""
+    try:
+        return UUID(subject)
+    except ValueError:
+        return None
 
 
 class Projectors:

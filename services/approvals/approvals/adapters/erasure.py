@@ -12,23 +12,22 @@ erasing a customer finds nothing here to blank (approvals still reports, with 0 
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from approvals.adapters.tables import approvals
 from events.catalogue.approvals import ApprovalStepDecided
+from events.persistence import erased_subject_id, erasure_reaches
 
 
 async def blank_subject(connection: AsyncConnection, subject: str, categories: frozenset[str] | None) -> int:
     """The approval rows whose reasons were blanked."""
     category = ApprovalStepDecided.pii_categories["reason"]
-    if categories is not None and category not in categories:
+    if not erasure_reaches(category, categories):
         return 0
-    try:
-        subject_id = UUID(subject)
-    except ValueError:
+    subject_id = erased_subject_id(subject)
+    if subject_id is None:
         return 0
     rows = await connection.execute(
         select(approvals.c.approval_id, approvals.c.decisions).where(

@@ -13,7 +13,6 @@ content lives in their events, sealed).
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,6 +21,7 @@ from documents.adapters.outbox import FAILED, WAITING, customer_contacts, mail_o
 from documents.adapters.tables import documents
 from events.catalogue.documents import DocumentDrafted, RelanceSent
 from events.catalogue.intake import AwaitingCustomer, CustomerRegistered, RequestReceived
+from events.persistence import erased_subject_id, erasure_reaches
 
 ERASED_BEFORE_SENDING = "not sent: the recipient's personal data was erased"
 
@@ -34,12 +34,11 @@ _FACT_COLUMNS = {
 
 async def blank_subject(connection: AsyncConnection, subject: str, categories: frozenset[str] | None) -> int:
     """The contact, request-fact and email rows blanked."""
-    try:
-        subject_id = UUID(subject)
-    except ValueError:
+    subject_id = erased_subject_id(subject)
+    if subject_id is None:
         return 0
     rows = 0
-    if _erased(CustomerRegistered.pii_categories["email"], categories):
+    if erasure_reaches(CustomerRegistered.pii_categories["email"], categories):
         result = await connection.execute(
             update(customer_contacts).where(customer_contacts.c.customer_id == subject_id).values(email=None)
         )
@@ -47,14 +46,14 @@ async def blank_subject(connection: AsyncConnection, subject: str, categories: f
     of_subject = or_(request_facts.c.customer_id == subject_id, request_facts.c.request_id == subject_id)
     request_ids = list((await connection.scalars(select(request_facts.c.request_id).where(of_subject))).all())
     fact_values = {
-        column: None for column, category in _FACT_COLUMNS.items() if _erased(category, categories)
+        column: None for column, category in _FACT_COLUMNS.items() if erasure_reaches(category, categories)
     }
     if fact_values and request_ids:
         result = await connection.execute(
             update(request_facts).where(request_facts.c.request_id.in_(request_ids)).values(**fact_values)
         )
         rows += result.rowcount
-    if _erased(RelanceSent.pii_categories["content"], categories) and request_ids:
+    if erasure_reaches(RelanceSent.pii_categories["content"], categories) and request_ids:
         rows += await _blank_mail(connection, mail_outbox.c.request_id.in_(request_ids))
     document_ids = list(
         (
@@ -63,7 +62,7 @@ async def blank_subject(connection: AsyncConnection, subject: str, categories: f
             )
         ).all()
     )
-    if _erased(DocumentDrafted.pii_categories["recipients"], categories) and document_ids:
+    if erasure_reaches(DocumentDrafted.pii_categories["recipients"], categories) and document_ids:
         rows += await _blank_mail(connection, mail_outbox.c.document_id.in_(document_ids))
     return rows
 
@@ -81,7 +80,3 @@ async def _blank_mail(connection: AsyncConnection, which: Any) -> int:
         .values(recipients=[], message=None, details={}, state=FAILED, last_error=ERASED_BEFORE_SENDING)
     )
     return waiting.rowcount + others.rowcount
-
-
-def _erased(category: str, categories: frozenset[str] | None) -> bool:
-    return categories is None or category in categories

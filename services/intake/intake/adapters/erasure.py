@@ -8,12 +8,11 @@ who is not a customer.
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.catalogue.intake import CustomerRegistered, RequestReceived
+from events.persistence import erased_subject_id, erasure_reaches
 from intake.adapters.tables import customer_block_keys, customers, requests
 from intake.domain.text import fold
 
@@ -29,15 +28,14 @@ _REQUEST_COLUMNS = ("contact", "subject", "description")
 
 async def blank_subject(connection: AsyncConnection, subject: str, categories: frozenset[str] | None) -> int:
     """The customer and request rows blanked."""
-    try:
-        subject_id = UUID(subject)
-    except ValueError:
+    subject_id = erased_subject_id(subject)
+    if subject_id is None:
         return 0
     rows = 0
     customer_values: dict[str, None] = {
         column: None
         for field, columns in _CUSTOMER_COLUMNS.items()
-        if _erased(CustomerRegistered.pii_categories[field], categories)
+        if erasure_reaches(CustomerRegistered.pii_categories[field], categories)
         for column in columns
     }
     if customer_values:
@@ -56,7 +54,7 @@ async def blank_subject(connection: AsyncConnection, subject: str, categories: f
     request_values: dict[str, None] = {
         column: None
         for column in _REQUEST_COLUMNS
-        if _erased(RequestReceived.pii_categories[column], categories)
+        if erasure_reaches(RequestReceived.pii_categories[column], categories)
     }
     if request_values:
         blanked = await connection.execute(
@@ -66,7 +64,3 @@ async def blank_subject(connection: AsyncConnection, subject: str, categories: f
         )
         rows += blanked.rowcount
     return rows
-
-
-def _erased(category: str, categories: frozenset[str] | None) -> bool:
-    return categories is None or category in categories
