@@ -32,6 +32,7 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -71,10 +72,6 @@ async def run(ctx: Context) -> list[Result]:
     from events.migrations import upgrade, upgrade_platform
     from events.store import SqlEventStore
 
-    class Clock:
-        def now(self) -> datetime:
-            return datetime.now(UTC)
-
     pending = scaled(10_000, minimum=APPROVERS, multiple=APPROVERS)
     per_approver = pending // APPROVERS
     round_trips = scaled(3_000, minimum=WRITERS * 4, multiple=WRITERS)
@@ -86,7 +83,7 @@ async def run(ctx: Context) -> list[Result]:
         assert DEFINITION.migrations is not None
         await upgrade(engine, DEFINITION.migrations, "alembic_version_approvals")
         store = SqlEventStore(engine, source="/guichet/approvals")
-        clock = Clock()
+        clock = WallClock()
         authorities = RecordedAuthorities(engine)
         bus = approvals_bus(lambda: SqlUnitOfWork(store, clock, lambda: None), clock, authorities)
         grants = authorisations_bus(lambda: SqlAuthorisationsUnitOfWork(store, clock, lambda: None), clock)
@@ -281,8 +278,14 @@ async def in_service_processes(url: str, round_trips: int, processes: int) -> Sp
     return Spread(reports)
 
 
-async def serve_round_trips(url: str, count: int, writers: int) -> dict[str, float]:
-    """One service process: its own engine and bus on the bench's database."""
+class WallClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def round_trip_on(engine: Any) -> Callable[[int], Awaitable[None]]:
+    """One submit-and-decide round trip through the service's bus on ``engine``: a 200 EUR
+    gesture submitted by agent ``number % 40``, then approved by a director."""
     from approvals.adapters.recorded_authorities import RecordedAuthorities
     from approvals.adapters.unit_of_work import SqlUnitOfWork
     from approvals.app import commands as c
@@ -290,35 +293,38 @@ async def serve_round_trips(url: str, count: int, writers: int) -> dict[str, flo
     from approvals.domain.approval import Submission
     from approvals.domain.authority import Decider
     from events.catalogue.approvals import Money
-    from events.db import create_engine
     from events.envelope import Metadata
     from events.store import SqlEventStore
 
-    class Clock:
-        def now(self) -> datetime:
-            return datetime.now(UTC)
+    store = SqlEventStore(engine, source="/guichet/approvals")
+    clock = WallClock()
+    bus = approvals_bus(lambda: SqlUnitOfWork(store, clock, lambda: None), clock, RecordedAuthorities(engine))
+    metadata = Metadata(actor="bench")
+    gesture = (Money(amount=Decimal(200), currency="EUR"),)
+    director = Decider("director-bench", ("director",), 3)
+
+    async def round_trip(number: int) -> None:
+        submission = Submission(
+            uuid.uuid4(), uuid.uuid4().hex * 2, "commercial_gesture", f"agent-{number % 40}", gesture
+        )
+        approval = await bus.handle(c.SubmitForApproval(uuid.uuid4(), submission, metadata))
+        decided = await bus.handle(c.DecideApproval(approval.id, "approve", director, metadata=metadata))
+        assert decided.status == "validated"
+
+    return round_trip
+
+
+async def serve_round_trips(url: str, count: int, writers: int) -> dict[str, float]:
+    """One service process: its own engine and bus on the bench's database."""
+    from events.db import create_engine
 
     engine = create_engine(url, pool_size=writers + 2)
     try:
-        store = SqlEventStore(engine, source="/guichet/approvals")
-        clock = Clock()
-        bus = approvals_bus(
-            lambda: SqlUnitOfWork(store, clock, lambda: None), clock, RecordedAuthorities(engine)
-        )
-        metadata = Metadata(actor="bench")
-        gesture = (Money(amount=Decimal(200), currency="EUR"),)
-        director = Decider("director-bench", ("director",), 3)
+        round_trip = round_trip_on(engine)
 
         async def round_trips(number: int) -> None:
             for n in range(number):
-                submission = Submission(
-                    uuid.uuid4(), uuid.uuid4().hex * 2, "commercial_gesture", f"agent-{n % 40}", gesture
-                )
-                approval = await bus.handle(c.SubmitForApproval(uuid.uuid4(), submission, metadata))
-                decided = await bus.handle(
-                    c.DecideApproval(approval.id, "approve", director, metadata=metadata)
-                )
-                assert decided.status == "validated"
+                await round_trip(n)
 
         await asyncio.gather(*(round_trips(4) for _ in range(writers)))  # warm-up
         print("ready", flush=True)

@@ -21,16 +21,11 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
+from bench.bench_approvals import round_trip_on
+
 WRITERS = 16
-
-
-class Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @contextlib.contextmanager
@@ -94,18 +89,9 @@ def by_package(stats: pstats.Stats, *, own_time: bool = True) -> Counter[str]:
 
 
 async def main(round_trips: int) -> None:
-    from approvals.adapters.recorded_authorities import RecordedAuthorities
-    from approvals.adapters.unit_of_work import SqlUnitOfWork
-    from approvals.app import commands as c
-    from approvals.app.bus import approvals_bus
-    from approvals.domain.approval import Submission
-    from approvals.domain.authority import Decider
     from approvals.service import DEFINITION
-    from events.catalogue.approvals import Money
     from events.db import create_engine
-    from events.envelope import Metadata
     from events.migrations import upgrade, upgrade_platform
-    from events.store import SqlEventStore
     from events.testing.servers import acquire_postgres, make_database
 
     server = acquire_postgres()
@@ -116,22 +102,7 @@ async def main(round_trips: int) -> None:
         await upgrade_platform(engine)
         assert DEFINITION.migrations is not None
         await upgrade(engine, DEFINITION.migrations, "alembic_version_approvals")
-        store = SqlEventStore(engine, source="/guichet/approvals")
-        clock = Clock()
-        bus = approvals_bus(
-            lambda: SqlUnitOfWork(store, clock, lambda: None), clock, RecordedAuthorities(engine)
-        )
-        metadata = Metadata(actor="bench")
-        gesture = (Money(amount=Decimal(200), currency="EUR"),)
-        director = Decider("director-bench", ("director",), 3)
-
-        async def round_trip(number: int) -> None:
-            submission = Submission(
-                uuid.uuid4(), uuid.uuid4().hex * 2, "commercial_gesture", f"agent-{number % 40}", gesture
-            )
-            approval = await bus.handle(c.SubmitForApproval(uuid.uuid4(), submission, metadata))
-            decided = await bus.handle(c.DecideApproval(approval.id, "approve", director, metadata=metadata))
-            assert decided.status == "validated"
+        round_trip = round_trip_on(engine)
 
         async def run(count: int) -> None:
             queue: asyncio.Queue[int] = asyncio.Queue()
